@@ -1,0 +1,273 @@
+"""Settings: TOML in, typed and validated objects out.
+
+A mistake in the file stops the program at start with the file, the key and what was expected, because a
+bot that starts with a half-understood config fails later, in a channel, where nobody can fix it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TOKEN_ENV = "NEWSBOT_DISCORD_TOKEN"
+
+
+class ConfigError(Exception):
+    """A config file that cannot be used; the message names the file, the key and what is expected."""
+
+
+def _range(lo: float | None = None, hi: float | None = None, choices: tuple[str, ...] = ()) -> Any:
+    return {"lo": lo, "hi": hi, "choices": choices}
+
+
+@dataclass(frozen=True, slots=True)
+class BotSettings:
+    database: str = field(default="newsbot.db", metadata={"doc": "SQLite file (created if missing)"})
+    log_level: str = field(
+        default="INFO",
+        metadata={"doc": "DEBUG, INFO, WARNING or ERROR",
+                  **_range(choices=("DEBUG", "INFO", "WARNING", "ERROR"))},
+    )
+    console_samples: bool = field(
+        default=True, metadata={"doc": "console mode (no token) starts with the bundled sample articles"}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DiscordSettings:
+    api_base: str = field(default="https://discord.com/api/v10", metadata={"doc": "REST base URL"})
+    gateway_url: str = field(default="wss://gateway.discord.gg", metadata={"doc": "gateway URL"})
+    shards: int | None = field(default=None, metadata={"doc": "shard count; set to use AutoShardedBot",
+                                                        **_range(1, 1024)})
+    sync_commands: bool = field(
+        default=True, metadata={"doc": "sync slash commands at start when the command tree changed"}
+    )
+    delivery_interval: float = field(
+        default=1.0, metadata={"doc": "seconds between two posts to the same channel", **_range(0, 60)}
+    )
+    max_delivery_attempts: int = field(
+        default=8, metadata={"doc": "tries before a delivery is given up", **_range(1, 100)}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class NetSettings:
+    user_agent: str = field(
+        default="newsbot/0.1 (+https://github.com/newsbot/newsbot; self-hosted Discord news bot)",
+        metadata={"doc": "User-Agent sent with every request"},
+    )
+    connect_timeout: float = field(default=10.0, metadata={"doc": "seconds", **_range(0.1, 120)})
+    read_timeout: float = field(default=30.0, metadata={"doc": "seconds for a whole response", **_range(0.1, 600)})
+    max_body_bytes: int = field(
+        default=5_000_000, metadata={"doc": "cap on any body, compressed and decompressed", **_range(1024, 1e9)}
+    )
+    max_redirects: int = field(default=5, metadata={"doc": "redirects followed", **_range(0, 20)})
+    per_host_concurrency: int = field(default=2, metadata={"doc": "requests at once to one host", **_range(1, 100)})
+    total_concurrency: int = field(default=32, metadata={"doc": "requests at once in all", **_range(1, 1000)})
+    allow_private_addresses: bool = field(
+        default=False, metadata={"doc": "let fetches reach loopback/private addresses (tests, local feeds)"}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSettings:
+    poll_interval: int = field(default=900, metadata={"doc": "seconds between polls of a feed", **_range(1)})
+    min_poll_interval: int = field(default=120, metadata={"doc": "floor for any feed's interval", **_range(1)})
+    jitter: float = field(default=0.1, metadata={"doc": "fraction of the interval added at random", **_range(0, 1)})
+    backoff_max: int = field(default=86_400, metadata={"doc": "longest wait after failures, seconds", **_range(60)})
+    disable_after_failures: int = field(
+        default=12, metadata={"doc": "consecutive failures that disable a feed", **_range(1, 1000)}
+    )
+    first_poll_queue: int = field(
+        default=3, metadata={"doc": "newest entries of a new feed posted on its first poll", **_range(0, 100)}
+    )
+    max_entries: int = field(default=500, metadata={"doc": "entries read from one feed body", **_range(1, 100_000)})
+    min_article_chars: int = field(
+        default=300, metadata={"doc": "page text shorter than this falls back to the feed's content", **_range(0)}
+    )
+    cluster_threshold: float = field(
+        default=0.6, metadata={"doc": "MinHash similarity that groups two outlets' stories", **_range(0.1, 1)}
+    )
+    cluster_window_hours: int = field(
+        default=72, metadata={"doc": "how far back stories are compared for grouping", **_range(1, 24 * 30)}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SummarySettings:
+    bullets: int = field(default=3, metadata={"doc": "bullets per summary", **_range(1, 10)})
+    algorithm: str = field(default="default", metadata={"doc": "default, lexrank, textrank, lsa, luhn, ..."})
+    language: str = field(default="english", metadata={"doc": "language when the page does not say"})
+
+
+@dataclass(frozen=True, slots=True)
+class StorageSettings:
+    retention_days: int = field(
+        default=30, metadata={"doc": "article text older than this is dropped (summaries kept); 0 keeps all",
+                              **_range(0)}
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class DigestSettings:
+    max_stories: int = field(default=10, metadata={"doc": "stories in one digest", **_range(1, 50)})
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    bot: BotSettings = field(default_factory=BotSettings)
+    discord: DiscordSettings = field(default_factory=DiscordSettings)
+    net: NetSettings = field(default_factory=NetSettings)
+    feeds: FeedSettings = field(default_factory=FeedSettings)
+    summary: SummarySettings = field(default_factory=SummarySettings)
+    storage: StorageSettings = field(default_factory=StorageSettings)
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    token: str | None = field(default=None, repr=False)
+    source: Path | None = None  # the file these settings came from, for messages
+
+
+SECTIONS: dict[str, type] = {
+    f.name: f.default_factory  # type: ignore[misc]
+    for f in dataclasses.fields(Settings)
+    if f.default_factory is not dataclasses.MISSING
+}
+
+
+def _expected(tp: Any) -> str:
+    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+    args = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
+    return " or ".join(names.get(a, str(a)) for a in args)
+
+
+def _coerce(value: Any, tp: Any) -> tuple[bool, Any]:
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        for arg in typing.get_args(tp):
+            if arg is type(None):
+                continue
+            ok, v = _coerce(value, arg)
+            if ok:
+                return True, v
+        return False, None
+    if tp is bool:
+        return isinstance(value, bool), value
+    if tp is int:
+        return isinstance(value, int) and not isinstance(value, bool), value
+    if tp is float:
+        ok = isinstance(value, int | float) and not isinstance(value, bool)
+        return ok, float(value) if ok else None
+    if tp is str:
+        return isinstance(value, str), value
+    return False, None
+
+
+def _build_section(cls: type, raw: Any, where: str, path: str) -> Any:
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: [{where}] must be a table of settings")
+    hints = typing.get_type_hints(cls)
+    known = {f.name: f for f in dataclasses.fields(cls)}
+    values: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in known:
+            raise ConfigError(
+                f"{path}: unknown key '{where}.{key}' (known keys in [{where}]: {', '.join(sorted(known))})"
+            )
+        ok, coerced = _coerce(value, hints[key])
+        if not ok:
+            raise ConfigError(f"{path}: '{where}.{key}' must be {_expected(hints[key])}, got {value!r}")
+        meta = known[key].metadata
+        lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices") or ()
+        if choices and coerced not in choices:
+            raise ConfigError(f"{path}: '{where}.{key}' must be one of {', '.join(choices)}, got {value!r}")
+        if coerced is not None and not isinstance(coerced, str | bool):
+            if lo is not None and coerced < lo:
+                raise ConfigError(f"{path}: '{where}.{key}' must be at least {lo:g}, got {value!r}")
+            if hi is not None and coerced > hi:
+                raise ConfigError(f"{path}: '{where}.{key}' must be at most {hi:g}, got {value!r}")
+        values[key] = coerced
+    return cls(**values)
+
+
+def parse_settings(data: dict[str, Any], *, path: str = "<config>", token: str | None = None) -> Settings:
+    sections: dict[str, Any] = {}
+    for name, raw in data.items():
+        if name not in SECTIONS:
+            raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(SECTIONS)})")
+        sections[name] = _build_section(SECTIONS[name], raw, name, path)
+    settings = Settings(**sections, token=token)
+    _check_cross_field(settings, path)
+    return settings
+
+
+def _check_cross_field(settings: Settings, path: str) -> None:
+    from summaries import ALGORITHMS  # local: keeps `newsbot --help` fast
+
+    if settings.summary.algorithm not in ALGORITHMS:
+        raise ConfigError(
+            f"{path}: 'summary.algorithm' must be one of {', '.join(ALGORITHMS)}, "
+            f"got {settings.summary.algorithm!r}"
+        )
+    if settings.feeds.poll_interval < settings.feeds.min_poll_interval:
+        raise ConfigError(f"{path}: 'feeds.poll_interval' must be at least 'feeds.min_poll_interval'")
+    for key in ("api_base", "gateway_url"):
+        value = getattr(settings.discord, key)
+        scheme = value.split("://", 1)[0]
+        allowed = ("http", "https") if key == "api_base" else ("ws", "wss")
+        if scheme not in allowed or "://" not in value:
+            raise ConfigError(f"{path}: 'discord.{key}' must be a {'/'.join(allowed)} URL, got {value!r}")
+
+
+def load_settings(path: Path | None, *, environ: typing.Mapping[str, str] | None = None) -> Settings:
+    """Load `path` (or defaults when None); the token comes only from the environment."""
+    env = os.environ if environ is None else environ
+    token = env.get(TOKEN_ENV) or None
+    if path is None:
+        return dataclasses.replace(parse_settings({}, token=token))
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such config file (create one with `newsbot init`)") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
+    if len(raw) > 1_000_000:
+        raise ConfigError(f"{path}: the config file is over 1 MB; is this the right file?")
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    if "token" in data or "token" in data.get("discord", {}):
+        raise ConfigError(f"{path}: the Discord token is read only from ${TOKEN_ENV}, never from the file")
+    settings = parse_settings(data, path=str(path), token=token)
+    return dataclasses.replace(settings, source=path)
+
+
+def render_example() -> str:
+    """The starter config: every setting with its default and a one-line comment."""
+    lines = ["# newsbot configuration. Every setting is shown with its default.",
+             f"# The Discord token is read from the environment variable {TOKEN_ENV}, never from this file.", ""]
+    for name, cls in SECTIONS.items():
+        lines.append(f"[{name}]")
+        for f in dataclasses.fields(cls):
+            default = f.default
+            doc = f.metadata.get("doc", "")
+            if default is None:
+                lines.append(f"# {f.name} = ...  # {doc} (unset by default)")
+                continue
+            lines.append(f"{f.name} = {_toml_value(default)}  # {doc}")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    return repr(value)

@@ -1,0 +1,3 @@
+"""Placeholder: replaced by the summarizer implementation."""
+
+ALGORITHMS = ("default", "lexrank", "textrank", "lsa", "luhn", "edmundson", "kl", "sumbasic", "reduction")
