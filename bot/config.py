@@ -120,6 +120,21 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SchedulerSettings:
+    poll_check_seconds: float = field(
+        default=30.0, metadata={"doc": "how often due feeds are looked for", **_range(0.05, 3600)}
+    )
+    deliver_seconds: float = field(
+        default=5.0, metadata={"doc": "how often pending deliveries are sent", **_range(0.05, 3600)}
+    )
+    digest_check_seconds: float = field(
+        default=30.0, metadata={"doc": "how often due digests are looked for", **_range(0.05, 3600)}
+    )
+    retention_hours: float = field(default=6.0, metadata={"doc": "how often old text is purged", **_range(0.01)})
+    feed_concurrency: int = field(default=8, metadata={"doc": "feeds polled at once", **_range(1, 256)})
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     bot: BotSettings = field(default_factory=BotSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
@@ -128,6 +143,7 @@ class Settings:
     summary: SummarySettings = field(default_factory=SummarySettings)
     storage: StorageSettings = field(default_factory=StorageSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
+    scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     token: str | None = field(default=None, repr=False)
     source: Path | None = None  # the file these settings came from, for messages
 

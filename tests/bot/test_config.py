@@ -1,0 +1,81 @@
+from pathlib import Path
+
+import pytest
+
+from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings, parse_settings, render_example
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_defaults_without_a_file():
+    settings = load_settings(None, environ={})
+    assert settings == Settings()
+    assert settings.token is None
+    assert settings.feeds.poll_interval == 900
+    assert settings.net.allow_private_addresses is False
+
+
+def test_example_file_is_the_rendered_defaults_and_loads_to_defaults():
+    example = ROOT / "config.example.toml"
+    assert example.read_text(encoding="utf-8") == render_example()
+    settings = load_settings(example, environ={})
+    assert settings.feeds == Settings().feeds
+    assert settings.discord == Settings().discord
+    assert settings.source == example
+
+
+def test_values_are_typed_and_token_comes_from_environment(tmp_path):
+    path = write(tmp_path, '[feeds]\npoll_interval = 300\njitter = 0\n[net]\nallow_private_addresses = true\n')
+    settings = load_settings(path, environ={TOKEN_ENV: "abc"})
+    assert settings.feeds.poll_interval == 300
+    assert settings.feeds.jitter == 0.0 and isinstance(settings.feeds.jitter, float)
+    assert settings.net.allow_private_addresses is True
+    assert settings.token == "abc"
+    assert "abc" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("[feeds]\npoll_interval = 'soon'\n", "'feeds.poll_interval' must be an integer, got 'soon'"),
+        ("[feeds]\npolling = 3\n", "unknown key 'feeds.polling'"),
+        ("[feedz]\n", "unknown section [feedz]"),
+        ("[feeds]\njitter = 2.5\n", "'feeds.jitter' must be at most 1"),
+        ("[bot]\nlog_level = 'LOUD'\n", "'bot.log_level' must be one of DEBUG, INFO, WARNING, ERROR"),
+        ("[net]\nallow_private_addresses = 1\n", "must be true or false"),
+        ("[summary]\nalgorithm = 'magic'\n", "'summary.algorithm' must be one of default"),
+        ("[discord]\napi_base = 'ftp://x'\n", "'discord.api_base' must be a http/https URL"),
+        ("[discord]\ntoken = 'x'\n", f"only from ${TOKEN_ENV}"),
+        ("feeds = 3\n", "[feeds] must be a table"),
+        ("[feeds\n", "not valid TOML"),
+        ("[feeds]\npoll_interval = 60\nmin_poll_interval = 120\n", "at least 'feeds.min_poll_interval'"),
+    ],
+)
+def test_bad_files_name_the_file_the_key_and_the_expectation(tmp_path, text, message):
+    path = write(tmp_path, text)
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ={})
+    assert str(path) in str(info.value)
+    assert message in str(info.value)
+
+
+def test_missing_and_binary_files(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_settings(tmp_path / "nope.toml", environ={})
+    binary = tmp_path / "bin.toml"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(ConfigError, match="not UTF-8"):
+        load_settings(binary, environ={})
+
+
+def test_optional_int_accepts_value():
+    settings = parse_settings({"discord": {"shards": 2}})
+    assert settings.discord.shards == 2
+    with pytest.raises(ConfigError, match="at least 1"):
+        parse_settings({"discord": {"shards": 0}})
