@@ -22,7 +22,7 @@ TRACKING_PARAMS = frozenset({
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "oly_", "vero_", "_hs", "hsa_", "__s")
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
-_AMP_SUFFIX = re.compile(r"\.amp(?=\.html?$|$)", re.I)
+_AMP_SUFFIX = re.compile(r"(?:\.amp)+(?=\.html?$|$)", re.I)
 
 
 def is_http_url(url: str) -> bool:
@@ -56,9 +56,11 @@ def _host(hostname: str) -> str:
 
 
 def _path(path: str) -> str:
-    segments = [s for i, s in enumerate(unquote(path).split("/")) if not (i > 0 and s.lower() == "amp")]
+    segments = unquote(path).split("/")
     if segments and segments[-1]:
         segments[-1] = _AMP_SUFFIX.sub("", segments[-1])
+    # After the suffix, so "/amp.amp" loses both markers in one pass and a second pass changes nothing.
+    segments = [s for i, s in enumerate(segments) if not (i > 0 and s.lower() == "amp")]
     clean = "/".join(segments)
     clean = re.sub(r"/{2,}", "/", clean).rstrip("/")
     if not clean.startswith("/"):
