@@ -13,4 +13,6 @@ from .splitter import split_sentences
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-__all__ = ["ALGORITHMS", "SUPPORTED_LANGUAGES", "Quote", "Summary", "extract_quotes", "split_sentences", "summarize"]
+__all__ = [
+    "ALGORITHMS", "SUPPORTED_LANGUAGES", "Quote", "Summary", "extract_quotes", "split_sentences", "summarize",
+]

@@ -1,0 +1,153 @@
+"""Benchmark for the summaries package: ROUGE, quote extraction and speed.
+
+    python -m bench.summaries /work/shared/datasets [--only rouge,bbc,quotes,speed] [--bbc-limit N]
+
+Lead-3 is the first three sentences of the *cleaned* body as split by our splitter, i.e. the same byline /
+dateline / caption-line stripping our default gets, so Lead-3 is not handicapped.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import time
+from pathlib import Path
+
+from summaries import ALGORITHMS, extract_quotes, summarize
+from summaries.algorithms import sumy_rank
+from summaries.pipeline import body_sentences
+
+METRICS = ("rouge1", "rouge2", "rougeLsum")
+
+
+def load(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8") as f:
+        return [json.loads(line) for line in f if line.strip()]
+
+
+def lead(text: str, n: int) -> list[str]:
+    return [s for para in body_sentences(text) for s in para][:n]
+
+
+def rouge_table(rows: list[dict], systems: list[str], count_of) -> dict[str, dict[str, float]]:
+    from rouge_score import rouge_scorer
+
+    scorer = rouge_scorer.RougeScorer(list(METRICS), use_stemmer=True)
+    out: dict[str, dict[str, float]] = {}
+    for system in systems:
+        sums = dict.fromkeys(METRICS, 0.0)
+        for row in rows:
+            n = count_of(row)
+            picked = lead(row["text"], n) if system == "lead" else list(
+                summarize(row["text"], bullets=n, algorithm=system).bullets)
+            scores = scorer.score("\n".join(row["summary_sentences"]), "\n".join(picked))
+            for m in METRICS:
+                sums[m] += scores[m].fmeasure
+        out[system] = {m: 100 * v / len(rows) for m, v in sums.items()}
+    return out
+
+
+def print_side_by_side(title: str, tables: dict[str, dict[str, dict[str, float]]]) -> None:
+    splits = list(tables)
+    print(f"\n## {title}")
+    head = " | ".join(f"{s} R1/R2/RLsum" for s in splits)
+    print(f"| system | {head} |")
+    print("|---|" + "---|" * len(splits))
+    for system in tables[splits[0]]:
+        cells = " | ".join("/".join(f"{tables[s][system][m]:.2f}" for m in METRICS) for s in splits)
+        print(f"| {'lead-3' if system == 'lead' else system} | {cells} |")
+
+
+def bench_rouge(root: Path) -> None:
+    systems = ["default", "lead", *[a for a in ALGORITHMS if a != "default"]]
+    tables = {split: rouge_table(load(root / f"cnndm250.{split}.jsonl"), systems, lambda r: 3)
+              for split in ("dev", "test")}
+    print_side_by_side("CNN/DM (cnndm250), 3 bullets, ROUGE F1", tables)
+
+
+def bench_bbc(root: Path, limit: int) -> None:
+    systems = ["default", "lead", "lexrank", "textrank"]
+    tables = {}
+    for split in ("dev", "test"):
+        rows = load(root / f"bbc.{split}.jsonl")
+        if limit:
+            rows = rows[::max(1, len(rows) // limit)][:limit]
+        tables[split] = rouge_table(rows, systems, lambda r: len(r["summary_sentences"]))
+    note = f"subsample of {limit} per split (every k-th row)" if limit else "all rows"
+    print_side_by_side(f"BBC, bullets = reference sentence count, {note}", tables)
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\W+", " ", s).strip().lower()
+
+
+def bench_quotes(root: Path) -> None:
+    bbc = {r["id"]: r for r in load(root / "bbc.dev.jsonl")}
+    tp = fp = fn = right = 0
+    for gold_row in load(root / "quotes.dev.jsonl"):
+        pred = {_norm(q.text): q for q in extract_quotes(bbc[gold_row["id"]]["text"])}
+        gold = {_norm(q["text"]): q for q in gold_row["quotes"]}
+        for key, q in pred.items():
+            if key not in gold:
+                fp += 1
+                continue
+            tp += 1
+            want = gold[key]["speaker"]
+            if want is None:
+                right += q.speaker is None
+            elif q.speaker:
+                right += want.split()[-1].lower() in q.speaker.lower().split()
+        fn += sum(1 for key in gold if key not in pred)
+    p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
+    f1 = 2 * p * r / max(1e-9, p + r)
+    print("\n## Quotes (quotes.dev.jsonl; text match ignoring surrounding punctuation; speaker by surname)")
+    print(f"precision {p:.3f}  recall {r:.3f}  F1 {f1:.3f}  speaker accuracy {right / max(1, tp):.3f} "
+          f"(of {tp} found quotes)")
+
+
+def bench_speed(root: Path) -> None:
+    rows = load(root / "cnndm250.dev.jsonl") + load(root / "cnndm250.test.jsonl")
+    for row in rows[:5]:
+        summarize(row["text"])  # warm caches
+    ours, lex = [], []
+    for row in rows:
+        t0 = time.perf_counter()
+        summarize(row["text"])
+        ours.append(time.perf_counter() - t0)
+        paragraphs = body_sentences(row["text"])
+        t0 = time.perf_counter()
+        sumy_rank("lexrank", paragraphs, 3, "english")
+        lex.append(time.perf_counter() - t0)
+    big = (" ".join(r["text"] for r in rows) * 2)[:500_000]
+    t0 = time.perf_counter()
+    summarize(big)
+    t_big = time.perf_counter() - t0
+    print("\n## Speed (one process, one core)")
+    print(f"default summarize() median {1000 * statistics.median(ours):.2f} ms/article "
+          f"(p90 {1000 * sorted(ours)[int(0.9 * len(ours))]:.2f}); sumy LexRank alone median "
+          f"{1000 * statistics.median(lex):.2f} ms; "
+          f"ratio {statistics.median(ours) / statistics.median(lex):.2f}")
+    print(f"500k-char input: {t_big:.2f} s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("datasets", nargs="?", default="../shared/datasets", type=Path)
+    parser.add_argument("--only", default="rouge,bbc,quotes,speed")
+    parser.add_argument("--bbc-limit", type=int, default=200, help="rows per BBC split; 0 = all")
+    args = parser.parse_args()
+    sections = set(args.only.split(","))
+    if "rouge" in sections:
+        bench_rouge(args.datasets)
+    if "bbc" in sections:
+        bench_bbc(args.datasets, args.bbc_limit)
+    if "quotes" in sections:
+        bench_quotes(args.datasets)
+    if "speed" in sections:
+        bench_speed(args.datasets)
+
+
+if __name__ == "__main__":
+    main()

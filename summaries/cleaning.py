@@ -1,0 +1,91 @@
+"""Light cleaning of extracted article text.
+
+Cleaning only ever *removes* whole lines or a leading prefix (byline, dateline, agency tag) and collapses
+whitespace, so every sentence we return can still be found verbatim in the whitespace-collapsed input.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """A paragraph of the article; `heading` marks headline, standfirst and caption lines (not bullets)."""
+
+    text: str
+    heading: bool = False
+
+
+_BOILERPLATE = re.compile(
+    r"^(?:read more|advertisement|share this article|share|share this|scroll down for video|click here\b.*"
+    r"|related(?: articles| stories)?:?.*|follow us\b.*|sign up\b.*|subscribe\b.*|comments?"
+    r"|story continues below.*|image copyright.*|image caption.*|media playback is unsupported.*"
+    r"|getty images|reuters|ap photo|\(?photo:.*|\(?image:.*|\(?picture:.*|photograph:.*"
+    r"|copyright .*|all rights reserved.*|back to top|print|email|tweet)\W*$",
+    re.IGNORECASE,
+)
+# "By . Daily Mail Reporter . PUBLISHED: . 10:28 EST, 22 December 2013 . | . UPDATED: . ... 2013 . "
+_DM_BYLINE = re.compile(
+    r"^\s*(?:By\s*\.?\s*[^.|]{1,80}?\s*\.\s*)?(?:(?:PUBLISHED|UPDATED|Last updated)\s*:?\s*\.?\s*"
+    r"[^|]{0,60}?\d{4}\s*\.?\s*\|?\s*\.?\s*)+",
+)
+_BYLINE_LINE = re.compile(
+    r"^(?:By|BY|Written by|Reporting by)\s+[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|and|&|,|de|van|von))*"
+    r"(?:\s*[,|-]\s*.{0,60})?$"
+)
+_BYLINE_PREFIX = re.compile(r"^By\s+(?:[A-Z][\w'’-]+\s+){1,3}(?:and\s+(?:[A-Z][\w'’-]+\s+){1,3})?(?=[A-Z(])")
+# "WASHINGTON - ", "LONDON (Reuters) -", "NEW YORK, March 3 (AP) —", "(CNN)"
+_DATELINE = re.compile(
+    r"^(?:[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([\w .]+\))?\s*[-–—]{1,2}\s+"
+    r"|\((?:CNN|Reuters|AP|AFP)\)\s*(?:[-–—]\s*)?)"
+)
+_CAPTION_TAIL = re.compile(r"\((?:Photo|Image|Picture|Credit)[^)]*\)$|(?:Getty Images|AFP|AP|Reuters)$", re.I)
+_TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")
+
+
+def collapse(text: str) -> str:
+    """The normalisation every returned string is checked against: runs of whitespace become one space."""
+    return " ".join(text.split())
+
+
+def _is_heading(line: str) -> bool:
+    # Headlines, standfirsts and photo captions rarely end in terminal punctuation.
+    return not _TERMINAL.search(line) and len(line.split()) < 40
+
+
+def clean(text: str, title: str | None = None) -> list[Block]:
+    """Split raw article text into blocks, dropping boilerplate and stripping byline/dateline prefixes."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    blocks: list[Block] = []
+    title_key = collapse(title).lower() if title else None
+    body_started = False
+    for raw in re.split(r"\n\s*\n|\n", text):
+        line = collapse(raw)
+        if not line or _BOILERPLATE.match(line) or _BYLINE_LINE.match(line):
+            continue
+        if title_key and line.lower() == title_key:
+            continue
+        if _CAPTION_TAIL.search(line) and len(line.split()) < 40:
+            continue
+        m = _DM_BYLINE.match(line)
+        if m and m.end() < len(line):
+            line = line[m.end():]
+        if not body_started:
+            line = _strip_prefixes(line)
+            if not line:
+                continue
+        heading = _is_heading(line)
+        if not heading:
+            body_started = True
+        blocks.append(Block(line, heading))
+    return blocks
+
+
+def _strip_prefixes(line: str) -> str:
+    for pattern in (_DM_BYLINE, _BYLINE_PREFIX, _DATELINE):
+        m = pattern.match(line)
+        if m and m.end() < len(line):
+            line = line[m.end():].lstrip(" .|-–—")
+    return line

@@ -1,0 +1,73 @@
+"""summarize(): cleaning → sentences → ranking → quotes, wired together with input validation."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+from .algorithms import SUMY_ALGORITHMS, sumy_rank
+from .cleaning import clean
+from .language import normalize_language, stemmer, stop_words
+from .model import Summary
+from .ranker import rank
+from .speakers import attribute
+from .splitter import split_sentences, words
+
+logger = logging.getLogger(__name__)
+
+ALGORITHMS: tuple[str, ...] = ("default", *SUMY_ALGORITHMS)
+WORDS_PER_MINUTE = 230
+MAX_BULLETS = 50
+
+
+def _validate(text: object, bullets: object, algorithm: object) -> None:
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    if not isinstance(bullets, int) or isinstance(bullets, bool) or not 0 <= bullets <= MAX_BULLETS:
+        raise ValueError(f"bullets must be an int between 0 and {MAX_BULLETS}, got {bullets!r}")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}; choose one of: {', '.join(ALGORITHMS)}")
+
+
+def body_sentences(text: str, title: str | None = None) -> list[list[str]]:
+    """Sentences per body paragraph after cleaning (headlines, captions and boilerplate left out)."""
+    return [split_sentences(b.text) for b in clean(text, title) if not b.heading]
+
+
+def summarize(
+    text: str,
+    *,
+    title: str | None = None,
+    bullets: int = 3,
+    language: str = "english",
+    algorithm: str = "default",
+) -> Summary:
+    """Extractive summary plus attributed quotes; pure and synchronous so callers choose the executor."""
+    _validate(text, bullets, algorithm)
+    if title is not None and not isinstance(title, str):
+        raise TypeError(f"title must be a str or None, not {type(title).__name__}")
+    lang = normalize_language(language)
+    blocks = clean(text, title)
+    paragraphs = [split_sentences(b.text) for b in blocks if not b.heading]
+    flat = [s for para in paragraphs for s in para]
+    if bullets == 0 or not flat:
+        picked: list[int] = []
+    elif algorithm == "default":
+        picked = rank(flat, bullets, stemmer(lang), stop_words(lang), title)
+    else:
+        picked = sumy_rank(algorithm, paragraphs, bullets, lang, title)
+    chosen = tuple(flat[i] for i in picked)
+    total = len(words(" ".join(b.text for b in blocks)))
+    kept = sum(len(words(s)) for s in chosen)
+    quotes = attribute([b.text for b in blocks if not b.heading])
+    logger.debug("summarized %s words into %s bullets and %s quotes", total, len(chosen), len(quotes))
+    return Summary(
+        bullets=chosen,
+        quotes=quotes,
+        language=lang,
+        word_count=total,
+        reading_minutes=max(1, math.ceil(total / WORDS_PER_MINUTE)) if total else 0,
+        reduction=max(0.0, 1.0 - kept / total) if total else 0.0,
+        algorithm=algorithm,
+        title=title,
+    )

@@ -1,0 +1,114 @@
+"""Offline sentence and word splitting.
+
+sumy's default tokenizer needs NLTK's punkt data, which a self-hosted bot cannot assume; a regex splitter
+that knows news abbreviations is faster and good enough for extractive ranking.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+# Words that end in a period but rarely end a sentence (compared lowercase, without the final dot).
+_ABBREVIATIONS = _wordset(
+    """mr mrs ms dr sen gov rep st jan feb mar apr jun jul aug sep sept oct nov dec no nos vs v prof gen
+    col lt sgt capt cmdr adm maj brig jr sr inc corp co ltd mt ft rev hon fig approx dept est vol pp
+    messrs mme mlle gens reps sens supt insp det cpl pte pvt ave blvd rd op ed cf al e.g i.e u.s u.k u.n
+    u.s.a d.c l.a n.y a.m p.m"""
+)
+# After "U.S." or "a.m." a capital may still start a new sentence when it is one of these.
+_SENTENCE_STARTERS = _wordset(
+    "The A An He She It They We I But And In On At This That These Those There His Her Its Their "
+    "Our After Before When While If As So Yet"
+)
+_CLOSERS = "\"'”’»)]"
+_OPENERS = "\"'“‘«(["
+# A candidate boundary: terminal punctuation, optional closing quotes/brackets, then whitespace.
+_BOUNDARY = re.compile(r"(?:[.!?]+|…)[" + re.escape(_CLOSERS) + r"]*(?=\s+)")
+_NEXT_START = re.compile(r"\s+([" + re.escape(_OPENERS) + r"]*)(\S+)")
+_WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
+
+
+def _previous_token(text: str, end: int) -> str:
+    start = end
+    while start > 0 and not text[start - 1].isspace() and text[start - 1] not in _OPENERS:
+        start -= 1
+    return text[start:end]
+
+
+def _is_boundary(text: str, match: re.Match[str]) -> bool:
+    punct = match.group(0)
+    nxt = _NEXT_START.match(text, match.end())
+    if nxt is None:
+        return True
+    opener, word = nxt.group(1), nxt.group(2)
+    first = word[0]
+    if not (first.isupper() or first.isdigit() or opener):
+        return False  # "... and then" or "3.5 p.m. today": lowercase continues the sentence
+    if not punct.startswith(".") or punct.startswith(".."):
+        return True
+    if punct.rstrip(_CLOSERS) != ".":
+        return True
+    token = _previous_token(text, match.start()).lstrip(_OPENERS)
+    low = token.lower().rstrip(".")
+    if not token:
+        return True
+    if len(token) == 1 and token.isalpha() and token.isupper():
+        return False  # an initial: "J. R. Smith"
+    if low in _ABBREVIATIONS:
+        if "." in low or low in ("a.m", "p.m", "inc", "co", "ltd", "corp", "jr", "sr", "etc"):
+            return word.strip(_CLOSERS + ",;:") in _SENTENCE_STARTERS
+        return False
+    # "J.R.R." style initials
+    return not re.fullmatch(r"(?:[A-Z]\.)+[A-Z]", token)
+
+
+def sentence_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Yield (start, end) offsets of sentences; offsets let callers map sentences back to paragraphs."""
+    pos = 0
+    n = len(text)
+    while pos < n and text[pos].isspace():
+        pos += 1
+    for match in _BOUNDARY.finditer(text):
+        if match.end() <= pos:
+            continue
+        if _is_boundary(text, match):
+            yield pos, match.end()
+            pos = match.end()
+            while pos < n and text[pos].isspace():
+                pos += 1
+    end = len(text.rstrip())
+    if pos < end:
+        yield pos, end
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of one paragraph (or of a whole text, treating line breaks as paragraph breaks)."""
+    out: list[str] = []
+    for para in _PARAGRAPH_BREAK.split(text):
+        out.extend(" ".join(para[s:e].split()) for s, e in sentence_spans(para))
+    return [s for s in out if s]
+
+
+def words(text: str) -> list[str]:
+    """Word tokens; keeps contractions, hyphenated words and decimals whole."""
+    return [w.rstrip(".") for w in _WORD.findall(text)]
+
+
+class Tokenizer:
+    """Drop-in for sumy's Tokenizer (same two methods) that needs no NLTK data."""
+
+    def __init__(self, language: str = "english") -> None:
+        self.language = language
+
+    def to_sentences(self, paragraph: str) -> tuple[str, ...]:
+        return tuple(split_sentences(paragraph))
+
+    def to_words(self, sentence: str) -> tuple[str, ...]:
+        return tuple(words(sentence))

@@ -1,0 +1,30 @@
+from summaries.language import stemmer, stop_words
+from summaries.ranker import rank
+
+STEM, STOP = stemmer("english"), stop_words("english")
+
+
+def test_prefers_lead_facts_over_quote_heavy_and_fragments():
+    sents = [
+        "The city council approved a 4.5 million dollar budget for the new Riverside library on Monday.",
+        '"It is wonderful, just wonderful, truly wonderful," said one visitor.',
+        "Wow.",
+        "The Riverside library will open in 2027 and hold 120,000 books, the council said.",
+        "Weather was mild.",
+        "Some residents walked dogs nearby in the afternoon sun.",
+    ]
+    picked = rank(sents, 2, STEM, STOP)
+    assert picked == [0, 3]
+
+
+def test_near_duplicates_are_dropped():
+    a = "The Riverside library will open in 2027 with 120,000 books, officials said."
+    sents = [a, a.replace("officials said", "officials confirmed"),
+             "The budget was approved by the council on Monday.",
+             "Parking near the library will be free for the first month."]
+    picked = rank(sents, 2, STEM, STOP)
+    assert 0 in picked and 1 not in picked
+
+
+def test_short_documents_return_everything_in_order():
+    assert rank(["One.", "Two."], 3, STEM, STOP) == [0, 1]
