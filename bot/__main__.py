@@ -125,7 +125,7 @@ async def run_discord(settings: Settings) -> int:
     point_at(settings)
     async with _services(settings) as (store, fetcher):
         bot = create_bot(settings, store, fetcher)
-        sink = DiscordSink(bot)
+        sink = bot.sink
         async with bot:
             pipeline = asyncio.create_task(_run_pipeline(settings, store, fetcher, sink, until=None))
             try:

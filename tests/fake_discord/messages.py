@@ -8,6 +8,8 @@ the original message instead of creating a second one).
 
 from __future__ import annotations
 
+import asyncio
+
 import logging
 from typing import Any
 
@@ -163,6 +165,8 @@ class MessagesMixin(RestMixin):
                                  allowed_mentions=body.get("allowed_mentions"))
         if nonce is not None:
             self._nonces[key] = (int(msg["id"]), self.now())
+        if self.message_response_delay:
+            await asyncio.sleep(self.message_response_delay)
         return json_response(200, msg)
 
     async def _get_message(self, request: web.Request) -> web.Response:

@@ -129,6 +129,9 @@ class FakeState:
         self.token_lifetime = token_lifetime
         self.nonce_window = nonce_window
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        # Seconds between storing a created message and answering: the window in which a crashed client
+        # has posted but never learned it, which the nonce must cover.
+        self.message_response_delay = 0.0
 
         self.guilds: dict[int, Guild] = {}
         self.channels: dict[int, Channel] = {}

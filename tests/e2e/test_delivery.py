@@ -1,0 +1,98 @@
+"""DiscordSink against the fake Discord: idempotent posts, retries, gone channels, scheduled digests."""
+
+from __future__ import annotations
+
+from bot.delivery import ChannelGone, Delivered, RetryLater
+from bot.digest import run_due_digests
+from bot.discord_sink import DiscordSink
+from bot.models import PendingDelivery, QuoteRecord, Source, StoryView
+from bot.render import EMBED_TOTAL_LIMIT, ulen
+from tests.e2e.conftest import GUILD, LOCKED, LOG, NEWS, World
+
+STORY = StoryView(
+    story_id=1, article_id=1, title="Bridge @everyone opens " + "very " * 80, url="https://news.example/b",
+    source=Source("Example", "https://news.example/"), bullets=("Point <@123456789012345678> " * 60,) * 4,
+    quotes=(QuoteRecord("We did it " * 200, "Ana Silva"),), published_at=None, image_url=None,
+    reading_minutes=3, reduction=0.87,
+)
+
+
+def delivery(i: int, channel: int = NEWS) -> PendingDelivery:
+    return PendingDelivery(id=i, guild_id=GUILD, channel_id=channel, subscription_id=None, story=STORY,
+                           attempts=0)
+
+
+async def test_story_is_posted_once_within_limits_without_mentions(world: World) -> None:
+    sink = DiscordSink(world.bot, interval=0)
+    first = await sink.deliver(delivery(42))
+    again = await sink.deliver(delivery(42))  # a retry after a crash: same nonce
+    assert isinstance(first, Delivered) and again == first
+    messages = world.fake.messages(NEWS)
+    assert len(messages) == 1
+    msg = messages[0]
+    assert world.fake.allowed_mentions[int(msg["id"])] == {"parse": []}
+    embed = msg["embeds"][0]
+    assert len(embed["title"]) <= 256 and "@everyone" not in embed["title"]
+    total = ulen(embed["title"]) + ulen(embed.get("description", "")) + sum(
+        ulen(f["name"]) + ulen(f["value"]) for f in embed.get("fields", []))
+    assert total <= EMBED_TOTAL_LIMIT
+    assert msg["mentions"] == [] and not msg["mention_everyone"]
+
+
+async def test_server_errors_and_rate_limits_retry_later_then_succeed(world: World) -> None:
+    sink = DiscordSink(world.bot, interval=0, send_timeout=0.5)
+    world.fake.fail_next("POST", "/channels/*/messages", 500)
+    outcome = await sink.deliver(delivery(1))
+    assert isinstance(outcome, RetryLater)
+    assert isinstance(await sink.deliver(delivery(1)), Delivered)
+    # A short 429 is waited out by discord.py itself; a long one comes back as RetryLater.
+    world.fake.fail_next("POST", "/channels/*/messages", 429, retry_after=0.05)
+    assert isinstance(await sink.deliver(delivery(2)), Delivered)
+    world.fake.fail_next("POST", f"/channels/{LOG}/messages", 429, retry_after=120)
+    outcome = await sink.deliver(delivery(3, channel=LOG))
+    assert isinstance(outcome, RetryLater) and outcome.after_seconds >= 100
+    assert len(world.fake.messages(NEWS)) == 2
+
+
+async def test_forbidden_channel_is_gone_and_the_log_channel_is_told(world: World) -> None:
+    await world.store.set_log_channel(GUILD, LOG)
+    sink = DiscordSink(world.bot, interval=0)
+    outcome = await sink.deliver(delivery(7, channel=LOCKED))
+    assert isinstance(outcome, ChannelGone) and "Send Messages" in outcome.reason
+    note = await world.fake.wait_for_message(LOG)
+    assert f"<#{LOCKED}>" in note["content"] and "/feed enable" in note["content"]
+    world.fake.delete_channel(NEWS)
+    gone = await sink.deliver(delivery(8))
+    assert isinstance(gone, ChannelGone) and "gone" in gone.reason
+    assert len(world.fake.messages(LOG)) == 2
+
+
+async def test_pacing_spaces_posts_to_one_channel(world: World) -> None:
+    sink = DiscordSink(world.bot, interval=0.2)
+    loop_time = __import__("asyncio").get_running_loop().time
+    start = loop_time()
+    for i in range(3):
+        assert isinstance(await sink.deliver(delivery(100 + i)), Delivered)
+    assert loop_time() - start >= 0.4
+
+
+async def test_digest_is_posted_at_its_scheduled_time_once(world: World) -> None:
+    now = world.clock()  # 07:00 UTC
+    feed = await world.store.add_feed("https://d.example/rss", title="D", now=now)
+    await world.store.subscribe(GUILD, NEWS, feed.id, now=now)
+    for i in range(14):
+        await world.add_story(feed.id, f"Digest story {i} " + "long " * 30, bullets=("b " * 200,) * 3)
+    msg = await world.answer("digest schedule", {"time": "07:30", "timezone": "UTC"})
+    assert "07:30 (UTC)" in msg["content"]
+    sink = world.bot.sink
+    world.clock.advance(minutes=20)
+    assert await run_due_digests(world.store, sink, now=world.clock(), max_stories=12) == 0
+    world.clock.advance(minutes=15)
+    assert await run_due_digests(world.store, sink, now=world.clock(), max_stories=12) == 1
+    assert await run_due_digests(world.store, sink, now=world.clock(), max_stories=12) == 0
+    posted = [m for m in world.fake.messages(NEWS) if "Daily digest" in (m.get("content") or "")]
+    assert len(posted) == 1 and "12 stories" in posted[0]["content"]
+    in_all = sum(len(m.get("embeds") or []) for m in world.fake.all_messages())
+    assert in_all == 12  # the overflow went to the thread
+    schedule = await world.store.get_digest(NEWS)
+    assert schedule is not None and schedule.next_due_at.day == 2
