@@ -54,8 +54,7 @@ def serve(feeds: int, articles: int, ready: mp.Queue, stop: mp.Event) -> None:  
                                  published=base + timedelta(minutes=n))
             site.set_feed("/articles.xml", entries=[f"art-{n}" for n in range(articles)], title="Articles")
             ready.put(site.port)
-            while not stop.is_set():
-                await asyncio.sleep(0.2)
+            await asyncio.to_thread(stop.wait)
 
     asyncio.run(main())
 

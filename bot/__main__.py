@@ -7,10 +7,10 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from datetime import UTC, datetime
 
-from bot.config import Settings
+from bot.config import TOKEN_ENV, Settings
 from bot.console import CONSOLE_CHANNEL_ID, CONSOLE_GUILD_ID, SAMPLES_FEED_URL, ConsoleSink, load_samples
 from bot.delivery import Sink
 from bot.ingest import Ingestor, utcnow
@@ -33,8 +33,8 @@ def start(settings: Settings, *, once: bool = False) -> int:
         return 0
 
 
-async def _until_signal(main: object) -> int:
-    task = asyncio.ensure_future(main)  # type: ignore[arg-type]
+async def _until_signal(main: Coroutine[object, object, int]) -> int:
+    task = asyncio.ensure_future(main)
     loop = asyncio.get_running_loop()
     with contextlib.suppress(NotImplementedError):
         loop.add_signal_handler(signal.SIGTERM, task.cancel)
@@ -92,7 +92,7 @@ async def run_console(settings: Settings, *, once: bool = False) -> int:
             log.info("printed %s stories", report.delivered)
             return 0
         await outbox.drain()
-        print(f"Console mode (no ${'NEWSBOT_DISCORD_TOKEN'} set): watching {len(polled)} feed(s). "
+        print(f"Console mode (no ${TOKEN_ENV} set): watching {len(polled)} feed(s). "
               "Add one with `newsbot feeds add URL`; Ctrl-C to stop.", file=sys.stderr)
         await _run_pipeline(settings, store, fetcher, sink, until=None)
     return 0
@@ -119,17 +119,21 @@ async def ingest_samples(settings: Settings, store: Store, ingestor: Ingestor) -
 
 
 async def run_discord(settings: Settings) -> int:
+    import discord
+
     from bot.client import create_bot, point_at
-    from bot.discord_sink import DiscordSink
 
     point_at(settings)
     async with _services(settings) as (store, fetcher):
         bot = create_bot(settings, store, fetcher)
-        sink = bot.sink
         async with bot:
-            pipeline = asyncio.create_task(_run_pipeline(settings, store, fetcher, sink, until=None))
+            pipeline = asyncio.create_task(_run_pipeline(settings, store, fetcher, bot.sink, until=None))
             try:
                 await bot.start(settings.token or "")
+            except discord.LoginFailure:
+                print(f"newsbot: Discord rejected the token in ${TOKEN_ENV}; copy it again from the "
+                      "developer portal (Bot → Reset Token)", file=sys.stderr)
+                return 2
             finally:
                 pipeline.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -139,7 +143,7 @@ async def run_discord(settings: Settings) -> int:
 
 def sync_commands(settings: Settings) -> int:
     if not settings.token:
-        print("newsbot: sync-commands needs the bot token in $NEWSBOT_DISCORD_TOKEN", file=sys.stderr)
+        print(f"newsbot: sync-commands needs the bot token in ${TOKEN_ENV}", file=sys.stderr)
         return 2
 
     async def run() -> int:

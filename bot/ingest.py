@@ -129,16 +129,19 @@ class Ingestor:
             )
         except FeedError as exc:
             return await self._failed(feed, exc.reason, None)
-        stored = await self._ingest_entries(feed, parsed)
+        stored, failed = await self._ingest_entries(feed, parsed)
         now = self.clock()
+        # Entries that failed stay unseen; without the validators the next poll reads the body again
+        # instead of getting a 304 that would hide them until the feed changes.
         await self.store.record_poll_success(
             feed.id, now=now, next_poll_at=self._next_poll(feed, now),
-            etag=response.etag, last_modified=response.last_modified,
+            etag=None if failed else response.etag, last_modified=None if failed else response.last_modified,
             title=parsed.title or None, site_url=parsed.site_url,
         )
         return PollResult(feed.id, ok=True, entries=len(parsed.entries), new_articles=stored)
 
-    async def _ingest_entries(self, feed: Feed, parsed: ParsedFeed) -> int:
+    async def _ingest_entries(self, feed: Feed, parsed: ParsedFeed) -> tuple[int, int]:
+        """(stored, failed) counts for the feed's unseen entries."""
         entries = _unique_by_guid(parsed.entries)
         unseen = await self.store.unseen_guids(feed.id, [e.guid for e in entries])
         fresh = [e for e in entries if e.guid in unseen]
@@ -153,18 +156,20 @@ class Ingestor:
         fresh.sort(key=lambda e: e.published or datetime.min.replace(tzinfo=UTC))
         gate = asyncio.Semaphore(ENTRY_CONCURRENCY)
 
-        async def one(entry: FeedEntry) -> StoredArticle | None:
+        async def one(entry: FeedEntry) -> StoredArticle | Exception | None:
             async with gate:
                 try:
                     return await self.ingest_entry(feed, entry)
-                except Exception:
+                except Exception as exc:
                     log.exception("could not ingest entry %r of feed %s", entry.guid, feed.url)
-                    return None
+                    return exc
 
         results = await asyncio.gather(*(one(e) for e in fresh))
         if not feed.initialized:
             await self.store.mark_initialized(feed.id)
-        return sum(1 for r in results if r is not None)
+        failed = sum(1 for r in results if isinstance(r, Exception))
+        stored = sum(1 for r in results if r is not None and not isinstance(r, Exception))
+        return stored, failed
 
     async def ingest_entry(self, feed: Feed, entry: FeedEntry, *, fetch_page: bool = True) -> StoredArticle | None:
         """Fetch, extract, summarize and store one entry; None when it was a duplicate."""

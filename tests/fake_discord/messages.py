@@ -9,7 +9,6 @@ the original message instead of creating a second one).
 from __future__ import annotations
 
 import asyncio
-
 import logging
 from typing import Any
 
