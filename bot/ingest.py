@@ -152,35 +152,47 @@ class Ingestor:
             if skipped:
                 await self.store.mark_seen(feed.id, skipped, now=self.clock())
             fresh = keep
-        # Oldest first, so channels receive stories in the order they were published.
+        # Pages are fetched and summarized a few at a time, but stored oldest first, so channels
+        # receive stories in the order they were published.
         fresh.sort(key=lambda e: e.published or datetime.min.replace(tzinfo=UTC))
         gate = asyncio.Semaphore(ENTRY_CONCURRENCY)
 
-        async def one(entry: FeedEntry) -> StoredArticle | Exception | None:
+        async def prepare(entry: FeedEntry) -> NewArticle:
             async with gate:
-                try:
-                    return await self.ingest_entry(feed, entry)
-                except Exception as exc:
-                    log.exception("could not ingest entry %r of feed %s", entry.guid, feed.url)
-                    return exc
+                return await self.prepare_entry(feed, entry)
 
-        results = await asyncio.gather(*(one(e) for e in fresh))
+        tasks = [asyncio.create_task(prepare(e)) for e in fresh]
+        stored = failed = 0
+        try:
+            for entry, task in zip(fresh, tasks, strict=True):
+                try:
+                    if await self.store_article(feed, await task) is not None:
+                        stored += 1
+                except Exception:
+                    log.exception("could not ingest entry %r of feed %s", entry.guid, feed.url)
+                    failed += 1
+        finally:
+            for task in tasks:
+                task.cancel()
         if not feed.initialized:
             await self.store.mark_initialized(feed.id)
-        failed = sum(1 for r in results if isinstance(r, Exception))
-        stored = sum(1 for r in results if r is not None and not isinstance(r, Exception))
         return stored, failed
 
     async def ingest_entry(self, feed: Feed, entry: FeedEntry, *, fetch_page: bool = True) -> StoredArticle | None:
         """Fetch, extract, summarize and store one entry; None when it was a duplicate."""
+        return await self.store_article(feed, await self.prepare_entry(feed, entry, fetch_page=fetch_page))
+
+    async def prepare_entry(self, feed: Feed, entry: FeedEntry, *, fetch_page: bool = True) -> NewArticle:
         url = entry.link or feed.site_url or feed.url
         canonical = canonicalize(url) if entry.link else f"{canonicalize(url)}#guid={entry.guid}"
         page = None
-        if fetch_page and entry.link and await self.store.find_article_by_url(canonical) is None:
-            page = await self._fetch_page(entry.link)
         # A URL already stored (the same article through another feed) is not fetched again:
         # add_article records the guid and queues the story for this feed's channels instead.
-        article = await asyncio.to_thread(self._build_article, feed, entry, url, canonical, page)
+        if fetch_page and entry.link and await self.store.find_article_by_url(canonical) is None:
+            page = await self._fetch_page(entry.link)
+        return await asyncio.to_thread(self._build_article, feed, entry, url, canonical, page)
+
+    async def store_article(self, feed: Feed, article: NewArticle) -> StoredArticle | None:
         async with self._cluster_lock:
             story_id = self.clusterer.match(article.fingerprint) if article.fingerprint else None
             stored = await self.store.add_article(article, story_id=story_id, now=self.clock())
@@ -208,8 +220,13 @@ class Ingestor:
                        page: ExtractedPage | None) -> NewArticle:
         """CPU work (text clean-up, summarizing, fingerprinting), run in a worker thread."""
         feed_text = html_to_text(entry.content)
-        use_page = page is not None and len(page.text) >= max(self.settings.feeds.min_article_chars,
-                                                              len(feed_text) // 2)
+        # The page wins unless it looks like a paywall or menu stub: shorter than the configured floor
+        # and than the feed's own text, or less than half of a full-text feed.
+        page_chars = len(page.text) if page else 0
+        use_page = page_chars >= len(feed_text) // 2 and (
+            page_chars >= self.settings.feeds.min_article_chars or page_chars >= len(feed_text) > 0
+            or (page_chars > 0 and not feed_text)
+        )
         text = page.text if use_page and page else feed_text
         title = entry.title or (page.title if page and page.title else "") or url
         summary = summarize_text(text, title=title, settings=self.settings,

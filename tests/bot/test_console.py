@@ -72,13 +72,20 @@ async def test_samples_are_summarized_offline_once(tmp_path):
 
 async def test_terminal_feed_management_and_polling(tmp_path, site):
     base = datetime(2026, 11, 20, tzinfo=UTC)
-    for n in range(2):
-        site.add_article(f"s{n}", f"Ferry service resumes on route {n}",
-                         f"The ferry on route {n} resumed service on Monday after repairs to its engine "
-                         "took three weeks longer than planned, the operator said.\n\n"
-                         "\"Passengers have been very patient with us,\" said operator chief Nadia Brook.\n\n"
-                         "Timetables return to normal from Friday, with extra sailings at weekends.",
-                         published=base + timedelta(hours=n))
+    stories = [
+        ("Ferry service resumes on route 0",
+         "The island ferry resumed service on Monday after repairs to its engine took three weeks longer "
+         "than planned, the operator said.\n\n"
+         "\"Passengers have been very patient with us,\" said operator chief Nadia Brook.\n\n"
+         "Timetables return to normal from Friday, with extra sailings at weekends."),
+        ("Ferry service resumes on route 1",
+         "A second vessel joined the northern crossing on Tuesday, doubling capacity for lorries before the "
+         "winter freight peak.\n\n"
+         "Hauliers had complained of waits of up to six hours at the mainland terminal in November.\n\n"
+         "\"This ends the queues,\" said port manager Colin Ashby, who expects 300 lorries a day."),
+    ]
+    for n, (title, text) in enumerate(stories):
+        site.add_article(f"s{n}", title, text, published=base + timedelta(hours=n))
     url = site.set_feed("/ferry.xml", entries=["s1", "s0"], title="Harbour Times")
     config = write_config(tmp_path)
     code, out, err = await newsbot("feeds", "add", url, "--config", str(config), cwd=tmp_path)
@@ -94,7 +101,7 @@ async def test_terminal_feed_management_and_polling(tmp_path, site):
     code, out, err = await newsbot("run", "--once", "--config", str(config), cwd=tmp_path)
     assert code == 0, err
     assert "## Ferry service resumes on route 0" in out and "## Ferry service resumes on route 1" in out
-    assert "Nadia Brook" in out
+    assert "Nadia Brook" in out and "Colin Ashby" in out
 
     code, out, _ = await newsbot("feeds", "remove", url, "--config", str(config), cwd=tmp_path)
     assert code == 0 and "unsubscribed" in out
