@@ -62,3 +62,70 @@ def test_missing_input_file_is_a_failure_not_a_traceback(tmp_path):
     assert result.returncode == 1
     assert "no such file" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+ARTICLE = (
+    "LONDON (Reuters) - The city's tram network will add 14 new stops by 2028 under a plan approved on "
+    "Wednesday, transport officials said.\n\n"
+    "The extension, costing 210 million pounds, links the eastern estates to the hospital and the "
+    "university for the first time.\n\n"
+    "\"People in the east have waited long enough for a fast way into the centre,\" said transport "
+    "commissioner Priya Natarajan.\n\n"
+    "Work on the first section begins in the spring. Opponents said the money would be better spent on "
+    "buses, which carry three times as many passengers."
+)
+
+
+def test_summarize_a_file_as_markdown_and_stdin_as_json(tmp_path):
+    source = tmp_path / "article.txt"
+    source.write_text(ARTICLE, encoding="utf-8")
+    result = newsbot("summarize", str(source), "--bullets", "2", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    bullets = [line[2:] for line in result.stdout.splitlines() if line.startswith("- ")]
+    assert len(bullets) == 2 and all(b in ARTICLE for b in bullets)
+    assert "Priya Natarajan" in result.stdout
+
+    result = newsbot("summarize", "-", "--json", "--algorithm", "lexrank", cwd=tmp_path, stdin=ARTICLE)
+    assert result.returncode == 0, result.stderr
+    import json
+
+    payload = json.loads(result.stdout)
+    assert len(payload["bullets"]) == 3
+    assert {"text": "People in the east have waited long enough for a fast way into the centre,",
+            "speaker": "Priya Natarajan"} in payload["quotes"]
+    assert payload["word_count"] > 50 and 0 < payload["reduction"] < 1
+
+
+def test_summarize_rejects_bad_options_with_exit_2(tmp_path):
+    result = newsbot("summarize", "-", "--bullets", "0", cwd=tmp_path, stdin=ARTICLE)
+    assert result.returncode == 2 and "--bullets" in result.stderr
+    result = newsbot("summarize", "-", "--algorithm", "magic", cwd=tmp_path, stdin=ARTICLE)
+    assert result.returncode == 2 and "--algorithm must be one of" in result.stderr
+    result = newsbot("summarize", "-", "--language", "klingon", cwd=tmp_path, stdin=ARTICLE)
+    assert result.returncode == 2 and "klingon" in result.stderr.lower()
+
+
+async def test_summarize_a_url_over_loopback_and_refuse_private_addresses(tmp_path):
+    import asyncio
+
+    from tests.newsite import NewsSite
+
+    async with NewsSite() as site:
+        url = site.add_article("tram", "Tram network to grow", ARTICLE)
+        allow = tmp_path / "allow.toml"
+        allow.write_text("[net]\nallow_private_addresses = true\n")
+
+        async def run(*args: str) -> tuple[int, str, str]:
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", *args, cwd=tmp_path,
+                env={**os.environ, "PYTHONPATH": str(ROOT)},
+                stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+            out, err = await asyncio.wait_for(proc.communicate(), 60)
+            return proc.returncode or 0, out.decode(), err.decode()
+
+        code, out, err = await run("summarize", url, "--config", str(allow))
+        assert code == 0, err
+        assert out.startswith("# Tram network to grow") and "Priya Natarajan" in out
+        code, out, err = await run("summarize", url)  # default settings: loopback is off limits
+        assert code == 1 and "Traceback" not in err
+        assert "address" in err.lower()
