@@ -77,6 +77,9 @@ _LOWER_WORD = r"(?:\s+(?!(?:" + SPEECH_VERBS + r"|and|or|to|in|of|at|on|with|for
 _APPOSED = re.compile(_LOWER_WORD + r"{0,2},?\s+(" + NAME.pattern + ")")
 _TITLE_ONLY = re.compile(r"(?:" + TITLES + r")")
 _PREPOSITIONS = wordset("to with by from of for at through against on about like than into over under")
+_ACTS = re.compile(r"(?:,\s*\d+,|\s+(?:has\s+|had\s+|also\s+|then\s+)?(?:" + SPEECH_VERBS
+                   + r"|[a-z]+ed|[a-z]+s)\b)")
+_SPEECH_WORD = re.compile(r"\b(?:" + SPEECH_VERBS + r")\b", re.IGNORECASE)
 _ACRONYM = re.compile(r"(" + NAME.pattern + r")\s+\(([A-Z]{2,6})\)")
 
 
@@ -133,8 +136,9 @@ class Index:
             g = "f" if role in _FEMALE_ROLES else "m" if role in _MALE_ROLES else None
             self.mentions.append(Mention(d.group(0), d.start(), d.end(), False, g))
         self.mentions.sort(key=lambda x: x.start)
-        # a bare "Corbett" is a person when the article also names "Ronnie Corbett" or "Mr Corbett"
-        bare = {m.text for m in self.mentions if " " not in m.text}
+        # a bare "Corbett" is a person when the article also names "Ronnie Corbett" or "Mr Corbett" and uses
+        # the bare word the way it uses people ("Corbett said", "Corbett, 74,"), not places ("in Scotland")
+        bare = {m.text for m in self.mentions if " " not in m.text and self._acts_like_person(m)}
         self.person_keys = {m.text.split()[-1] for m in self.mentions if m.person or (
             " " in m.text and m.text.split()[-1] in bare and not is_org(m.text))}
         self.ends = [m.end for m in self.mentions]
@@ -143,6 +147,14 @@ class Index:
         self.boundaries = [m.end() for m in _SENTENCE_END.finditer(doc)]
         self._learn_genders()
         self._described: dict[str, str] = {}
+        self.quoted: list[tuple[int, int]] = []  # set by the caller: (start, end) of every quotation
+
+    def in_quote(self, at: int) -> bool | None:
+        """Whether `at` lies inside a known quotation; None when the caller gave no quotation spans."""
+        if not self.quoted:
+            return None
+        k = bisect.bisect_right(self.quoted, (at, len(self.doc))) - 1
+        return k >= 0 and self.quoted[k][0] <= at < self.quoted[k][1]
 
     def _add_name(self, raw: str, end: int) -> None:
         words = raw.split()
@@ -178,6 +190,15 @@ class Index:
             self.gender.setdefault(key, gender)
         if org and len(parts) >= 2 and len(name) > len(self.prefixed.get(parts[0], "")):
             self.prefixed[parts[0]] = name
+
+    def _acts_like_person(self, m: Mention) -> bool:
+        """A lone capitalised word used as a subject that acts (not an acronym, not after a preposition)."""
+        if m.possessive or m.text.isupper():
+            return False
+        before = re.findall(r"[\w'’-]+", self.doc[max(0, m.start - 20):m.start])
+        if before and before[-1].lower() in _PREPOSITIONS | {"the", "in"}:
+            return False
+        return _ACTS.match(self.doc, m.end) is not None
 
     def _learn_genders(self) -> None:
         """'Bell, 30, had set his sights' → Bell is male: vote with the first pronoun after each mention."""
@@ -217,7 +238,8 @@ class Index:
         else the phrase without its article."""
         role = role_of(phrase)
         appos = _APPOSED.match(self.doc, before + len(phrase)) if self.doc.startswith(phrase, before) else None
-        if appos and not is_org(appos.group(1)):  # "the Lib Dem leader Charles Kennedy"
+        if appos and not is_org(appos.group(1)) and self._named_person(appos.group(1)):
+            # "the Lib Dem leader Charles Kennedy" (but not "the cardinal used a Christmas message")
             return self.name_for(appos.group(1), appos.start(1)) or appos.group(1)
         if role not in self._described:
             self._described[role] = self._describe(role)
@@ -232,6 +254,10 @@ class Index:
                   if d.group("role").lower() == role]
         best = max([*fuller, phrase], key=lambda d: len(d.split()))
         return re.sub(r"^(?:the|a|an)\s+", "", best, flags=re.IGNORECASE)
+
+    def _named_person(self, name: str) -> bool:
+        full = self.full(name)
+        return bool(full) and (full.split()[-1] in self.person_keys or self.gender_of(full) is not None)
 
     def _describe(self, role: str) -> str:
         if role in ANONYMOUS_ROLES or role[:1].isdigit():
@@ -275,8 +301,11 @@ class Index:
                 break
             if not self.is_person(m):
                 continue
-            para_start = self.doc.rfind("\n", 0, m.start) + 1
-            if len(_QUOTE_MARKS.findall(self.doc, para_start, m.start)) % 2:
+            inside = self.in_quote(m.start)
+            if inside is None:
+                para_start = self.doc.rfind("\n", 0, m.start) + 1
+                inside = len(_QUOTE_MARKS.findall(self.doc, para_start, m.start)) % 2 == 1
+            if inside:
                 continue  # a name inside a quotation is what is talked about, not who talks
             g = m.gender or self.gender_of(m.text)
             if want and g is not None and g != want:
@@ -295,6 +324,9 @@ class Index:
         return best[1] if best else None
 
     def _subject(self, m: Mention) -> bool:
+        """Is `m` the subject of its clause? An opening phrase set off by a comma ("On Friday, the Cardinal
+        will ask", "As X began, Y said") doesn't count against it; a co-subject ("He and the Archbishop")
+        or a name after a preposition or another person is not the subject."""
         if m.possessive:
             return False
         k = bisect.bisect_right(self.boundaries, m.start)
@@ -302,15 +334,28 @@ class Index:
         head = self.doc[sent_start:m.start]
         if _QUOTE_MARKS.search(head):
             return False
-        lo = bisect.bisect_left(self.ends, sent_start)
+        if re.search(r"\S\s+and\s*$", head):
+            return False
+        if head.rstrip().endswith(","):
+            cut = head.rstrip()[:-1].rfind(",")
+            if not _SPEECH_WORD.search(head) and not self._person_in(
+                    sent_start, sent_start + max(0, cut), m):
+                return True  # "Speaking on the radio, he ..." / "As Howard spoke, Kennedy ..."
+        if self._person_in(sent_start, m.start, m):
+            return False
+        return not any(w.lower() in _PREPOSITIONS for w in re.findall(r"[\w'’-]+", head)[-3:])
+
+    def _person_in(self, lo_at: int, hi_at: int, m: Mention) -> bool:
+        """A person named in doc[lo_at:hi_at] before `m` (appositions like "deputy mayor, Tomasz" excepted)."""
+        lo = bisect.bisect_left(self.ends, lo_at)
         for x in self.mentions[lo:]:
-            if x.start >= m.start:
+            if x.start >= hi_at:
                 break
-            if x.start >= sent_start and self.is_person(x) and not x.possessive and x.end <= m.start:
+            if x.start >= lo_at and self.is_person(x) and not x.possessive and x.end <= m.start:
                 if re.fullmatch(_LOWER_WORD + r"{0,2}\s*,?\s*", self.doc[x.end:m.start]):
                     continue  # apposition: "The city's deputy mayor, Tomasz Wielgosz, said"
-                return False
-        return not any(w.lower() in _PREPOSITIONS for w in re.findall(r"[\w'’-]+", head)[-3:])
+                return True
+        return False
 
     def count(self, name: str) -> int:
         return self.counts[name.split()[-1]]
@@ -322,6 +367,9 @@ class Index:
         if re.fullmatch(PRONOUN, who, re.IGNORECASE):
             return self.resolve_pronoun(who, at, previous)
         if DESCRIPTION.fullmatch(who):
+            proper = re.sub(r"^(?:the|a|an)\s+", "", who, flags=re.IGNORECASE)
+            if proper[:1].isupper() and is_org(proper):
+                return proper  # "the Scottish Executive" names a body; it isn't a role to resolve
             return self.describe(who, at, previous)
         words = re.sub(r"['’]s?$", "", who).split()
         while words and words[0] in NOT_NAMES and not (len(words) == 1 and words[0] in self.fullest):

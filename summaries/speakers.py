@@ -9,6 +9,7 @@ import re
 from collections.abc import Sequence
 
 from .coref import DESCRIPTION, NAME, NOT_NAMES, PRONOUN, ROLES, Index, role_of, strip_titles
+from .gender import is_org
 from .model import Quote
 from .quotes import SPEECH_VERBS, Span, find_spans, is_quotation, quote_text, sentence_around
 
@@ -24,6 +25,8 @@ _AFTER_VERB_ROLE_NAME = re.compile(
     r"^[\s,]*(?:" + _VERB + r")\s+(?:(?:his|her|their|its|the)\s+)?(?:[a-z][\w'’-]*\s+){0,3}(?P<who>"
     + NAME.pattern + ")"
 )
+_AFTER_THE_ORG_VERB = re.compile(
+    r"^[\s,]*[Tt]he\s+(?P<who>" + NAME.pattern + r")\s+(?:has\s+|have\s+)?(?:" + _VERB + r")\b")
 _VERB_BEFORE = re.compile(r"\b(?:" + _VERB + r")\b", re.IGNORECASE)
 _TAIL_END = re.compile(r"[.!?:](?:\s|$)|[\"“”]")
 
@@ -63,6 +66,11 @@ def _who_before(index: Index, doc: str, seg_start: int, quote_start: int) -> tup
     if not verbs:
         return None
     head = seg[: verbs[-1].start()].rstrip()
+    if verbs[-1].group(0).lower().endswith("ing") and head.endswith(","):
+        # "X has defended the Act, saying ...": a participle's subject is the clause subject, not the object
+        subjects = [c for c in _candidates(index, head, seg_start) if _is_personish(index, c[0])]
+        if subjects:
+            return subjects[0]
     appositive = ""
     if head.endswith(","):  # drop an appositive: "Lisa Power, head of policy at X, said"
         cut = head[:-1].rfind(",")
@@ -91,6 +99,7 @@ def attribute(paragraphs: Sequence[str]) -> tuple[Quote, ...]:
     if not spans:
         return ()
     index = Index(doc)
+    index.quoted = sorted((s.start, s.end) for s in spans)
     spans = _merge_split(doc, spans)
     out: list[Quote] = []
     prev: tuple[Span, str | None] | None = None
@@ -139,6 +148,9 @@ def _after(index: Index, doc: str, end: int, prev_name: str | None) -> tuple[str
                 if m2 and _is_personish(index, m2.group("who")):
                     m, who = m2, m2.group("who")
             return index.name_for(who, end + m.start("who"), prev_name), m.group(0).strip(" ,")
+    m = _AFTER_THE_ORG_VERB.match(tail)
+    if m and is_org(m.group("who")):  # '"…," the Northfield Trading Company said'
+        return index.full(m.group("who")), m.group(0).strip(" ,")
     stop = _TAIL_END.search(tail)
     clause = tail[: stop.start() if stop else len(tail)]
     verb = _VERB_BEFORE.search(clause)
@@ -170,6 +182,9 @@ def _attribute_one(
     if found:
         who, at = found
         return index.name_for(who, at, prev_name), who
+    reported = _reported_by(index, doc, span)
+    if reported:
+        return reported, None
     if prev is not None:
         gap = doc[prev[0].end: span.start]
         if len(gap) < 120:
@@ -185,3 +200,26 @@ def _attribute_one(
                 continue
             return index.name_for(mention.text, mention.start), None
     return (prev[1] if prev else None), None
+
+
+_REPORTED = re.compile(r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?:" + _VERB
+                       + r")[.!?]?[\"”]?\s*$")
+
+
+def _reported_by(index: Index, doc: str, span: Span) -> str | None:
+    """A lede credited at its end: '…, lenders have said' names a group; '…, it has been claimed' leaves the
+    name to the next paragraph, whose first reported speaker is the one the lede means."""
+    m = _REPORTED.search(sentence_around(doc, span.start, span.end))
+    if not m:
+        return None
+    if m.group("who") != "it":
+        return m.group("who")
+    nxt = doc.find("\n", span.end)
+    if nxt < 0:
+        return None
+    para = doc[nxt + 1: doc.find("\n", nxt + 1) if "\n" in doc[nxt + 1:] else len(doc)]
+    verb = _VERB_BEFORE.search(para)
+    if not verb:
+        return None
+    cands = [c for c in _candidates(index, para[: verb.start()], nxt + 1) if _is_personish(index, c[0])]
+    return index.name_for(cands[0][0], cands[0][1]) if cands else None

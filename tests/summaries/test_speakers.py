@@ -25,3 +25,31 @@ def test_title_mention_resolves_to_fullest_name():
 def test_unattributed_follow_on_quote_keeps_the_speaker():
     text = '"The plan failed," said Omar Haddad. "We will try again next spring with more money."'
     assert [q.speaker for q in extract_quotes(text)] == ["Omar Haddad", "Omar Haddad"]
+
+
+def test_said_title_surname_gives_fullest_name():
+    text = 'Dr Helen Brook runs the clinic in Leeds. "We are full every single night," said Dr Brook.'
+    assert [q.speaker for q in extract_quotes(text)] == ["Helen Brook"]
+
+
+def test_role_phrase_resolves_to_named_person():
+    text = ("The Bishop of Wells, the Rt Rev Dr Peter Hall, praised the book. "
+            'Later the Bishop said: "It is a fine read for a winter evening."')
+    assert [q.speaker for q in extract_quotes(text)] == ["Peter Hall"]
+
+
+def test_organisation_speaker():
+    text = '"Prices will rise again next year," the Northfield Trading Company said in a statement.'
+    assert [q.speaker for q in extract_quotes(text)] == ["Northfield Trading Company"]
+
+
+def test_multi_paragraph_quote_keeps_one_speaker():
+    text = 'Ann Lee said: "The first part of the plan is done.\n\n"The second part starts in May," she added.'
+    (q,) = extract_quotes(text)
+    assert q.text == "The first part of the plan is done. The second part starts in May," and q.speaker == "Ann Lee"
+
+
+def test_continuation_paragraph_keeps_previous_speaker():
+    text = ('"We will win this," said Tom Reed.\n\n'
+            '"The fans deserve it and we owe them a great deal this season."')
+    assert [q.speaker for q in extract_quotes(text)] == ["Tom Reed", "Tom Reed"]
