@@ -1,0 +1,91 @@
+"""The connection, its lock and the transaction helper every store module builds on.
+
+One aiosqlite connection serializes statements, but not transactions: two coroutines could interleave
+statements inside each other's BEGIN ... COMMIT. Every store method therefore holds `_lock` for its whole
+unit of work, and writes run in `_tx()` (BEGIN IMMEDIATE, so the write lock is taken up front and a
+busy database is waited for by busy_timeout rather than failing halfway through).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Iterable, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+import aiosqlite
+
+from bot.store.errors import StoreError
+
+log = logging.getLogger(__name__)
+
+Params = Sequence[Any] | dict[str, Any]
+
+
+async def fetchall(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
+    async with conn.execute(sql, params) as cur:
+        return list(await cur.fetchall())
+
+
+async def fetchone(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> aiosqlite.Row | None:
+    async with conn.execute(sql, params) as cur:
+        return await cur.fetchone()
+
+
+async def execute(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> int:
+    """Run one statement; returns the number of rows it changed."""
+    async with conn.execute(sql, params) as cur:
+        return cur.rowcount
+
+
+def chunks(items: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
+    """Batches small enough for SQLite's bound-parameter limit."""
+    batch: list[Any] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+class StoreBase:
+    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+        self._conn = conn
+        self._path = path
+        self._lock = asyncio.Lock()
+        self._closed = False
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    def _check_open(self) -> aiosqlite.Connection:
+        if self._closed:
+            raise StoreError("the store is closed")
+        return self._conn
+
+    @asynccontextmanager
+    async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
+        """The connection, for reads that must not see another coroutine's unfinished transaction."""
+        async with self._lock:
+            yield self._check_open()
+
+    @asynccontextmanager
+    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
+        """One write transaction: all of it commits, or (on any error or cancellation) none of it."""
+        async with self._lock:
+            conn = self._check_open()
+            await conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                try:
+                    await conn.rollback()
+                except Exception:  # the original error matters more than a failed rollback
+                    log.exception("rollback failed")
+                raise
+            else:
+                await conn.commit()

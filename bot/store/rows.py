@@ -1,0 +1,143 @@
+"""Conversions between SQLite rows and the shared records, and the text normalizations the schema relies on.
+
+Times are stored as fixed-width ISO-8601 UTC text, so string order is time order; a naive datetime is
+refused here, at the boundary, because a naive time silently shifted by the host's zone is the kind of bug
+that only shows up in a digest posted at the wrong hour.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import unicodedata
+from datetime import UTC, datetime
+from urllib.parse import urlsplit
+
+from bot.models import DigestSchedule, Feed, QuoteRecord, Subscription
+
+
+def to_db(dt: datetime) -> str:
+    if dt.tzinfo is None or dt.utcoffset() is None:
+        raise ValueError(f"naive datetime given to the store: {dt!r} (all store times are aware UTC)")
+    return dt.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def opt_to_db(dt: datetime | None) -> str | None:
+    return None if dt is None else to_db(dt)
+
+
+def from_db(value: str) -> datetime:
+    dt = datetime.fromisoformat(value)
+    if dt.tzinfo is None:  # written by hand or by an older tool: the store's convention is UTC
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC)
+
+
+def opt_from_db(value: str | None) -> datetime | None:
+    return None if value is None else from_db(value)
+
+
+def feed_from_row(row: sqlite3.Row) -> Feed:
+    return Feed(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        site_url=row["site_url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        poll_interval=row["poll_interval"],
+        next_poll_at=from_db(row["next_poll_at"]),
+        failure_count=row["failure_count"],
+        disabled=bool(row["disabled"]),
+        disabled_reason=row["disabled_reason"],
+        last_error=row["last_error"],
+        last_polled_at=opt_from_db(row["last_polled_at"]),
+        initialized=bool(row["initialized"]),
+    )
+
+
+def subscription_from_row(row: sqlite3.Row) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        feed_id=row["feed_id"],
+        include=row["include"],
+        exclude=row["exclude"],
+        paused=bool(row["paused"]),
+        paused_reason=row["paused_reason"],
+    )
+
+
+def digest_from_row(row: sqlite3.Row) -> DigestSchedule:
+    return DigestSchedule(
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        time_of_day=row["time_of_day"],
+        timezone=row["timezone"],
+        next_due_at=from_db(row["next_due_at"]),
+        last_sent_at=opt_from_db(row["last_sent_at"]),
+    )
+
+
+# ---- JSON columns
+
+
+def bullets_to_json(bullets: tuple[str, ...]) -> str:
+    return json.dumps(list(bullets), ensure_ascii=False)
+
+
+def bullets_from_json(value: str) -> tuple[str, ...]:
+    return tuple(str(b) for b in json.loads(value))
+
+
+def quotes_to_json(quotes: tuple[QuoteRecord, ...]) -> str:
+    return json.dumps([[q.text, q.speaker] for q in quotes], ensure_ascii=False)
+
+
+def quotes_from_json(value: str) -> tuple[QuoteRecord, ...]:
+    return tuple(QuoteRecord(text=str(t), speaker=s) for t, s in json.loads(value))
+
+
+# ---- names
+
+_HONORIFICS = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "lord", "lady", "rev", "fr",
+    "president", "pm", "senator", "sen", "rep", "gov", "governor", "minister", "chancellor",
+    "secretary", "judge", "justice", "gen", "general", "col", "capt", "king", "queen", "prince",
+    "princess",
+})
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def normalize_name(name: str | None) -> str | None:
+    """Casefolded, diacritics stripped, punctuation to spaces, leading honorifics dropped.
+
+    "Dr. José Ramos-Horta" -> "jose ramos horta": quote lookups then match however a person types the name.
+    """
+    if not name:
+        return None
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    words = [w for w in _NON_WORD.sub(" ", plain).replace("_", " ").split() if w]
+    while len(words) > 1 and words[0] in _HONORIFICS:
+        words.pop(0)
+    return " ".join(words) or None
+
+
+def surname(norm: str | None) -> str | None:
+    return norm.rsplit(" ", 1)[-1] if norm else None
+
+
+def url_host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or url
+    except ValueError:
+        return url
+    return host.removeprefix("www.")
+
+
+def source_name(feed_title: str | None, site_name: str | None, url: str) -> str:
+    """How a source is named under a story: the feed's title, else the page's site name, else the host."""
+    return (feed_title or "").strip() or (site_name or "").strip() or url_host(url)
