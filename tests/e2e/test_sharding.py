@@ -49,10 +49,9 @@ async def test_sharded_bot_serves_guilds_on_every_shard(tmp_path) -> None:
                         handle = await fake.invoke("feed list", {}, guild_id=guild, channel_id=channel,
                                                    permissions=ADMIN)
                         await handle.response()
-                        answer = await handle.wait_for(lambda h: bool(h.messages))
+                        await handle.wait_for(lambda h: bool(h.messages))
                         text = str(handle.messages[-1])
                         assert title in text and ("Beta" if title == "Alpha" else "Alpha") not in text
-                        del answer
                 finally:
                     await bot.close()
                     with contextlib.suppress(Exception, asyncio.CancelledError):
