@@ -7,14 +7,14 @@ import contextlib
 import logging
 import signal
 import sys
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from datetime import UTC, datetime
 
 from bot.config import TOKEN_ENV, Settings
 from bot.console import CONSOLE_CHANNEL_ID, CONSOLE_GUILD_ID, SAMPLES_FEED_URL, ConsoleSink, load_samples
 from bot.delivery import Sink
 from bot.ingest import Ingestor, utcnow
-from bot.models import FeedEntry
+from bot.models import Feed, FeedEntry
 from bot.net import Fetcher
 from bot.outbox import Outbox
 from bot.scheduler import DELIVER_JOB, build_scheduler, wake
@@ -56,11 +56,13 @@ async def _services(settings: Settings) -> AsyncIterator[tuple[Store, Fetcher]]:
 
 
 async def _run_pipeline(settings: Settings, store: Store, fetcher: Fetcher, sink: Sink,
-                        until: asyncio.Future[object] | None) -> None:
+                        until: asyncio.Future[object] | None,
+                        on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None) -> None:
     scheduler = None
     outbox = Outbox(store, sink, clock=utcnow, max_attempts=settings.discord.max_delivery_attempts)
     ingestor = Ingestor(settings, store, fetcher, clock=utcnow,
-                        on_new_deliveries=lambda: scheduler and wake(scheduler, DELIVER_JOB))
+                        on_new_deliveries=lambda: scheduler and wake(scheduler, DELIVER_JOB),
+                        on_feed_disabled=on_feed_disabled)
     await ingestor.load_clusters()
     scheduler = build_scheduler(settings, store=store, ingestor=ingestor, outbox=outbox, sink=sink,
                                 clock=utcnow)
@@ -127,7 +129,8 @@ async def run_discord(settings: Settings) -> int:
     async with _services(settings) as (store, fetcher):
         bot = create_bot(settings, store, fetcher)
         async with bot:
-            pipeline = asyncio.create_task(_run_pipeline(settings, store, fetcher, bot.sink, until=None))
+            pipeline = asyncio.create_task(_run_pipeline(
+                settings, store, fetcher, bot.sink, until=None, on_feed_disabled=bot.sink.announce_feed_disabled))
             try:
                 await bot.start(settings.token or "")
             except discord.LoginFailure:

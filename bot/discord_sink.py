@@ -23,8 +23,8 @@ import aiohttp
 import discord
 
 from bot.delivery import ChannelGone, Delivered, Outcome, RetryLater
-from bot.models import DigestSchedule, PendingDelivery, StoryView
-from bot.render import digest_messages, story_embed, truncate
+from bot.models import DigestSchedule, Feed, PendingDelivery, StoryView
+from bot.render import digest_messages, escape, story_embed, truncate
 
 if TYPE_CHECKING:
     from bot.client import AnyNewsBot
@@ -132,6 +132,33 @@ class DiscordSink:
             finally:
                 self._last_post[channel_id] = time.monotonic()
         return Delivered(message.id)
+
+    async def announce_feed_disabled(self, feed: Feed, reason: str) -> int:
+        """Tell each subscribed guild (its log channel, else the subscribed channels) that a feed stopped.
+
+        Without this a disabled feed just goes quiet, and nobody knows to fix the URL or re-enable it.
+        Returns how many messages were posted.
+        """
+        targets: dict[int, set[int]] = {}
+        for sub in await self.bot.store.feed_subscriptions(feed.id):
+            if sub.paused:
+                continue
+            log_channel = await self.bot.store.get_log_channel(sub.guild_id)
+            targets.setdefault(sub.guild_id, set()).add(log_channel or sub.channel_id)
+        text = truncate(
+            f"⚠️ The feed **{escape(feed.display_name)}** stopped working and is disabled: {escape(reason)}. "
+            "Check that its URL still serves a feed, then run `/feed enable` to try again.", 2000)
+        posted = 0
+        for channel_ids in targets.values():
+            for channel_id in sorted(channel_ids):
+                try:
+                    async with asyncio.timeout(self.send_timeout):
+                        target = await self._channel(channel_id)
+                        await target.send(text, allowed_mentions=NO_MENTIONS)
+                    posted += 1
+                except (discord.HTTPException, _Gone, TimeoutError, aiohttp.ClientError, OSError) as exc:
+                    log.warning("could not announce disabled feed %s in channel %s: %s", feed.id, channel_id, exc)
+        return posted
 
     async def _gone(self, guild_id: int, channel_id: int, problem: _Gone, what: str) -> ChannelGone:
         await self._tell_guild(guild_id, channel_id, problem, what)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -60,12 +60,14 @@ class Ingestor:
     """Polls feeds and stores what is new; one instance per process, shared by the scheduler jobs."""
 
     def __init__(self, settings: Settings, store: Store, fetcher: Fetcher, *, clock: Clock = utcnow,
-                 on_new_deliveries: Callable[[], None] | None = None) -> None:
+                 on_new_deliveries: Callable[[], None] | None = None,
+                 on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None) -> None:
         self.settings = settings
         self.store = store
         self.fetcher = fetcher
         self.clock = clock
         self.on_new_deliveries = on_new_deliveries
+        self.on_feed_disabled = on_feed_disabled
         self.clusterer = StoryClusterer(settings.feeds.cluster_threshold)
         self._cluster_lock = asyncio.Lock()
         self._polling: set[int] = set()
@@ -261,11 +263,16 @@ class Ingestor:
         wait = max(backoff, retry_after or 0.0)
         disable = failures >= cfg.disable_after_failures
         error = reason if not disable else f"{reason} (disabled after {failures} failures in a row)"
-        await self.store.record_poll_failure(
+        updated = await self.store.record_poll_failure(
             feed.id, now=now, next_poll_at=now + timedelta(seconds=wait), error=error, disable=disable,
         )
         log.warning("feed %s (%s) failed: %s; next try in %.0f s%s", feed.id, feed.url, reason, wait,
                     " — feed disabled" if disable else "")
+        if disable and self.on_feed_disabled is not None:
+            try:
+                await self.on_feed_disabled(updated, error)
+            except Exception:
+                log.exception("could not announce that feed %s was disabled", feed.id)
         return PollResult(feed.id, ok=False, error=reason, disabled=disable)
 
     def _next_poll(self, feed: Feed, now: datetime) -> datetime:

@@ -243,6 +243,13 @@ class Store(ArticleOps):
                     feeds[f["id"]] = feed_from_row(f)
         return [(subscription_from_row(r), feeds[r["feed_id"]]) for r in rows if r["feed_id"] in feeds]
 
+    async def feed_subscriptions(self, feed_id: int) -> list[Subscription]:
+        """Every guild's subscriptions to one feed, for telling them when the feed is disabled."""
+        async with self._read() as conn:
+            rows = await fetchall(conn, "SELECT * FROM subscriptions WHERE feed_id = ? ORDER BY guild_id, channel_id",
+                                  (feed_id,))
+        return [subscription_from_row(r) for r in rows]
+
     async def set_filters(self, subscription_id: int, include: str | None, exclude: str | None) -> None:
         """Empty or None clears a filter; an invalid one raises StoreError with the reason."""
         include, exclude = _clean_filter(include), _clean_filter(exclude)
