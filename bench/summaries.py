@@ -1,6 +1,7 @@
 """Benchmark for the summaries package: ROUGE, quote extraction and speed.
 
     python -m bench.summaries /work/shared/datasets [--only rouge,bbc,quotes,speed] [--bbc-limit N]
+        [--splits dev] [--quick]
 
 Lead-3 is the first three sentences of the *cleaned* body as split by our splitter, i.e. the same byline /
 dateline / caption-line stripping our default gets, so Lead-3 is not handicapped.
@@ -20,6 +21,7 @@ from summaries.algorithms import sumy_rank
 from summaries.pipeline import body_sentences
 
 METRICS = ("rouge1", "rouge2", "rougeLsum")
+SPLITS = ("dev", "test")
 
 
 def load(path: Path) -> list[dict]:
@@ -60,17 +62,17 @@ def print_side_by_side(title: str, tables: dict[str, dict[str, dict[str, float]]
         print(f"| {'lead-3' if system == 'lead' else system} | {cells} |")
 
 
-def bench_rouge(root: Path) -> None:
-    systems = ["default", "lead", *[a for a in ALGORITHMS if a != "default"]]
+def bench_rouge(root: Path, splits: tuple[str, ...] = SPLITS, quick: bool = False) -> None:
+    systems = ["default", "lead"] if quick else ["default", "lead", *[a for a in ALGORITHMS if a != "default"]]
     tables = {split: rouge_table(load(root / f"cnndm250.{split}.jsonl"), systems, lambda r: 3)
-              for split in ("dev", "test")}
+              for split in splits}
     print_side_by_side("CNN/DM (cnndm250), 3 bullets, ROUGE F1", tables)
 
 
-def bench_bbc(root: Path, limit: int) -> None:
-    systems = ["default", "lead", "lexrank", "textrank"]
+def bench_bbc(root: Path, limit: int, splits: tuple[str, ...] = SPLITS, quick: bool = False) -> None:
+    systems = ["default", "lead"] if quick else ["default", "lead", "lexrank", "textrank"]
     tables = {}
-    for split in ("dev", "test"):
+    for split in splits:
         rows = load(root / f"bbc.{split}.jsonl")
         if limit:
             rows = rows[::max(1, len(rows) // limit)][:limit]
@@ -137,12 +139,15 @@ def main() -> None:
     parser.add_argument("datasets", nargs="?", default="../shared/datasets", type=Path)
     parser.add_argument("--only", default="rouge,bbc,quotes,speed")
     parser.add_argument("--bbc-limit", type=int, default=200, help="rows per BBC split; 0 = all")
+    parser.add_argument("--splits", default="dev,test", help="comma list of splits, e.g. dev for tuning runs")
+    parser.add_argument("--quick", action="store_true", help="ROUGE for default and lead-3 only")
     args = parser.parse_args()
     sections = set(args.only.split(","))
+    splits = tuple(s for s in args.splits.split(",") if s in SPLITS) or SPLITS
     if "rouge" in sections:
-        bench_rouge(args.datasets)
+        bench_rouge(args.datasets, splits, args.quick)
     if "bbc" in sections:
-        bench_bbc(args.datasets, args.bbc_limit)
+        bench_bbc(args.datasets, args.bbc_limit, splits, args.quick)
     if "quotes" in sections:
         bench_quotes(args.datasets)
     if "speed" in sections:

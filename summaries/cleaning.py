@@ -39,9 +39,30 @@ _BYLINE_PREFIX = re.compile(r"^By\s+(?:[A-Z][\w'’-]+\s+){1,3}(?:and\s+(?:[A-Z]
 # "WASHINGTON - ", "LONDON (Reuters) -", "NEW YORK, March 3 (AP) —", "(CNN)"
 _DATELINE = re.compile(
     r"^(?:[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([\w .]+\))?\s*[-–—]{1,2}\s+"
-    r"|\((?:CNN|Reuters|AP|AFP)\)\s*(?:[-–—]\s*)?)"
+    r"|(?:[A-Z][\w.'’-]*(?:,? [A-Z][\w.'’-]*){0,3} ?)?\((?:CNN|Reuters|AP|AFP)\)\s*(?:[-–—]+\s*)?)"
 )
 _CAPTION_TAIL = re.compile(r"\((?:Photo|Image|Picture|Credit)[^)]*\)$|(?:Getty Images|AFP|AP|Reuters)$", re.I)
+# Photo captions pasted into the text: after a "Scroll down for video" marker, or a short "Label: " lead-in
+# ("Pictured: ", "Star-crossed lovers: "). Speech tags ("Mr Smith said: ") are not labels.
+_VIDEO_MARKER = re.compile(r"^(?:scroll down for (?:the )?videos?|watch the video)\b[\s.:,-]*", re.IGNORECASE)
+_LABEL = re.compile(r"^([A-Z][\w'’-]*(?: [\w'’-]+){0,2}): (?=[A-Z])")
+def _wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_SPEECH = _wordset(
+    "said says added adds told explained wrote asked continued stated insisted claimed revealed warned reads read"
+    " replied tweeted posted announced"
+)
+# Where a caption with no full stop runs into the next caption or sentence: a word (or closing quote) then a
+# typical sentence opener, or the next caption's "Label: ". Only searched inside text known to be a caption.
+_CAPTION_END = re.compile(
+    r"(?<=[\w'’”)%])\s+(?=(?:The|A|An|He|She|It|They|We|His|Her|Their|Its|This|These|Those|Now|But|According"
+    r"|Police|Officials|Officers)\s)|(?<=[a-z][’'”])\s+(?=[A-Z])"
+    r"|\s+(?=([A-Z][\w'’-]*(?: [\w'’-]+){0,2}): [A-Z])"
+)
+# Words after which a capitalised "The"/"A" is a name ("told The Times"), not a new sentence.
+_NAME_CONTEXT = _wordset("in on at of to by for from with the a an and or told said called named dubbed")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")
 
 
@@ -53,6 +74,36 @@ def collapse(text: str) -> str:
 def _is_heading(line: str) -> bool:
     # Headlines, standfirsts and photo captions rarely end in terminal punctuation.
     return not _TERMINAL.search(line) and len(line.split()) < 40
+
+
+def strip_caption(sentence: str) -> str:
+    """The part of a split sentence that is not photo-caption text ("" when it is all caption).
+
+    Daily Mail style pages paste captions, without a full stop, right before the next sentence, so the
+    splitter returns "Scroll down for video Caption one Caption two The real sentence." as one sentence.
+    Such blobs repeat the lead and are long, which hurts extractive summaries, so keep only the text after
+    the last caption boundary. Returns a suffix, so the result is still verbatim input text.
+    """
+    marker = _VIDEO_MARKER.match(sentence)
+    rest = sentence[marker.end():] if marker else sentence
+    label = _LABEL.match(rest)
+    if label and not _SPEECH & set(label.group(1).lower().split()):
+        rest = rest[label.end():]
+    elif not marker:
+        return sentence
+    cuts = [m.end() for m in _CAPTION_END.finditer(rest) if _is_caption_end(rest, m)]
+    if cuts:
+        rest = rest[cuts[-1]:]
+        label = _LABEL.match(rest)
+        return rest[label.end():] if label and not _SPEECH & set(label.group(1).lower().split()) else rest
+    return "" if marker and not _TERMINAL.search(rest) else rest
+
+
+def _is_caption_end(text: str, m: re.Match[str]) -> bool:
+    if m.group(1) is not None:
+        return not _SPEECH & set(m.group(1).lower().split())
+    before = text[:m.start()].rsplit(None, 1)
+    return not before or before[-1].lower() not in _NAME_CONTEXT
 
 
 def clean(text: str, title: str | None = None) -> list[Block]:

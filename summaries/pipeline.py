@@ -6,7 +6,7 @@ import logging
 import math
 
 from .algorithms import SUMY_ALGORITHMS, sumy_rank
-from .cleaning import clean
+from .cleaning import Block, clean, strip_caption
 from .language import normalize_language, stemmer, stop_words
 from .model import Summary
 from .ranker import rank
@@ -29,9 +29,21 @@ def _validate(text: object, bullets: object, algorithm: object) -> None:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose one of: {', '.join(ALGORITHMS)}")
 
 
+def _paragraphs(blocks: list[Block]) -> list[list[str]]:
+    out = []
+    for b in blocks:
+        if not b.heading:
+            sentences = [strip_caption(s) for s in split_sentences(b.text)]
+            out.append([s for s in sentences if s])
+    return out
+
+
 def body_sentences(text: str, title: str | None = None) -> list[list[str]]:
-    """Sentences per body paragraph after cleaning (headlines, captions and boilerplate left out)."""
-    return [split_sentences(b.text) for b in clean(text, title) if not b.heading]
+    """Sentences per body paragraph after cleaning (headlines, captions and boilerplate left out).
+
+    Lead-3 in the benchmark uses this too, so baselines get exactly the cleaning the rankers get.
+    """
+    return _paragraphs(clean(text, title))
 
 
 def summarize(
@@ -48,7 +60,7 @@ def summarize(
         raise TypeError(f"title must be a str or None, not {type(title).__name__}")
     lang = normalize_language(language)
     blocks = clean(text, title)
-    paragraphs = [split_sentences(b.text) for b in blocks if not b.heading]
+    paragraphs = _paragraphs(blocks)
     flat = [s for para in paragraphs for s in para]
     if bullets == 0 or not flat:
         picked: list[int] = []

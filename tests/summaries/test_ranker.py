@@ -28,3 +28,17 @@ def test_near_duplicates_are_dropped():
 
 def test_short_documents_return_everything_in_order():
     assert rank(["One.", "Two."], 3, STEM, STOP) == [0, 1]
+
+
+def test_overlong_glued_sentence_loses_to_a_concise_one():
+    long_blob = ("The Riverside library mayor council budget opening crowd ribbon books shelves readers "
+                 "children families volunteers staff architects builders neighbours visitors reporters "
+                 "photographers officials guests musicians teachers students parents pupils librarians "
+                 "donors critics the Riverside library opened on Monday with 120,000 books.")
+    sents = [
+        "The Riverside library opened on Monday with 120,000 books.",
+        "The council approved its 4.5 million dollar budget last year.",
+        long_blob,
+        "Parking near the library will be free for the first month.",
+    ]
+    assert 2 not in rank(sents, 2, STEM, STOP)
