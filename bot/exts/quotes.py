@@ -8,7 +8,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.exts._shared import guild_id, news_bot, reply
+from bot.exts._shared import defer, guild_id, news_bot, reply
 from bot.render import quotes_embed
 
 RESULTS = 10
@@ -22,6 +22,7 @@ class Quotes(commands.Cog):
                      days: app_commands.Range[int, 1, 3650] | None = None) -> None:
         gid = guild_id(interaction)
         bot = news_bot(interaction)
+        await defer(interaction, ephemeral=False)  # the database is shared with ingest: never risk the 3 s
         since = bot.clock() - timedelta(days=days) if days else None
         hits = await bot.store.quotes_by(gid, who.strip(), since=since, limit=RESULTS)
         await reply(interaction, embed=quotes_embed(who, hits, days=days), ephemeral=False)

@@ -51,6 +51,7 @@ class Search(commands.Cog):
                      count: app_commands.Range[int, 1, 10] = RESULTS) -> None:
         gid = guild_id(interaction)
         bot = news_bot(interaction)
+        await defer(interaction, ephemeral=False)  # the database is shared with ingest: never risk the 3 s
         found = await _feed(interaction, feed)
         stories = await bot.store.latest(gid, feed_id=found.id if found else None, limit=count)
         await reply(interaction, embed=latest_embed(stories, feed_name=found.display_name if found else None),
