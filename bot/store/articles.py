@@ -121,20 +121,25 @@ class ArticleOps(StoreBase):
                 async with conn.execute("INSERT INTO stories (created_at) VALUES (?)", (now_s,)) as cur:
                     story_id = cur.lastrowid
             assert story_id is not None
-            async with conn.execute(_INSERT_ARTICLE, _article_params(article, story_id, now)) as cur:
-                article_id = cur.lastrowid
-            assert article_id is not None
-            if article.quotes:
-                await conn.executemany(_INSERT_QUOTE, _quote_params(article_id, article.quotes))
-            await execute(conn, _INSERT_FTS,
-                          (article_id, *fts.fts_values(article.title, article.bullets, article.quotes,
-                                                       article.text)))
+            article_id = await self._insert_article(conn, article, story_id, now)
             if not new_story:
                 await self._update_source_count(conn, story_id)
             deliveries = await self._enqueue(conn, article.feed_id, story_id,
                                              filter_text(article.title, article.bullets), now_s)
         return StoredArticle(article_id=article_id, story_id=story_id, new_story=new_story,
                              deliveries=tuple(deliveries))
+
+    async def _insert_article(self, conn: aiosqlite.Connection, article: NewArticle, story_id: int,
+                              now: datetime) -> int:
+        """The article row, its quotes and its search-index row; returns the article id."""
+        async with conn.execute(_INSERT_ARTICLE, _article_params(article, story_id, now)) as cur:
+            article_id = cur.lastrowid
+        assert article_id is not None
+        if article.quotes:
+            await conn.executemany(_INSERT_QUOTE, _quote_params(article_id, article.quotes))
+        await execute(conn, _INSERT_FTS,
+                      (article_id, *fts.fts_values(article.title, article.bullets, article.quotes, article.text)))
+        return article_id
 
     async def _enqueue(self, conn: aiosqlite.Connection, feed_id: int, story_id: int, text: str,
                        now_s: str) -> list[int]:
@@ -177,13 +182,7 @@ class ArticleOps(StoreBase):
                 async with conn.execute("INSERT INTO stories (created_at) VALUES (?)", (now_s,)) as cur:
                     story_id = cur.lastrowid
                 assert story_id is not None
-                async with conn.execute(_INSERT_ARTICLE, _article_params(article, story_id, now)) as cur:
-                    article_id = cur.lastrowid
-                assert article_id is not None
-                if article.quotes:
-                    await conn.executemany(_INSERT_QUOTE, _quote_params(article_id, article.quotes))
-                await execute(conn, _INSERT_FTS, (article_id, *fts.fts_values(
-                    article.title, article.bullets, article.quotes, article.text)))
+                await self._insert_article(conn, article, story_id, now)
                 await execute(conn, "INSERT OR IGNORE INTO seen_entries (feed_id, guid, seen_at) VALUES (?, ?, ?)",
                               (article.feed_id, article.guid, now_s))
                 stored += 1
