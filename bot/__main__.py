@@ -121,6 +121,7 @@ async def ingest_samples(settings: Settings, store: Store, ingestor: Ingestor) -
 
 
 async def run_discord(settings: Settings) -> int:
+    import aiohttp
     import discord
 
     from bot.client import create_bot, point_at
@@ -137,6 +138,9 @@ async def run_discord(settings: Settings) -> int:
                 print(f"newsbot: Discord rejected the token in ${TOKEN_ENV}; copy it again from the "
                       "developer portal (Bot → Reset Token)", file=sys.stderr)
                 return 2
+            except (aiohttp.ClientError, OSError) as exc:
+                print(f"newsbot: cannot reach Discord at {settings.discord.api_base}: {exc}", file=sys.stderr)
+                return 1
             finally:
                 pipeline.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

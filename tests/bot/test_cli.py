@@ -129,3 +129,13 @@ async def test_summarize_a_url_over_loopback_and_refuse_private_addresses(tmp_pa
         code, out, err = await run("summarize", url)  # default settings: loopback is off limits
         assert code == 1 and "Traceback" not in err
         assert "address" in err.lower()
+
+
+def test_run_with_a_token_but_no_discord_reachable_is_one_clear_line(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text(f'[bot]\ndatabase = "{tmp_path / "n.db"}"\n'
+                      '[discord]\napi_base = "http://127.0.0.1:9/api/v10"\ngateway_url = "ws://127.0.0.1:9/"\n')
+    result = newsbot("run", "--config", str(config), cwd=tmp_path, env={"NEWSBOT_DISCORD_TOKEN": "x"})
+    assert result.returncode == 1
+    assert "cannot reach Discord at http://127.0.0.1:9/api/v10" in result.stderr
+    assert "Traceback" not in result.stderr
