@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -93,9 +95,12 @@ class Digest(commands.Cog):
         if not stories:
             await reply(interaction, f"No new stories for <#{cid}> since <t:{int(since.timestamp())}:R>.")
             return
-        outcome = await bot.sink.post_digest(schedule, stories)
+        # Its own slot (and so its own nonce): a manual digest must not be mistaken for the scheduled one.
+        outcome = await bot.sink.post_digest(dataclasses.replace(schedule, next_due_at=now), stories)
         match outcome:
             case Delivered():
+                if existing is not None:  # the next scheduled digest starts after these stories
+                    await bot.store.mark_digest_sent(cid, sent_at=now, next_due_at=existing.next_due_at)
                 await reply(interaction, f"Posted a digest of {len(stories)} stories in <#{cid}>.")
             case RetryLater(error=error):
                 raise UserError(f"Discord didn't take the digest ({error}); try again in a minute.")

@@ -96,3 +96,30 @@ async def test_digest_is_posted_at_its_scheduled_time_once(world: World) -> None
     assert in_all == 12  # the overflow went to the thread
     schedule = await world.store.get_digest(NEWS)
     assert schedule is not None and schedule.next_due_at.day == 2
+
+
+async def test_digest_now_posts_and_the_next_scheduled_digest_starts_after_it(world: World) -> None:
+    now = world.clock()  # 07:00 UTC
+    feed = await world.store.add_feed("https://n.example/rss", title="N", now=now)
+    await world.store.subscribe(GUILD, NEWS, feed.id, now=now)
+    await world.add_story(feed.id, "Morning story one")
+    await world.add_story(feed.id, "Morning story two")
+    await world.answer("digest schedule", {"time": "07:30", "timezone": "UTC"})
+    world.clock.advance(minutes=5)
+
+    answer = await world.answer("digest now", {})
+    assert "Posted a digest of 2 stories" in answer["content"]
+    manual = [m for m in world.fake.messages(NEWS) if "Daily digest" in (m.get("content") or "")]
+    assert len(manual) == 1
+    again = await world.answer("digest now", {})
+    assert "No new stories" in again["content"]
+
+    world.clock.advance(minutes=10)
+    await world.add_story(feed.id, "Late morning story", age_h=0)
+    world.clock.advance(minutes=20)  # 07:35: the scheduled digest is due
+    assert await run_due_digests(world.store, world.bot.sink, now=world.clock(), max_stories=10) == 1
+    digests = [m for m in world.fake.messages(NEWS) if "Daily digest" in (m.get("content") or "")]
+    assert len(digests) == 2, "the scheduled digest was posted, not swallowed as a repeat of the manual one"
+    titles = [e.get("title", "") for e in digests[-1].get("embeds") or []]
+    assert titles == ["Late morning story"] or any("Late morning story" in str(e) for e in digests[-1]["embeds"])
+    assert not any("Morning story one" in str(e) for e in digests[-1]["embeds"])
