@@ -2,8 +2,12 @@
 
 Syntax: comma-separated keywords (case-insensitive, whole words: "ai" does not match "said"), or one
 `/regex/` (optionally `/regex/i`; regexes are always case-insensitive). Filters are typed by guild members,
-so a regex is treated as hostile: its length is capped, nested quantifiers such as `(a+)+` (catastrophic
-backtracking, which would stall the whole bot inside `re`) are refused, and the text it runs on is capped.
+so a regex is treated as hostile: its length is capped, nested quantifiers such as `(a+)+` are refused, and
+the text it runs on is capped. Refusing patterns cannot catch every exponential or high-polynomial one
+(`(a|aa)+$`, `(.*a){10}b`, `.*.*.*x` ...), and matching runs on the event loop inside the ingest
+transaction, so matching itself is bounded: patterns run on the `regex` engine (re-compatible V0 syntax)
+with a time limit, a filter that hits it at validation is refused, and one that hits it later counts as
+invalid for that story (include: not posted; exclude: ignored).
 """
 
 from __future__ import annotations
@@ -14,11 +18,16 @@ import re
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+import regex
+
 log = logging.getLogger(__name__)
 
 MAX_PATTERN_CHARS = 200
 MAX_KEYWORDS = 50
 MAX_TEXT_CHARS = 4000  # title + bullets fit comfortably; the full article text is never matched
+MATCH_TIMEOUT = 0.05  # seconds one filter may spend on one story's text
+PROBE_TIMEOUT = 0.02  # seconds per probe text at validation
+_FLAGS = regex.IGNORECASE | regex.VERSION0
 
 _REPEATS = {sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, getattr(sre_parse, "POSSESSIVE_REPEAT", None)} - {None}
 _MAXREPEAT = sre_parse.MAXREPEAT
@@ -89,6 +98,13 @@ def validate_filter(expr: str) -> str | None:
                     "forever on some text. Rewrite it without the nested repetition")
         if re.search(r"\\\d|\(\?P=", body):
             return "back-references are not allowed in filters"
+        try:
+            pattern = regex.compile(body, _FLAGS)
+        except (regex.error, ValueError, OverflowError) as exc:
+            return f"the regex is not valid: {exc}"
+        if not _fast_on_probes(pattern, body):
+            return ("the regex takes too long on some text (overlapping alternatives or repeated wildcards, "
+                    "like (a|aa)+ or .*.*); make it more specific")
         return None
     keywords = _keywords(expr)
     if not keywords:
@@ -100,15 +116,44 @@ def validate_filter(expr: str) -> str | None:
     return None
 
 
+def _probe_texts(body: str) -> list[str]:
+    """Texts that make backtracking patterns blow up: long runs of the pattern's own characters (and of
+    word characters in general), ending in something that fails the match."""
+    chars = list(dict.fromkeys(c for c in body.casefold() if c.isalnum()))[:6] or ["a"]
+    texts = [c * 2000 + "\x00" for c in chars]
+    texts.append("".join(chars) * (2000 // len(chars)) + "\x00")
+    texts.append("a1 " * 700 + "\x00")
+    return texts
+
+
+def _fast_on_probes(pattern: regex.Pattern[str], body: str) -> bool:
+    for text in _probe_texts(body):
+        try:
+            pattern.search(text, timeout=PROBE_TIMEOUT)
+        except TimeoutError:
+            return False
+    return True
+
+
 @functools.lru_cache(maxsize=1024)
-def _compile(expr: str) -> re.Pattern[str] | None:
+def _compile(expr: str) -> regex.Pattern[str] | None:
     """The pattern for a filter; None when it is invalid (a filter stored before the rules tightened)."""
     if validate_filter(expr) is not None:
         return None
     if _is_regex(expr):
-        return re.compile(_regex_body(expr), re.IGNORECASE)
-    words = [r"\s+".join(re.escape(part) for part in k.split()) for k in _keywords(expr)]
-    return re.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", re.IGNORECASE)
+        return regex.compile(_regex_body(expr), _FLAGS)
+    words = [r"\s+".join(regex.escape(part) for part in k.split()) for k in _keywords(expr)]
+    return regex.compile(r"(?<!\w)(?:" + "|".join(words) + r")(?!\w)", _FLAGS)
+
+
+def _search(pattern: regex.Pattern[str], expr: str, text: str) -> bool | None:
+    """Whether the pattern occurs in the text; None when it ran out of time."""
+    try:
+        return pattern.search(text, timeout=MATCH_TIMEOUT) is not None
+    except TimeoutError:
+        log.warning("filter %r took longer than %ss on one story; treated as invalid for it", expr[:80],
+                    MATCH_TIMEOUT)
+        return None
 
 
 def matches(include: str | None, exclude: str | None, text: str) -> bool:
@@ -124,12 +169,12 @@ def matches(include: str | None, exclude: str | None, text: str) -> bool:
         if pattern is None:
             log.warning("invalid include filter %r: nothing passes", include)
             return False
-        if not pattern.search(text):
+        if not _search(pattern, include, text):  # no match, or out of time: nothing passes
             return False
     if exclude and exclude.strip():
         pattern = _compile(exclude.strip())
         if pattern is None:
             log.warning("invalid exclude filter %r ignored", exclude)
-        elif pattern.search(text):
+        elif _search(pattern, exclude, text):  # out of time (None): ignored, like an invalid exclude
             return False
     return True

@@ -260,7 +260,7 @@ class ArticleOps(StoreBase):
                 if len(ids) >= limit:
                     break
             ids = ids[:limit]
-            views = await load_views(conn, ids)
+            views = await load_views(conn, ids, guild_id)
         return ordered(views, ids)
 
     async def latest(self, guild_id: int, *, feed_id: int | None = None, limit: int = 5) -> list[StoryView]:
@@ -282,7 +282,7 @@ class ArticleOps(StoreBase):
                     break
                 fetch *= 4
             ids = ids[:limit]
-            views = await load_views(conn, ids)
+            views = await load_views(conn, ids, guild_id)
         return ordered(views, ids)
 
     async def quotes_by(self, guild_id: int, who: str, *, since: datetime | None = None,
@@ -320,7 +320,7 @@ class ArticleOps(StoreBase):
                 picked.append((QuoteRecord(text=r["text"], speaker=r["speaker"]), key[0]))
                 if len(picked) >= limit:
                     break
-            views = await load_views(conn, [sid for _, sid in picked])
+            views = await load_views(conn, [sid for _, sid in picked], guild_id)
         return [QuoteHit(quote=q, story=views[sid]) for q, sid in picked if sid in views]
 
     async def digest_stories(self, channel_id: int, since: datetime, limit: int) -> list[StoryView]:
@@ -331,7 +331,7 @@ class ArticleOps(StoreBase):
             return []
         since_s = to_db(since)
         sql = (
-            "SELECT st.id, a.title, a.bullets, s.include, s.exclude FROM subscriptions AS s"
+            "SELECT st.id, a.title, a.bullets, s.include, s.exclude, s.guild_id FROM subscriptions AS s"
             " JOIN articles AS a ON a.feed_id = s.feed_id AND a.created_at >= ?"
             " JOIN stories AS st ON st.id = a.story_id AND st.created_at >= ?"
             " WHERE s.channel_id = ?"
@@ -339,8 +339,10 @@ class ArticleOps(StoreBase):
         )
         async with self._read() as conn:
             ids: list[int] = []
+            guild_id: int | None = None
             async with conn.execute(sql, (since_s, since_s, channel_id)) as cur:
                 async for row in cur:
+                    guild_id = int(row["guild_id"])
                     sid = int(row[0])
                     if sid in ids:
                         continue
@@ -349,7 +351,7 @@ class ArticleOps(StoreBase):
                         ids.append(sid)
                         if len(ids) >= limit:
                             break
-            views = await load_views(conn, ids)
+            views = await load_views(conn, ids, guild_id)
         return ordered(views, ids)
 
     # ---- retention

@@ -75,17 +75,31 @@ class StoreBase:
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction: all of it commits, or (on any error or cancellation) none of it."""
+        """One write transaction: all of it commits, or (on any error or cancellation) none of it.
+
+        Cancellation is the subtle case: aiosqlite runs each statement in its worker thread, and cancelling
+        the awaiting coroutine does not stop a statement already queued there. A BEGIN cancelled while it
+        waits for another process's lock still opens the transaction later, and a failed COMMIT leaves it
+        open; either way the next caller's BEGIN would fail (or its COMMIT would commit our half). So BEGIN
+        and COMMIT are inside the `try`, and the rollback is unconditional: the worker runs queued calls in
+        order, so it lands after whatever we abandoned, and it is a no-op when no transaction is open.
+        """
         async with self._lock:
             conn = self._check_open()
-            await conn.execute("BEGIN IMMEDIATE")
             try:
+                await execute(conn, "BEGIN IMMEDIATE")
                 yield conn
-            except BaseException:
-                try:
-                    await conn.rollback()
-                except Exception:  # the original error matters more than a failed rollback
-                    log.exception("rollback failed")
-                raise
-            else:
                 await conn.commit()
+            except BaseException:
+                await _rollback(conn)
+                raise
+
+
+async def _rollback(conn: aiosqlite.Connection) -> None:
+    """Queue a ROLLBACK. `conn.rollback()` puts it on aiosqlite's FIFO queue before its first suspension, so
+    even if this task is cancelled again while waiting, the ROLLBACK runs before any statement of the next
+    lock holder."""
+    try:
+        await conn.rollback()
+    except Exception:  # the original error matters more than a failed rollback
+        log.exception("rollback failed")

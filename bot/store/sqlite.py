@@ -16,7 +16,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.filters import validate_filter
-from bot.models import DigestSchedule, Feed, PendingDelivery, Subscription
+from bot.models import DigestSchedule, Feed, PendingDelivery, StoryView, Subscription
 from bot.store.articles import ArticleOps
 from bot.store.base import chunks, execute, fetchall, fetchone
 from bot.store.errors import StoreError
@@ -32,6 +32,10 @@ PRAGMAS = (
     "PRAGMA foreign_keys = ON",
     "PRAGMA busy_timeout = 5000",
 )
+
+# Served by the partial index deliveries_pending_order_idx (migration 0002).
+PENDING_SQL = ("SELECT id, guild_id, channel_id, subscription_id, story_id, attempts FROM deliveries "
+               "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
 
 
 def _clean_filter(expr: str | None) -> str | None:
@@ -275,15 +279,16 @@ class Store(ArticleOps):
     async def pending_deliveries(self, now: datetime, limit: int = 50) -> list[PendingDelivery]:
         """Pending rows whose next_attempt_at <= now, oldest first."""
         async with self._read() as conn:
-            rows = await fetchall(conn, "SELECT id, guild_id, channel_id, subscription_id, story_id, attempts "
-                                        "FROM deliveries WHERE status = 'pending' AND next_attempt_at <= ? "
-                                        "ORDER BY id LIMIT ?", (to_db(now), limit))
-            views = await load_views(conn, [r["story_id"] for r in rows])
+            rows = await fetchall(conn, PENDING_SQL, (to_db(now), limit))
+            views: dict[tuple[int, int], StoryView] = {}  # (guild, story): each guild sees its own feeds
+            for gid in dict.fromkeys(int(r["guild_id"]) for r in rows):
+                loaded = await load_views(conn, [r["story_id"] for r in rows if r["guild_id"] == gid], gid)
+                views.update(((gid, sid), view) for sid, view in loaded.items())
         return [
             PendingDelivery(id=r["id"], guild_id=r["guild_id"], channel_id=r["channel_id"],
-                            subscription_id=r["subscription_id"], story=views[r["story_id"]],
+                            subscription_id=r["subscription_id"], story=views[(r["guild_id"], r["story_id"])],
                             attempts=r["attempts"])
-            for r in rows if r["story_id"] in views
+            for r in rows if (r["guild_id"], r["story_id"]) in views
         ]
 
     async def mark_delivered(self, delivery_id: int, message_id: int, *, now: datetime) -> None:
@@ -294,11 +299,12 @@ class Store(ArticleOps):
 
     async def mark_delivery_failed(self, delivery_id: int, error: str, *, now: datetime,
                                    retry_at: datetime | None) -> None:
-        """retry_at=None gives the delivery up (status 'failed'); otherwise attempts+1 and retried then."""
+        """retry_at=None gives the delivery up (status 'failed'); otherwise attempts+1 and retried then.
+        Only a still-pending row changes: one cancelled or delivered meanwhile keeps its status."""
         async with self._tx() as conn:
             if retry_at is None:
                 await execute(conn, "UPDATE deliveries SET status = 'failed', attempts = attempts + 1, "
-                                    "last_error = ? WHERE id = ?", (error, delivery_id))
+                                    "last_error = ? WHERE id = ? AND status = 'pending'", (error, delivery_id))
             else:
                 await execute(conn, "UPDATE deliveries SET attempts = attempts + 1, last_error = ?, "
                                     "next_attempt_at = ? WHERE id = ? AND status = 'pending'",

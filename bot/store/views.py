@@ -2,6 +2,12 @@
 
 A story's view is its first (earliest stored) article; the cluster's other articles only contribute their
 source names, so a story keeps the same title and link however many outlets join it later.
+
+Clusters are global (two guilds' feeds may carry the same wire story), so every view shown to a guild is
+built from the articles of that guild's own feeds (`guild_id`): another guild's feed title, link, bullets
+and quotes never leak into it. Only a story with no article from the guild's feeds at all (a duplicate
+canonical URL queued from the guild's feed, stored under another feed's article) falls back to the
+unscoped view: that article is the very page the guild's feed linked to.
 """
 
 from __future__ import annotations
@@ -20,19 +26,32 @@ SELECT a.id, a.story_id, a.url, a.title, a.bullets, a.quotes, a.published_at, a.
        a.reading_minutes, a.reduction, a.author, a.text_source, a.site_name, f.title AS feed_title
 FROM articles AS a
 LEFT JOIN feeds AS f ON f.id = a.feed_id
-WHERE a.story_id IN ({marks})
+WHERE a.story_id IN ({marks}){scope}
 ORDER BY a.story_id, a.id
 """
+_GUILD_SCOPE = " AND a.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = ?)"
 
 
-async def load_views(conn: aiosqlite.Connection, story_ids: Sequence[int]) -> dict[int, StoryView]:
-    """Views for the given stories (missing ids are simply absent), without reading any article text."""
+async def load_views(conn: aiosqlite.Connection, story_ids: Sequence[int],
+                     guild_id: int | None = None) -> dict[int, StoryView]:
+    """Views for the given stories (missing ids are simply absent), without reading any article text;
+    with `guild_id`, built from that guild's feeds' articles (see the module doc)."""
     wanted = list(dict.fromkeys(story_ids))
+    views = await _load(conn, wanted, guild_id)
+    if guild_id is not None:
+        missing = [sid for sid in wanted if sid not in views]
+        if missing:
+            views.update(await _load(conn, missing, None))
+    return views
+
+
+async def _load(conn: aiosqlite.Connection, wanted: list[int], guild_id: int | None) -> dict[int, StoryView]:
     views: dict[int, StoryView] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
-        sql = _VIEW_SQL.format(marks=",".join("?" * len(chunk)))
-        async with conn.execute(sql, chunk) as cur:
+        scope, params = ("", list(chunk)) if guild_id is None else (_GUILD_SCOPE, [*chunk, guild_id])
+        sql = _VIEW_SQL.format(marks=",".join("?" * len(chunk)), scope=scope)
+        async with conn.execute(sql, params) as cur:
             rows = list(await cur.fetchall())
         by_story: dict[int, list[aiosqlite.Row]] = {}
         for row in rows:

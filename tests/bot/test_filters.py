@@ -61,3 +61,30 @@ def test_huge_text_is_capped_and_fast() -> None:
     assert not matches("election", None, text)  # beyond the cap: title + bullets are what counts
     assert matches("/a{3}/", None, text)
     assert time.perf_counter() - started < 0.5
+
+
+@pytest.mark.parametrize("expr", ["/(a|a)*$/", "/(a|aa)+$/", "/(.*a){10}b/", "/(\\w|\\d)+$/", "/(.*a){20}/"])
+def test_backtracking_regexes_are_refused_quickly(expr: str) -> None:
+    """Overlapping alternatives and stacked wildcards backtrack exponentially (or as n**10) without any
+    nested quantifier: the static check misses them, the timed probes do not."""
+    started = time.perf_counter()
+    assert validate_filter(expr) is not None
+    assert not matches(expr, None, "a" * 3000 + "!")
+    assert time.perf_counter() - started < 2
+
+
+def test_matching_is_bounded_even_for_a_stored_hostile_regex(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A filter stored before the rules tightened (or one the probes miss) is cut off by the time limit:
+    an include that runs out of time lets nothing in, an exclude that does keeps nothing out."""
+    import bot.filters as filters
+
+    monkeypatch.setattr(filters, "validate_filter", lambda expr: None)
+    filters._compile.cache_clear()
+    try:
+        text = "a" * 60 + "!"
+        started = time.perf_counter()
+        assert not matches("/(a|aa)+$/", None, text)
+        assert matches(None, "/(a|a)*$/", text)
+        assert time.perf_counter() - started < 2
+    finally:
+        filters._compile.cache_clear()

@@ -406,3 +406,45 @@ async def test_closed_store_refuses(tmp_path: Path) -> None:
     await s.close()  # twice is fine
     with pytest.raises(StoreError, match="closed"):
         await s.get_meta("x")
+
+
+async def test_pending_deliveries_does_not_scan_the_whole_outbox(tmp_path: Path) -> None:
+    """The outbox keeps every delivered row; the drain query must walk only the pending ones."""
+    from bot.store.sqlite import PENDING_SQL
+
+    path = tmp_path / "outbox.db"
+    store = await Store.open(path)
+    await store.close()
+    conn = sqlite3.connect(path)
+    try:
+        conn.execute("INSERT INTO stories (id, created_at) VALUES (1, 'x')")
+        conn.executemany("INSERT INTO deliveries (guild_id, channel_id, story_id, status, next_attempt_at, "
+                         "created_at) VALUES (1, ?, 1, ?, ?, 'x')",
+                         [(i, "delivered" if i < 5000 else "pending", "2024-01-01T00:00:00.000000+00:00")
+                          for i in range(5010)])
+        conn.commit()
+        plans = [[r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + PENDING_SQL, ("2100", 50))]]
+        conn.execute("ANALYZE")  # with and without statistics (the bot only runs PRAGMA optimize)
+        plans.append([r[3] for r in conn.execute("EXPLAIN QUERY PLAN " + PENDING_SQL, ("2100", 50))])
+    finally:
+        conn.close()
+    for plan in plans:
+        table_steps = [step for step in plan if "deliveries" in step]
+        assert table_steps and all("INDEX deliveries_pending" in step for step in table_steps), plan
+
+
+async def test_giving_up_does_not_overwrite_a_cancelled_or_delivered_row(store: Store, tmp_path: Path) -> None:
+    """The outbox posts outside the lock: a delivery cancelled meanwhile (unsubscribe, channel gone) or already
+    marked delivered must keep that status when the in-flight attempt then gives up."""
+    feed = await store.add_feed("https://a/rss", now=T0)
+    await store.subscribe(1, 10, feed.id, now=T0)
+    await store.subscribe(1, 11, feed.id, now=T0)
+    stored = await store.add_article(make_article(feed.id, 1), story_id=None, now=T0)
+    assert stored is not None
+    cancelled, delivered = stored.deliveries
+    await store.unsubscribe(1, feed.id, channel_id=10)
+    await store.mark_delivered(delivered, 555, now=T0)
+    for delivery_id in (cancelled, delivered):
+        await store.mark_delivery_failed(delivery_id, "HTTP 500", now=T0, retry_at=None)
+    rows = raw(tmp_path / "newsbot.db", "SELECT id, status, message_id FROM deliveries ORDER BY id")
+    assert rows == [(cancelled, "cancelled", None), (delivered, "delivered", 555)]

@@ -124,3 +124,108 @@ def test_kill_9_during_add_article_is_all_or_nothing(tmp_path: Path) -> None:
 
     # The killed writers' WAL is recovered on open, and the store keeps working afterwards.
     asyncio.run(_reopen_and_use(path, total))
+
+
+# ---- cancellation: a cancelled coroutine must never leave the connection mid-transaction
+
+
+async def _store_with_feed(path: Path) -> tuple[Store, int]:
+    store = await Store.open(path)
+    feed = await store.add_feed("https://cancel.example/rss", now=T0)
+    await store.subscribe(1, 10, feed.id, now=T0)
+    return store, feed.id
+
+
+async def test_cancel_while_waiting_for_begin_leaves_no_open_transaction(tmp_path: Path) -> None:
+    """Cancelled while BEGIN IMMEDIATE waits for another process's write lock: the BEGIN still runs in
+    aiosqlite's thread once the lock frees, so without a rollback the connection stays inside a
+    transaction and every later write fails ("cannot start a transaction within a transaction")."""
+    from tests.bot.test_store import make_article
+
+    path = tmp_path / "cancel.db"
+    store, feed_id = await _store_with_feed(path)
+    try:
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        task = asyncio.create_task(store.set_meta("k", "v"))
+        await asyncio.sleep(0.2)  # the store's BEGIN IMMEDIATE is now waiting in busy_timeout
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        other.execute("COMMIT")
+        other.close()
+        stored = await asyncio.wait_for(store.add_article(make_article(feed_id, 1), story_id=None, now=T0), 10)
+        assert stored is not None
+        await store.set_meta("k", "after")
+        assert not store._conn.in_transaction
+    finally:
+        await store.close()
+    conn = sqlite3.connect(path)
+    try:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'k'").fetchall() == [("after",)]
+        assert conn.execute("SELECT count(*) FROM articles").fetchone()[0] == 1
+    finally:
+        conn.close()
+
+
+async def test_cancel_at_every_point_of_add_article_is_all_or_nothing(tmp_path: Path) -> None:
+    """Cancel add_article after 0, 1, 2 ... loop turns: each one either committed entirely or not at all,
+    the lock is released, and the next call works."""
+    from tests.bot.test_store import make_article
+
+    path = tmp_path / "cancel.db"
+    store, feed_id = await _store_with_feed(path)
+    await store.subscribe(1, 11, feed_id, now=T0)
+    try:
+        for turns in range(60):
+            task = asyncio.create_task(store.add_article(make_article(feed_id, turns), story_id=None, now=T0))
+            for _ in range(turns):
+                await asyncio.sleep(0)
+            task.cancel()
+            try:
+                await task
+            except asyncio.CancelledError:
+                pass
+            assert not store._lock.locked()
+            await asyncio.wait_for(store.set_meta("probe", str(turns)), 10)
+            assert not store._conn.in_transaction
+    finally:
+        await store.close()
+    _check_counts(path, deliveries_per_article=2)
+
+
+def _check_counts(path: Path, *, deliveries_per_article: int) -> None:
+    conn = sqlite3.connect(path)
+    try:
+        n = conn.execute("SELECT count(*) FROM articles").fetchone()[0]
+        assert conn.execute("SELECT count(*) FROM stories").fetchone()[0] == n
+        assert conn.execute("SELECT count(*) FROM seen_entries").fetchone()[0] == n
+        assert conn.execute("SELECT count(*) FROM deliveries").fetchone()[0] == deliveries_per_article * n
+        assert conn.execute("SELECT count(*) FROM articles_fts").fetchone()[0] == n
+    finally:
+        conn.close()
+
+
+async def test_failed_commit_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error from COMMIT itself must not leave the transaction open for the next caller to commit."""
+    path = tmp_path / "commit.db"
+    store, _feed_id = await _store_with_feed(path)
+    try:
+        real_commit = store._conn.commit
+        calls = 0
+
+        async def failing_commit() -> None:
+            nonlocal calls
+            calls += 1
+            if calls == 1:
+                raise sqlite3.OperationalError("disk I/O error")
+            await real_commit()
+
+        monkeypatch.setattr(store._conn, "commit", failing_commit)
+        with pytest.raises(sqlite3.OperationalError):
+            await store.set_meta("half", "written")
+        assert not store._conn.in_transaction
+        await store.set_meta("next", "ok")  # must neither fail nor commit the failed write
+        assert await store.get_meta("half") is None
+    finally:
+        await store.close()

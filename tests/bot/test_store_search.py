@@ -196,3 +196,37 @@ async def test_search_slow_and_recent_paths(store: Store, monkeypatch: pytest.Mo
     assert {h.story_id for h in await store.search(1, "strike", limit=2)} == expected
     assert [h.story_id for h in await store.search(1, "strike", limit=1)] == [mine[1]]  # newest window first
     assert len(await store.search(2, "strike", limit=10)) == 10
+
+
+async def test_cross_guild_cluster_shows_each_guild_only_its_own_feeds(store: Store) -> None:
+    """Clustering is global, but a story as guild 1 sees it (search, latest, quotes, digest, its channel's
+    post) is built from guild 1's feeds only: guild 2's private feed's title, link, bullets, quotes and
+    source name never reach guild 1."""
+    a, b = await _two_guilds(store)
+    secret = await store.add_article(make_article(b, 1, title="Quake: internal memo", url="https://b/x?token=s3",
+                                                  quotes=(QuoteRecord("Secret words", "Ann Lee"),)),
+                                     story_id=None, now=T0)
+    assert secret is not None
+    public = await store.add_article(make_article(a, 1, title="Quake hits city",
+                                                  quotes=(QuoteRecord("Public words", "Ann Lee"),)),
+                                     story_id=secret.story_id, now=T0 + timedelta(minutes=1))
+    assert public is not None and public.story_id == secret.story_id
+
+    def only_alpha(view: object) -> None:
+        assert view.title == "Quake hits city" and view.source.name == "Alpha"  # type: ignore[attr-defined]
+        assert view.other_sources == () and view.source_count == 1  # type: ignore[attr-defined]
+        assert "token" not in view.url  # type: ignore[attr-defined]
+
+    [found] = await store.search(1, "quake")
+    only_alpha(found)
+    [newest] = await store.latest(1)
+    only_alpha(newest)
+    [hit] = await store.quotes_by(1, "Ann Lee")
+    assert hit.quote.text == "Public words"
+    only_alpha(hit.story)
+    [digest] = await store.digest_stories(10, since=T0 - timedelta(hours=1), limit=5)
+    only_alpha(digest)
+    pending = {p.channel_id: p for p in await store.pending_deliveries(T0 + timedelta(hours=1))}
+    only_alpha(pending[10].story)
+    assert pending[20].story.title == "Quake: internal memo"  # guild 2 sees its own article
+    assert [s.name for s in pending[20].story.other_sources] == []
