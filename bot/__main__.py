@@ -90,8 +90,11 @@ async def run_console(settings: Settings, *, once: bool = False) -> int:
         if once:
             await ingestor.load_clusters()
             await ingestor.poll_due()
-            report = await outbox.drain()
-            log.info("printed %s stories", report.delivered)
+            printed = 0
+            # One drain is one batch; --once means everything that is due, however many batches.
+            while delivered := (await outbox.drain()).delivered:
+                printed += delivered
+            log.info("printed %s stories", printed)
             return 0
         await outbox.drain()
         print(f"Console mode (no ${TOKEN_ENV} set): watching {len(polled)} feed(s). "

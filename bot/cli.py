@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import json
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot import __version__
@@ -28,15 +29,21 @@ class CommandError(Exception):
     """A failure to report in one line, with exit code 1."""
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _common(default: object) -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("-c", "--config", type=Path, default=None,
+    common.add_argument("-c", "--config", type=Path, default=default,
                         help="config file (default: ./config.toml when it exists, else built-in defaults)")
-    common.add_argument("-v", "--verbose", action="count", default=0,
+    common.add_argument("-v", "--verbose", action="count", default=0 if default is None else default,
                         help="more logging (-vv includes libraries)")
+    return common
 
+
+def build_parser() -> argparse.ArgumentParser:
+    # Subcommands' copies default to SUPPRESS: a subparser's defaults overwrite the values parsed
+    # before it, so `newsbot -c FILE run` would otherwise silently run on the built-in defaults.
+    common = _common(argparse.SUPPRESS)
     parser = argparse.ArgumentParser(
-        prog="newsbot", parents=[common],
+        prog="newsbot", parents=[_common(None)],
         description="Self-hosted news-summary bot for Discord. Without a token in "
                     f"${TOKEN_ENV}, `run` prints to the terminal instead.",
     )
@@ -91,25 +98,47 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "summarize":
                 return cmd_summarize(args, settings)
             case "feeds":
-                return asyncio.run(cmd_feeds(args, settings))
+                with _store_errors():
+                    return asyncio.run(cmd_feeds(args, settings))
             case "run":
                 from bot.__main__ import start
 
-                return start(settings, once=args.once)
+                with _store_errors():
+                    return start(settings, once=args.once)
             case "sync-commands":
                 from bot.__main__ import sync_commands
 
-                return sync_commands(settings)
+                with _store_errors():
+                    return sync_commands(settings)
     except ConfigError as exc:
         print(f"newsbot: configuration error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except CommandError as exc:
         print(f"newsbot: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    except OSError as exc:  # an unwritable path or database directory: one line, not a traceback
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"newsbot: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except KeyboardInterrupt:
         return EXIT_FAILURE
     parser.error(f"unknown command {args.command!r}")
     return EXIT_USAGE  # pragma: no cover - parser.error exits
+
+
+@contextlib.contextmanager
+def _store_errors() -> Iterator[None]:
+    """A database that cannot be opened is a one-line failure (imported late: the store is slow to load)."""
+    import sqlite3
+
+    from bot.store import StoreError
+
+    try:
+        yield
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    except sqlite3.DatabaseError as exc:  # e.g. the file is not a database: Store.open lets it through
+        raise CommandError(f"database error: {exc}") from None
 
 
 def _settings(args: argparse.Namespace) -> Settings:

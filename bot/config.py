@@ -7,6 +7,7 @@ bot that starts with a half-understood config fails later, in a channel, where n
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import tomllib
 import types
@@ -156,7 +157,7 @@ SECTIONS: dict[str, type] = {
 
 
 def _expected(tp: Any) -> str:
-    names = {str: "a string", int: "an integer", float: "a number", bool: "true or false"}
+    names = {str: "a string", int: "an integer", float: "a finite number", bool: "true or false"}
     args = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
     return " or ".join(names.get(a, str(a)) for a in args)
 
@@ -174,8 +175,8 @@ def _coerce(value: Any, tp: Any) -> tuple[bool, Any]:
         return isinstance(value, bool), value
     if tp is int:
         return isinstance(value, int) and not isinstance(value, bool), value
-    if tp is float:
-        ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if tp is float:  # TOML allows nan and inf, which slip past every range check
+        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
         return ok, float(value) if ok else None
     if tp is str:
         return isinstance(value, str), value
@@ -258,7 +259,8 @@ def load_settings(path: Path | None, *, environ: typing.Mapping[str, str] | None
         raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    if "token" in data or "token" in data.get("discord", {}):
+    discord = data.get("discord")
+    if "token" in data or (isinstance(discord, dict) and "token" in discord):
         raise ConfigError(f"{path}: the Discord token is read only from ${TOKEN_ENV}, never from the file")
     settings = parse_settings(data, path=str(path), token=token)
     return dataclasses.replace(settings, source=path)

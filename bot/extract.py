@@ -41,12 +41,21 @@ def _known_codec(name: str | None) -> str | None:
         return None
 
 
-def decode_html(data: bytes, charset: str | None = None) -> str:
-    """Header charset, then BOM / <meta charset>, then UTF-8, then windows-1252 (never fails)."""
+def _decode(data: bytes, encoding: str, errors: str = "strict", *, truncated: bool = False) -> str:
+    """`truncated`: the bytes were cut at a cap, so a partial character at the end is dropped, not an error."""
+    return codecs.getincrementaldecoder(encoding)(errors).decode(data, final=not truncated)
+
+
+def decode_html(data: bytes, charset: str | None = None, *, truncated: bool = False) -> str:
+    """Header charset, then BOM / <meta charset>, then UTF-8, then windows-1252 (never fails).
+
+    Pass `truncated` when `data` was cut at a size cap: otherwise a multi-byte character split by the
+    cut fails the strict decodes and the whole page falls through to windows-1252 mojibake.
+    """
     if data.startswith(codecs.BOM_UTF8):
-        return data[3:].decode("utf-8", "replace")
+        return _decode(data[3:], "utf-8", "replace", truncated=truncated)
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return data.decode("utf-16", "replace")
+        return _decode(data, "utf-16", "replace", truncated=truncated)
     declared = _known_codec(charset)
     if declared is None:
         m = _META_CHARSET.search(data[:4096])
@@ -55,11 +64,11 @@ def decode_html(data: bytes, charset: str | None = None) -> str:
         if declared in ("latin-1", "iso8859-1", "ascii"):
             declared = "cp1252"  # what browsers do: the labels mean windows-1252 on the web
         try:
-            return data.decode(declared)
+            return _decode(data, declared, truncated=truncated)
         except UnicodeDecodeError:
             log.debug("page does not decode as its declared %s", declared)
     try:
-        return data.decode("utf-8")
+        return _decode(data, "utf-8", truncated=truncated)
     except UnicodeDecodeError:
         return data.decode("cp1252", "replace")
 
@@ -101,7 +110,10 @@ def extract_article(
     min_chars: int = MIN_TEXT_CHARS,
 ) -> ExtractedPage | None:
     """The article's text and metadata, or None when the page has no extractable main text."""
-    html = decode_html(html[:max_bytes], charset) if isinstance(html, bytes) else html[:max_bytes]
+    if isinstance(html, bytes):
+        html = decode_html(html[:max_bytes], charset, truncated=len(html) > max_bytes)
+    else:
+        html = html[:max_bytes]
     if not html.strip():
         return None
     try:

@@ -32,7 +32,12 @@ _ENTITY_DECL = re.compile(rb"<!ENTITY\s+%?\s*[\w.:-]+\s+(?:\"([^\"]*)\"|'([^']*)
 _ENTITY_REF = re.compile(rb"[&%][\w.:-]+;")
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
 _HTML_ROOTS = frozenset({b"html", b"head", b"body", b"meta", b"title", b"div", b"script", b"link"})
+_ITEM_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
 JSON_FEED_PREFIX = "https://jsonfeed.org/version/"
+MAX_PARSED_ENTRIES = 10_000
+"""Entries read from one body, before the newest `max_entries` are picked. feedparser holds every entry
+in memory (5 MB of bare `<item/>` is 700,000 entries, ~400 MB and 20 s), so the rest of a longer feed is
+cut off; feeds list newest first, so what is dropped is the oldest."""
 
 
 class FeedError(Exception):
@@ -126,6 +131,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None, max_entries: 
         hint = f" (it links to {len(alternates)} feed(s))" if alternates else ""
         raise FeedError(f"this URL is a web page, not a feed{hint}", alternates=alternates)
     _check_entities(body)
+    body = _cap_items(body, max(max_entries, MAX_PARSED_ENTRIES))
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
@@ -138,13 +144,32 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None, max_entries: 
         raise FeedError("this is not an RSS or Atom feed")
     if d.bozo:
         log.info("accepting sloppy feed %s: %s", url, d.get("bozo_exception"))
-    entries = [_entry(e, url) for e in d.entries]
+    entries = [e for e in (_safe_entry(_entry, raw, url) for raw in d.entries) if e is not None]
     return ParsedFeed(
         title=clean_text(d.feed.get("title")) or (urlsplit(url).hostname or url),
         site_url=_http_url(d.feed.get("link"), url),
         entries=_newest(entries, max_entries),
         format=d.version or "unknown",
     )
+
+
+def _cap_items(body: bytes, cap: int) -> bytes:
+    """`body` cut just before its (cap+1)th item/entry start tag; feedparser's loose parser reads the rest."""
+    for i, m in enumerate(_ITEM_START.finditer(body)):
+        if i == cap:
+            log.info("feed body has more than %s entries; reading the first %s", cap, cap)
+            return body[: m.start()]
+    return body
+
+
+def _safe_entry(build: Any, raw: Any, base: str) -> FeedEntry | None:
+    """One entry, or None when its hostile or odd fields trip a bug: the feed's other entries still count."""
+    try:
+        entry: FeedEntry = build(raw, base)
+        return entry
+    except Exception:
+        log.warning("skipped an unreadable entry in feed %s", base, exc_info=True)
+        return None
 
 
 def _newest(entries: list[FeedEntry], limit: int) -> tuple[FeedEntry, ...]:
@@ -222,20 +247,20 @@ def _iso(value: Any) -> datetime | None:
         return None
     try:
         dt = datetime.fromisoformat(value.strip().replace("z", "Z"))
-    except ValueError:
+        return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 is before datetime.min in UTC
         return None
-    return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def _json_author(item: dict[str, Any]) -> str | None:
     authors = item.get("authors")
     if isinstance(authors, list):
-        names = [clean_text(a.get("name")) for a in authors if isinstance(a, dict) and a.get("name")]
-        if names:
-            return ", ".join(names)
+        names = [clean_text(a["name"]) for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
+        if any(names):
+            return ", ".join(n for n in names if n)
     author = item.get("author")  # JSON Feed 1.0
-    if isinstance(author, dict) and author.get("name"):
-        return clean_text(str(author["name"])) or None
+    if isinstance(author, dict) and isinstance(author.get("name"), str):
+        return clean_text(author["name"]) or None
     return None
 
 
@@ -245,35 +270,38 @@ def parse_json_feed(body: bytes, *, url: str, max_entries: int) -> ParsedFeed:
         doc = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise FeedError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise FeedError("not valid JSON: nested too deeply") from None
     if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(JSON_FEED_PREFIX):
         raise FeedError("this is JSON but not a JSON Feed")
     items = doc.get("items")
     if not isinstance(items, list):
         raise FeedError("the JSON Feed has no items list")
-    entries: list[FeedEntry] = []
-    for item in items:
-        if not isinstance(item, dict):
-            continue
-        link = _http_url(item.get("url"), url) or _http_url(item.get("external_url"), url)
-        title = clean_text(item.get("title") if isinstance(item.get("title"), str) else "")
-        bodies = (item.get(k) for k in ("content_html", "content_text", "summary"))
-        content = next((v for v in bodies if isinstance(v, str) and v), "")
-        raw_id = item.get("id")
-        guid = str(raw_id).strip() if isinstance(raw_id, str | int | float) else ""
-        image = _http_url(item.get("image"), url) or _http_url(item.get("banner_image"), url)
-        entries.append(FeedEntry(
-            guid=guid or link or _hash_guid(title, content),
-            link=link,
-            title=title or _title_from(content),
-            published=_iso(item.get("date_published")) or _iso(item.get("date_modified")),
-            author=_json_author(item),
-            content=content,
-            image_url=image,
-        ))
+    items = [item for item in items if isinstance(item, dict)][: max(max_entries, MAX_PARSED_ENTRIES)]
+    entries = [e for e in (_safe_entry(_json_entry, item, url) for item in items) if e is not None]
     return ParsedFeed(
         title=clean_text(doc.get("title") if isinstance(doc.get("title"), str) else "")
         or (urlsplit(url).hostname or url),
         site_url=_http_url(doc.get("home_page_url"), url),
         entries=_newest(entries, max_entries),
         format="json1",
+    )
+
+
+def _json_entry(item: dict[str, Any], url: str) -> FeedEntry:
+    link = _http_url(item.get("url"), url) or _http_url(item.get("external_url"), url)
+    title = clean_text(item.get("title") if isinstance(item.get("title"), str) else "")
+    bodies = (item.get(k) for k in ("content_html", "content_text", "summary"))
+    content = next((v for v in bodies if isinstance(v, str) and v), "")
+    raw_id = item.get("id")
+    guid = str(raw_id).strip() if isinstance(raw_id, str | int | float) else ""
+    image = _http_url(item.get("image"), url) or _http_url(item.get("banner_image"), url)
+    return FeedEntry(
+        guid=guid or link or _hash_guid(title, content),
+        link=link,
+        title=title or _title_from(content),
+        published=_iso(item.get("date_published")) or _iso(item.get("date_modified")),
+        author=_json_author(item),
+        content=content,
+        image_url=image,
     )

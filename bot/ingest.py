@@ -13,6 +13,7 @@ import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import summaries
 from bot.cluster import StoryClusterer, fingerprint
@@ -233,7 +234,7 @@ class Ingestor:
         title = entry.title or (page.title if page and page.title else "") or url
         summary = summarize_text(text, title=title, settings=self.settings,
                                  language_code=page.language if page else None)
-        canonical_page = canonicalize(page.canonical_url) if page and page.canonical_url else None
+        canonical_page = _page_canonical(page)
         return NewArticle(
             feed_id=feed.id,
             guid=entry.guid,
@@ -259,7 +260,8 @@ class Ingestor:
         now = self.clock()
         failures = feed.failure_count + 1
         cfg = self.settings.feeds
-        backoff = min(feed.poll_interval * (2 ** min(failures - 1, 16)), cfg.backoff_max)
+        interval = max(feed.poll_interval, cfg.min_poll_interval)  # the floor holds for retries too
+        backoff = min(interval * (2 ** min(failures - 1, 16)), cfg.backoff_max)
         wait = max(backoff, retry_after or 0.0)
         disable = failures >= cfg.disable_after_failures
         error = reason if not disable else f"{reason} (disabled after {failures} failures in a row)"
@@ -289,6 +291,19 @@ def summarize_text(text: str, *, title: str | None, settings: Settings,
         text, title=title, bullets=bullets or settings.summary.bullets,
         language=language or settings.summary.language, algorithm=settings.summary.algorithm,
     )
+
+
+def _page_canonical(page: ExtractedPage | None) -> str | None:
+    """The page's own canonical URL, unless it names a front page.
+
+    Articles are deduplicated on this URL, and sites that point every article's canonical link or
+    og:url at their home page would otherwise have all but their first article dropped as duplicates.
+    """
+    if page is None or not page.canonical_url:
+        return None
+    canonical = canonicalize(page.canonical_url)
+    parts = urlsplit(canonical)
+    return None if parts.path in ("", "/") and not parts.query else canonical
 
 
 def _unique_by_guid(entries: Sequence[FeedEntry]) -> list[FeedEntry]:

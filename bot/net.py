@@ -249,8 +249,11 @@ class Fetcher:
         if last_modified:
             headers["If-Modified-Since"] = last_modified
         current = url
+        # read_timeout bounds the whole fetch, redirects included: a server that drips each of
+        # max_redirects hops just under the limit must not hold a slot for (max_redirects + 1) times it.
+        budget = [self.settings.read_timeout]
         for _hop in range(self.settings.max_redirects + 1):
-            result = await self._hop(current, headers, limit, etag, last_modified)
+            result = await self._hop(current, headers, limit, etag, last_modified, budget)
             if isinstance(result, FetchResponse):
                 return result
             log.debug("redirect %s -> %s", current, result)
@@ -258,9 +261,11 @@ class Fetcher:
         raise FetchError(f"too many redirects (more than {self.settings.max_redirects})", url=url)
 
     async def _hop(
-        self, url: str, headers: dict[str, str], limit: int, etag: str | None, last_modified: str | None
+        self, url: str, headers: dict[str, str], limit: int, etag: str | None, last_modified: str | None,
+        budget: list[float],
     ) -> FetchResponse | str:
-        """One request: a response, or the next URL when it is a redirect."""
+        """One request: a response, or the next URL when it is a redirect. `budget[0]` is the time left
+        for the fetch; this hop spends from it (waiting for a slot is not counted)."""
         try:
             check_url(url, allow_private=self.settings.allow_private_addresses)
             target = URL(url)
@@ -270,9 +275,15 @@ class Fetcher:
             raise FetchError("not a valid URL", permanent=True, url=url) from None
         assert self._session is not None
         timeout = self.settings.read_timeout
+        loop = asyncio.get_running_loop()
         try:
-            async with self._slot(target.host or ""), asyncio.timeout(timeout):
-                return await self._request(target, headers, limit, etag, last_modified)
+            async with self._slot(target.host or ""):
+                started = loop.time()
+                try:
+                    async with asyncio.timeout(max(budget[0], 0.0)):
+                        return await self._request(target, headers, limit, etag, last_modified)
+                finally:
+                    budget[0] -= loop.time() - started
         except FetchError as exc:
             exc.url = exc.url or url
             raise

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
+from yarl import URL
 
 log = logging.getLogger(__name__)
 
@@ -130,11 +131,25 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
         raise UnsafeAddressError("the URL has no host name")
     if allow_private:
         return
-    ip = parse_host_ip(host)
-    if ip is not None and not is_public_address(ip):
-        raise UnsafeAddressError(f"the address {ip} is private or reserved")
-    if ip is None and (host.rstrip(".") == "localhost" or host.rstrip(".").endswith(".localhost")):
-        raise UnsafeAddressError("localhost is not allowed")
+    for name in filter(None, (host, _connect_host(url))):
+        ip = parse_host_ip(name)
+        if ip is not None and not is_public_address(ip):
+            raise UnsafeAddressError(f"the address {ip} is private or reserved")
+        name = name.lower().rstrip(".")
+        if ip is None and (name == "localhost" or name.endswith(".localhost")):
+            raise UnsafeAddressError("localhost is not allowed")
+
+
+def _connect_host(url: str) -> str | None:
+    """The host as yarl (and so aiohttp) reads it, after IDNA/NFKC mapping.
+
+    `http://１２７.０.０.１/` is a name to urlsplit but the literal 127.0.0.1 to yarl, and aiohttp connects
+    to literals without asking the resolver, so the guard must see this spelling too.
+    """
+    try:
+        return URL(url.strip()).host
+    except (ValueError, TypeError):
+        return None  # the fetcher refuses a URL yarl cannot read
 
 
 class GuardedResolver(AbstractResolver):

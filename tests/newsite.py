@@ -391,6 +391,13 @@ class NewsSite:
         if name == "redirect-loop":
             nxt = "b" if request.query.get("n", "a") == "a" else "a"
             return web.Response(status=302, headers={"Location": f"/hostile/redirect-loop?n={nxt}"})
+        if name == "slow-redirect":  # waits `ms`, then redirects to itself until `n` reaches 0
+            await asyncio.sleep(float(request.query.get("ms", "100")) / 1000)
+            n = int(request.query.get("n", "0"))
+            if n <= 0:
+                return web.Response(text="arrived")
+            loc = f"/hostile/slow-redirect?n={n - 1}&ms={request.query.get('ms', '100')}"
+            return web.Response(status=302, headers={"Location": loc})
         if name == "redirect-to-private":
             return web.Response(status=302, headers={"Location": "http://169.254.169.254/latest/meta-data/"})
         return web.Response(status=404, text="no such hostile route")

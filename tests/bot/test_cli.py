@@ -139,3 +139,31 @@ def test_run_with_a_token_but_no_discord_reachable_is_one_clear_line(tmp_path):
     assert result.returncode == 1
     assert "cannot reach Discord at http://127.0.0.1:9/api/v10" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_config_option_before_the_subcommand_is_honoured(tmp_path, capsys):
+    # The subparsers' own -c default (None) used to overwrite the value parsed before the subcommand.
+    config = tmp_path / "mine.toml"
+    config.write_text("[feeds]\npoll_interval = 'often'\n")
+    assert main(["-c", str(config), "check-config"]) == 2
+    assert "mine.toml: 'feeds.poll_interval'" in capsys.readouterr().err
+    config.write_text("")
+    assert main(["--config", str(config), "check-config"]) == 0
+    assert f"{config}: OK" in capsys.readouterr().out
+
+
+def test_unwritable_paths_are_one_line_failures(tmp_path, capsys):
+    assert main(["init", str(tmp_path / "missing" / "config.toml")]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("newsbot: ") and "No such file or directory" in err and err.count("\n") == 1
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the database directory should be")
+    config = tmp_path / "config.toml"
+    config.write_text(f'[bot]\ndatabase = "{blocker / "sub" / "n.db"}"\n')
+    result = newsbot("feeds", "list", "-c", str(config), cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr.startswith("newsbot: ") and result.stderr.count("\n") == 1
+    config.write_text(f'[bot]\ndatabase = "{blocker}"\n')  # exists, but is not a database
+    result = newsbot("feeds", "list", "-c", str(config), cwd=tmp_path)
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert result.stderr == "newsbot: database error: file is not a database\n"

@@ -79,3 +79,19 @@ def test_optional_int_accepts_value():
     assert settings.discord.shards == 2
     with pytest.raises(ConfigError, match="at least 1"):
         parse_settings({"discord": {"shards": 0}})
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("discord = 5\n", "[discord] must be a table"),
+        ("[net]\nread_timeout = nan\n", "'net.read_timeout' must be a finite number, got nan"),
+        ("[scheduler]\nretention_hours = inf\n", "'scheduler.retention_hours' must be a finite number"),
+        ("[feeds]\njitter = -inf\n", "'feeds.jitter' must be a finite number"),
+    ],
+)
+def test_non_table_sections_and_non_finite_numbers_are_config_errors(tmp_path, text, message):
+    # nan compares false with every bound, and `"token" in 5` raised TypeError instead of ConfigError.
+    with pytest.raises(ConfigError) as err:
+        load_settings(write(tmp_path, text), environ={})
+    assert message in str(err.value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import signal
 import sqlite3
@@ -172,3 +173,28 @@ async def test_kill_9_mid_ingest_loses_nothing_and_stores_nothing_twice(tmp_path
     printed = (first_out.decode(errors="replace") + second_out)
     for n in range(count):
         assert f"Council report number {n} published" in printed, f"report {n} was lost"
+
+
+async def test_once_prints_every_due_story_not_just_one_batch(tmp_path, site, capsys):
+    from bot.__main__ import run_console
+    from bot.config import load_settings
+    from bot.console import CONSOLE_CHANNEL_ID, CONSOLE_GUILD_ID
+    from bot.store import Store
+    from tests.newsite import FeedItem
+
+    count = 105  # the outbox drains 100 a batch; --once used to stop after the first
+    items = [FeedItem(guid=f"g{n}", title=f"Notice {n}", content=f"<p>Notice {n} was posted today.</p>",
+                      published=datetime(2026, 1, 1, tzinfo=UTC) + timedelta(minutes=n)) for n in range(count)]
+    url = site.set_feed("/notices.xml", entries=items)
+    settings = load_settings(write_config(tmp_path), environ={})
+    settings = dataclasses.replace(settings, bot=dataclasses.replace(settings.bot, console_samples=False))
+    store = await Store.open(settings.bot.database)
+    try:
+        feed = await store.add_feed(url, now=datetime.now(UTC))
+        await store.subscribe(CONSOLE_GUILD_ID, CONSOLE_CHANNEL_ID, feed.id, now=datetime.now(UTC))
+        await store.mark_initialized(feed.id)  # past the first poll: every entry is new
+    finally:
+        await store.close()
+    assert await run_console(settings, once=True) == 0
+    out = capsys.readouterr().out
+    assert [n for n in range(count) if f"## Notice {n}\n" not in out] == []

@@ -70,3 +70,16 @@ def test_input_is_bounded() -> None:
     html = "<html><body><article>" + padding * 20 + late + "</article></body></html>"
     page = extract_article(html, url="https://x.test/", max_bytes=len(html) // 2)
     assert page is not None and "Late paragraph marker" not in page.text
+
+
+def test_page_cut_at_the_cap_mid_character_keeps_its_charset() -> None:
+    # Cutting a UTF-8 page inside a two-byte letter failed both strict decodes, and the whole page
+    # came out as windows-1252 mojibake ("Ð¼Ñ...").
+    para = "<p>" + "Мэр города объявил в понедельник о новых рабочих местах на заводе. " * 6 + "</p>"
+    page = ('<html lang="ru"><head><meta charset="utf-8"><title>Завод</title></head><body><article>'
+            + para * 40 + "</article></body></html>").encode()
+    cut = next(i for i in range(20_000, 20_010) if page[i] & 0xC0 == 0x80)  # inside a letter
+    for charset in ("utf-8", None):
+        result = extract_article(page, url="https://ru.test/a", charset=charset, max_bytes=cut)
+        assert result is not None and "Мэр города" in result.text and "Ð" not in result.text
+    assert decode_html(page[:cut], "utf-8", truncated=True) == page[:cut - 1].decode()

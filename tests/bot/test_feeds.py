@@ -10,10 +10,11 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.config import NetSettings
-from bot.feeds import FeedError, clean_text, find_feed_links, parse_feed
+from bot.feeds import MAX_PARSED_ENTRIES, FeedError, clean_text, find_feed_links, parse_feed
 from bot.models import ParsedFeed
 from bot.net import Fetcher, FetchResponse
 from tests.newsite import FeedItem, NewsSite
+from tests.newsite_payloads import many_entries_rss
 
 WHEN = datetime(2024, 3, 5, 14, 30, tzinfo=UTC)
 
@@ -165,3 +166,35 @@ def test_helpers() -> None:
     page = '<link rel="alternate stylesheet" type="text/css" href="/a.css"><link rel=alternate ' \
            'type="application/feed+json" href="feed.json">'
     assert find_feed_links(page, url="http://p.test/blog/") == ("http://p.test/blog/feed.json",)
+
+
+def test_json_feed_entry_with_odd_fields_does_not_sink_the_feed() -> None:
+    # A non-string author name raised TypeError and a date before datetime.min in UTC raised
+    # OverflowError, failing the whole feed (and, repeated, disabling it).
+    doc = {"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [
+        {"id": "a", "url": "/a", "title": "Odd author", "authors": [{"name": 5}, {"name": "Real Name"}]},
+        {"id": "b", "url": "/b", "title": "Odd date", "date_published": "0001-01-01T00:00:00+01:00"},
+        {"id": "c", "url": "/c", "title": "Fine", "date_published": "2024-03-05T14:30:00Z"}]}
+    feed = parse_feed(json.dumps(doc).encode(), url="https://j.test/f.json", content_type=None, max_entries=5)
+    by_id = {e.guid: e for e in feed.entries}
+    assert set(by_id) == {"a", "b", "c"}
+    assert by_id["a"].author == "Real Name" and by_id["b"].published is None
+    assert by_id["c"].published == WHEN
+    with pytest.raises(FeedError, match="nested too deeply"):
+        parse_feed(b'{"version": "https://jsonfeed.org/version/1.1", "items": ' + b"[" * 200_000,
+                   url="https://j.test/f.json", content_type=None, max_entries=5)
+
+
+def test_entry_count_is_bounded_before_parsing() -> None:
+    # Past MAX_PARSED_ENTRIES the rest of the body is not parsed (feeds list newest first).
+    rss = many_entries_rss(MAX_PARSED_ENTRIES + 5)  # oldest first: the 5 newest lie past the cut
+    feed = parse_feed(rss, url="http://example.test/f", content_type=None, max_entries=3)
+    assert [e.title for e in feed.entries] == [f"Entry {MAX_PARSED_ENTRIES - i}" for i in (1, 2, 3)]
+    # 5 MB of bare items took ~20 s and ~400 MB (RSS) or ~800 MB (JSON Feed) before the cut.
+    start = time.monotonic()
+    bare_rss = b'<rss version="2.0"><channel><title>t</title>' + b"<item/>" * 700_000 + b"</channel></rss>"
+    assert len(parse_feed(bare_rss, url="http://e.test/f", content_type=None, max_entries=5).entries) == 5
+    bare_json = ('{"version": "https://jsonfeed.org/version/1.1", "items": [' + ",".join(["{}"] * 1_000_000)
+                 + "]}").encode()
+    assert len(parse_feed(bare_json, url="http://e.test/f", content_type=None, max_entries=5).entries) == 5
+    assert time.monotonic() - start < 6

@@ -253,3 +253,36 @@ async def test_entries_without_links_and_non_utf8_feeds(site, store, fetcher, se
     ingestor = Ingestor(dataclasses.replace(settings), store, fetcher, clock=clock)
     assert (await ingestor.poll_feed(feed)).new_articles == 1
     assert (await ingestor.poll_feed(latin)).ok
+
+
+async def test_pages_whose_canonical_link_is_the_home_page_are_not_duplicates(site, store, fetcher, settings):
+    # Some sites point every article's <link rel=canonical> (or og:url) at their front page; dedup on it
+    # dropped every article after the first as "already stored".
+    for n in (1, 2):
+        paras = "".join(f"<p>{p}</p>" for p in story_text(n).split("\n\n"))
+        site.set_raw(f"/articles/home-{n}", (
+            f'<html><head><title>Story {n}</title><link rel="canonical" href="{site.url("/")}">'
+            f'<meta property="og:url" content="{site.url("/")}"></head>'
+            f"<body><article><h1>Story {n}</h1>{paras}</article></body></html>").encode(),
+            "text/html; charset=utf-8")
+    items = [FeedItem(guid=f"home-{n}", title=f"Story {n}", link=site.url(f"/articles/home-{n}"),
+                      published=datetime(2026, 11, 24, n, tzinfo=UTC)) for n in (1, 2)]
+    clock = Clock()
+    await subscribed_feed(store, site.set_feed("/home.xml", entries=items), now=clock())
+    [result] = await Ingestor(settings, store, fetcher, clock=clock).poll_due()
+    assert result.new_articles == 2
+    pending = await store.pending_deliveries(clock())
+    assert sorted(d.story.title for d in pending) == ["Story 1", "Story 2"]
+    assert all(d.story.text_source == "page" for d in pending)
+
+
+async def test_failure_backoff_respects_the_poll_interval_floor(site, store, fetcher, settings):
+    # A feed stored with a 60 s interval under a 300 s floor was retried after 60 s when failing.
+    floored = dataclasses.replace(settings, feeds=dataclasses.replace(settings.feeds, min_poll_interval=300,
+                                                                      poll_interval=300))
+    clock = Clock()
+    feed = await subscribed_feed(store, site.url("/hostile/500"), now=clock())
+    assert feed.poll_interval == 60
+    await Ingestor(floored, store, fetcher, clock=clock).poll_feed(feed)
+    after = await store.get_feed(feed.id)
+    assert after is not None and (after.next_poll_at - clock()).total_seconds() == 300

@@ -110,6 +110,16 @@ async def test_loopback_url_refused_when_private_not_allowed(site: NewsSite) -> 
     assert site.hits["/secret"] == 0
 
 
+async def test_unicode_spelling_of_loopback_never_connects(site: NewsSite) -> None:
+    # yarl maps fullwidth digits to 127.0.0.1 and aiohttp then skips the resolver for a literal.
+    site.set_raw("/secret", b"secret", "text/plain")
+    async with Fetcher(NetSettings()) as f:
+        for host in ("\uff11\uff12\uff17.\uff10.\uff10.\uff11", "127\u30020\u30020\u30021"):
+            with pytest.raises(BlockedAddressError, match=r"127\.0\.0\.1 is private"):
+                await f.fetch(f"http://{host}:{site.port}/secret")
+    assert site.hits["/secret"] == 0
+
+
 @pytest.mark.parametrize(
     ("path", "status", "permanent", "text"),
     [
@@ -174,6 +184,17 @@ async def test_slow_drip_times_out(site: NewsSite) -> None:
         with pytest.raises(FetchError, match=r"timed out after 1\.5 s"):
             await f.fetch(site.url("/hostile/slow"))
         assert time.monotonic() - start < 3
+
+
+async def test_timeout_covers_the_whole_redirect_chain(site: NewsSite) -> None:
+    # Each hop used to get a fresh read_timeout: 5 hops of 0.6 s passed a 1.5 s limit.
+    async with Fetcher(NetSettings(allow_private_addresses=True, read_timeout=1.5)) as f:
+        start = time.monotonic()
+        with pytest.raises(FetchError, match=r"timed out after 1\.5 s"):
+            await f.fetch(site.url("/hostile/slow-redirect?n=4&ms=600"))
+        assert time.monotonic() - start < 2.5
+        fast = await f.fetch(site.url("/hostile/slow-redirect?n=4&ms=50"))
+    assert fast.body == b"arrived"
 
 
 async def test_connection_refused_is_a_fetch_error() -> None:

@@ -67,6 +67,9 @@ BLOCKED_URLS = [
     "http://[2002:7f00:1::]/",  # 6to4 wrapping 127.0.0.1
     "http://[64:ff9b::a00:1]/",  # NAT64 wrapping 10.0.0.1
     "http://127.0.0.1./",
+    "http://\uff11\uff12\uff17.\uff10.\uff10.\uff11/",  # fullwidth digits: yarl reads 127.0.0.1
+    "http://127\u30020\u30020\u30021/",  # ideographic full stops
+    "http://\u24db\u24de\u24d2\u24d0\u24db\u24d7\u24de\u24e2\u24e3/",  # circled letters: "localhost"
 ]
 
 
