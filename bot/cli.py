@@ -137,7 +137,7 @@ def _store_errors() -> Iterator[None]:
         yield
     except StoreError as exc:
         raise CommandError(str(exc)) from None
-    except sqlite3.DatabaseError as exc:  # e.g. the file is not a database: Store.open lets it through
+    except sqlite3.DatabaseError as exc:  # a database that fails while running (disk full, corrupted)
         raise CommandError(f"database error: {exc}") from None
 
 

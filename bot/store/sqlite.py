@@ -9,6 +9,7 @@ corrupt the file).
 from __future__ import annotations
 
 import logging
+import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -55,17 +56,20 @@ class Store(ArticleOps):
     async def open(cls, path: str | Path) -> Store:
         """Open (creating if needed) the database, apply pending migrations in one transaction each."""
         path = str(path)
-        if path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         try:
+            if path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
             conn = await aiosqlite.connect(path, isolation_level=None)
-        except Exception as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise StoreError(f"cannot open the database {path}: {exc}") from exc
         try:
             conn.row_factory = aiosqlite.Row
             for pragma in PRAGMAS:
                 await conn.execute(pragma)
             version = await apply_migrations(conn)
+        except sqlite3.DatabaseError as exc:
+            await conn.close()
+            raise StoreError(f"cannot use the database {path}: {exc} (is it a newsbot database?)") from exc
         except BaseException:
             await conn.close()
             raise

@@ -448,3 +448,16 @@ async def test_giving_up_does_not_overwrite_a_cancelled_or_delivered_row(store: 
         await store.mark_delivery_failed(delivery_id, "HTTP 500", now=T0, retry_at=None)
     rows = raw(tmp_path / "newsbot.db", "SELECT id, status, message_id FROM deliveries ORDER BY id")
     assert rows == [(cancelled, "cancelled", None), (delivered, "delivered", 555)]
+
+
+async def test_open_turns_unusable_paths_into_store_errors(tmp_path):
+    from bot.store import StoreError
+
+    not_a_db = tmp_path / "notes.txt"
+    not_a_db.write_text("these are my notes, not a database " * 50)
+    with pytest.raises(StoreError, match="is it a newsbot database"):
+        await Store.open(not_a_db)
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot open the database"):
+        await Store.open(blocker / "sub" / "news.db")
