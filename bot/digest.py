@@ -22,6 +22,7 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.delivery import ChannelGone, Delivered, RetryLater, Sink
+from bot.render import fit
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,19 +37,25 @@ class ScheduleError(ValueError):
     """A time or zone that cannot be used; the message says what was expected."""
 
 
+def _shown(text: str | None) -> str:
+    """What the person typed, echoed back: escaped and short (an option may hold 6000 characters, and the
+    answer has 2000)."""
+    return fit(text, 60)
+
+
 def parse_time_of_day(text: str) -> time:
     """"7:30", "07:30", "19:05", "7pm", "7:30 am", "7h30" -> time. Raises ScheduleError."""
     m = _TIME.match(text or "")
     if not m:
-        raise ScheduleError(f"“{text}” is not a time of day; use 24-hour HH:MM like 07:30 or 18:00.")
+        raise ScheduleError(f"“{_shown(text)}” is not a time of day; use 24-hour HH:MM like 07:30 or 18:00.")
     hour, minute = int(m.group(1)), int(m.group(2) or 0)
     meridiem = (m.group(3) or "").lower().replace(".", "")
     if meridiem:
         if not 1 <= hour <= 12:
-            raise ScheduleError(f"“{text}”: with am/pm the hour must be 1 to 12.")
+            raise ScheduleError(f"“{_shown(text)}”: with am/pm the hour must be 1 to 12.")
         hour = hour % 12 + (12 if meridiem == "pm" else 0)
     if hour > 23 or minute > 59:
-        raise ScheduleError(f"“{text}” is not a valid time; hours go 0–23 and minutes 0–59.")
+        raise ScheduleError(f"“{_shown(text)}” is not a valid time; hours go 0–23 and minutes 0–59.")
     return time(hour, minute)
 
 
@@ -82,7 +89,7 @@ def validate_timezone(name: str) -> str:
         close = [cities[c] for c in difflib.get_close_matches(cleaned.lower(), list(cities), n=3, cutoff=0.7)]
     hint = f" Did you mean {', '.join(zones[c] for c in close)}?" if close else ""
     raise ScheduleError(
-        f"“{name}” is not a time zone I know.{hint} Use an IANA name like Europe/Paris, America/New_York "
+        f"“{_shown(name)}” is not a time zone I know.{hint} Use an IANA name like Europe/Paris, America/New_York "
         "or UTC."
     )
 

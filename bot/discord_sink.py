@@ -77,30 +77,48 @@ class DiscordSink:
         messages = digest_messages(stories, title="Daily digest", tz=schedule.timezone, now=self.bot.clock())
         first_content, first_embeds = messages[0]
         nonce = _digest_nonce(schedule)
+        posted: list[tuple[discord.abc.Messageable, discord.Message]] = []
 
         async def send(channel: discord.abc.Messageable) -> discord.Message:
             first = await channel.send(first_content, embeds=first_embeds, nonce=nonce,
                                        allowed_mentions=NO_MENTIONS)
-            if len(messages) > 1:
-                await self._overflow(channel, first, messages[1:])
+            posted.append((channel, first))
             return first
 
-        return await self._post(schedule.guild_id, schedule.channel_id, send, what="the daily digest")
+        outcome = await self._post(schedule.guild_id, schedule.channel_id, send, what="the daily digest")
+        if isinstance(outcome, Delivered) and len(messages) > 1 and posted:
+            # Once the first message is up the digest is delivered: a failure in the rest must neither
+            # report the channel gone nor retry (which would post the first part's overflow twice).
+            await self._overflow(*posted[0], messages[1:])
+        return outcome
 
     # ---------------------------------------------------------------- internals
 
     async def _overflow(self, channel: discord.abc.Messageable, first: discord.Message,
                         rest: list[tuple[str, list[discord.Embed]]]) -> None:
-        """The rest of a digest in a thread under its first message; in the channel if threads fail."""
+        """The rest of a digest in a thread under its first message; in the channel if the thread fails
+        (no Create Public Threads, or no Send Messages in Threads). Best effort: failures are logged."""
         target: discord.abc.Messageable = channel
         try:
-            target = await first.create_thread(name="More stories from today's digest",
-                                               auto_archive_duration=1440)
-        except discord.HTTPException as exc:
+            async with asyncio.timeout(self.send_timeout):
+                target = await first.create_thread(name="More stories from today's digest",
+                                                   auto_archive_duration=1440)
+        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
             log.info("digest thread in channel %s not created (%s); posting the rest in the channel",
                      first.channel.id, exc)
         for content, embeds in rest:
-            await target.send(content or None, embeds=embeds, allowed_mentions=NO_MENTIONS)
+            while True:
+                try:
+                    async with asyncio.timeout(self.send_timeout):
+                        await target.send(content or None, embeds=embeds, allowed_mentions=NO_MENTIONS)
+                    break
+                except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+                    if target is channel:
+                        log.warning("rest of the digest in channel %s not posted: %s", first.channel.id, exc)
+                        return
+                    log.info("digest thread under %s refused a post (%s); posting the rest in the channel",
+                             first.id, exc)
+                    target = channel
 
     async def _post(self, guild_id: int, channel_id: int, send: Sender, *, what: str) -> Outcome:
         try:

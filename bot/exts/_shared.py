@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from bot.models import Feed, Subscription
+from bot.render import fit
 
 if TYPE_CHECKING:
     from bot.client import AnyNewsBot
@@ -66,6 +67,18 @@ def guild_id(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
+def post_channel_id(interaction: discord.Interaction, channel: discord.TextChannel | None) -> int:
+    """Where a command should post: its `channel` option (Discord offers text and announcement channels
+    only), else the channel it was run in, which must be one too: not a thread (it gets archived), a forum
+    post, a voice channel's chat or a DM."""
+    if channel is not None:
+        return channel.id
+    if isinstance(interaction.channel, discord.TextChannel):
+        return interaction.channel.id
+    raise UserError("I can only post in a text or announcement channel, not here; "
+                    "pick one with the `channel` option.")
+
+
 async def guild_feeds(interaction: discord.Interaction) -> dict[int, tuple[Feed, list[Subscription]]]:
     """This guild's feeds by id, each with the guild's subscriptions to it."""
     rows = await news_bot(interaction).store.guild_subscriptions(guild_id(interaction))
@@ -79,12 +92,14 @@ async def resolve_feed(interaction: discord.Interaction, text: str) -> tuple[Fee
     """A feed of this guild given by id (what autocomplete sends), URL or exact title."""
     feeds = await guild_feeds(interaction)
     key = (text or "").strip().lstrip("#")
-    if key.isdigit() and int(key) in feeds:
+    # isdecimal, not isdigit: "²" is a digit that int() refuses; and no id has 20 digits (int() refuses
+    # more than 4300).
+    if key.isdecimal() and len(key) <= 20 and int(key) in feeds:
         return feeds[int(key)]
     for feed, subs in feeds.values():
         if key and (feed.url == key or (feed.title or "").casefold() == key.casefold()):
             return feed, subs
-    raise UserError(f"This server has no feed “{discord.utils.escape_markdown(text)[:100]}”. "
+    raise UserError(f"This server has no feed “{fit(text, 100)}”. "
                     "Pick one from the suggestions, or see `/feed list`.")
 
 

@@ -18,7 +18,7 @@ from bot.digest import (
     parse_time_of_day,
     validate_timezone,
 )
-from bot.exts._shared import UserError, defer, guild_id, news_bot, reply
+from bot.exts._shared import UserError, defer, guild_id, news_bot, post_channel_id, reply
 from bot.models import DigestSchedule
 
 manage_guild = app_commands.checks.has_permissions(manage_guild=True)
@@ -32,6 +32,7 @@ async def timezone_autocomplete(interaction: discord.Interaction,
 
 
 def _channel_id(interaction: discord.Interaction, channel: discord.TextChannel | None) -> int:
+    """The channel a digest is turned off in: any channel, so one set up before the checks can still be."""
     cid = channel.id if channel is not None else interaction.channel_id
     if cid is None:
         raise UserError("Pick the channel with the `channel` option.")
@@ -51,12 +52,13 @@ class Digest(commands.Cog):
     async def schedule(self, interaction: discord.Interaction, time: str, timezone: str,
                        channel: discord.TextChannel | None = None) -> None:
         gid = guild_id(interaction)
-        cid = _channel_id(interaction, channel)
+        cid = post_channel_id(interaction, channel)
         try:
             wall = format_time_of_day(parse_time_of_day(time))
             zone = validate_timezone(timezone)
         except ScheduleError as exc:
             raise UserError(str(exc)) from None
+        await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
         bot = news_bot(interaction)
         due = next_due(wall, zone, bot.clock())
         await bot.store.set_digest(gid, cid, time_of_day=wall, timezone=zone, next_due_at=due)
@@ -69,6 +71,7 @@ class Digest(commands.Cog):
     @manage_guild
     async def off(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
         cid = _channel_id(interaction, channel)
+        await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
         store = news_bot(interaction).store
         existing = await store.get_digest(cid)
         if existing is None or existing.guild_id != guild_id(interaction):
@@ -81,7 +84,7 @@ class Digest(commands.Cog):
     @manage_guild
     async def now(self, interaction: discord.Interaction, channel: discord.TextChannel | None = None) -> None:
         gid = guild_id(interaction)
-        cid = _channel_id(interaction, channel)
+        cid = post_channel_id(interaction, channel)
         await defer(interaction, ephemeral=True)
         bot = news_bot(interaction)
         now = bot.clock()

@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.exts._shared import UserError, answer
+from bot.render import fit
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +37,13 @@ def message_for(error: app_commands.AppCommandError, command: str) -> str | None
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down: try `/{command}` again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.TransformerError):
-        value = discord.utils.escape_markdown(str(error.value))[:100]
+        value = fit(str(error.value), 100)
         return f"“{value}” is not a valid value for that option; pick one from the list Discord offers."
     if isinstance(error, app_commands.CheckFailure):
         return f"You can't use `/{command}` here."
+    if isinstance(error, app_commands.CommandSignatureMismatch):
+        return (f"`/{command}` has changed and Discord still shows its old form. Try again in a minute; if "
+                "this keeps happening, ask the bot's operator to run `newsbot sync-commands`.")
     if isinstance(error, app_commands.CommandNotFound):
         return "That command no longer exists; Discord may take a minute to refresh the command list."
     return None
@@ -75,6 +79,9 @@ class ErrorHandler(commands.Cog):
             log.error("/%s failed in guild %s", name, interaction.guild_id,
                       exc_info=(type(original), original, original.__traceback__))
             text = "Something went wrong; the bot's log has details. Try again in a minute."
+        elif isinstance(error, app_commands.CommandSignatureMismatch):
+            log.warning("/%s: Discord's copy of the command differs from the code; run `newsbot "
+                        "sync-commands`", name)
         else:
             log.debug("/%s refused for user %s: %s", name, interaction.user.id, text)
         await send_error(interaction, text)

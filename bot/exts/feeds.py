@@ -13,12 +13,21 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.exts._shared import UserError, defer, feed_autocomplete, guild_id, news_bot, reply, resolve_feed
+from bot.exts._shared import (
+    UserError,
+    defer,
+    feed_autocomplete,
+    guild_id,
+    news_bot,
+    post_channel_id,
+    reply,
+    resolve_feed,
+)
 from bot.feeds import FeedError, parse_feed
 from bot.filters import validate_filter
 from bot.models import ParsedFeed
 from bot.net import FetchError, FetchResponse
-from bot.render import feed_list_embed, fit
+from bot.render import code, feed_list_embed, fit
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +47,7 @@ class Feeds(commands.Cog):
     async def add(self, interaction: discord.Interaction, url: str,
                   channel: discord.TextChannel | None = None) -> None:
         gid = guild_id(interaction)
+        target_id = post_channel_id(interaction, channel)
         url = url.strip().strip("<>")
         if not url.startswith(("http://", "https://")):
             raise UserError("Give the feed's full address, starting with https:// (or http://).")
@@ -45,9 +55,6 @@ class Feeds(commands.Cog):
         bot = news_bot(interaction)
         url, parsed = await self._probe(interaction, url)
         now = bot.clock()
-        target_id = channel.id if channel is not None else interaction.channel_id
-        if target_id is None:
-            raise UserError("Pick the channel to post in with the `channel` option.")
         feed = await bot.store.add_feed(url, title=parsed.title, site_url=parsed.site_url,
                                         poll_interval=bot.settings.feeds.poll_interval, now=now)
         await bot.store.subscribe(gid, target_id, feed.id, now=now)
@@ -85,6 +92,7 @@ class Feeds(commands.Cog):
     @app_commands.autocomplete(feed=feed_autocomplete)
     @manage_guild
     async def remove(self, interaction: discord.Interaction, feed: str) -> None:
+        await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
         found, _subs = await resolve_feed(interaction, feed)
         removed = await news_bot(interaction).store.unsubscribe(guild_id(interaction), found.id)
         await reply(interaction, f"Stopped following **{fit(found.display_name, 200)}** "
@@ -92,6 +100,7 @@ class Feeds(commands.Cog):
 
     @feed.command(name="list", description="The feeds this server follows, with their state")
     async def list_(self, interaction: discord.Interaction) -> None:
+        await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
         rows = await news_bot(interaction).store.guild_subscriptions(guild_id(interaction))
         await reply(interaction, embed=feed_list_embed(rows))
 
@@ -104,6 +113,7 @@ class Feeds(commands.Cog):
     @manage_guild
     async def filter(self, interaction: discord.Interaction, feed: str, include: str | None = None,
                      exclude: str | None = None) -> None:
+        await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
         found, subs = await resolve_feed(interaction, feed)
         include = (include or "").strip() or None
         exclude = (exclude or "").strip() or None
@@ -117,8 +127,8 @@ class Feeds(commands.Cog):
         if include is None and exclude is None:
             text = f"Filters cleared: every story of **{fit(found.display_name, 200)}** is posted."
         else:
-            parts = [f"include `{fit(include, 300)}`" if include else "",
-                     f"exclude `{fit(exclude, 300)}`" if exclude else ""]
+            parts = [f"include {code(include, 300)}" if include else "",
+                     f"exclude {code(exclude, 300)}" if exclude else ""]
             text = (f"**{fit(found.display_name, 200)}** now posts stories that "
                     f"{' and '.join(p for p in parts if p)}. Applies to new stories.")
         await reply(interaction, text)
@@ -128,6 +138,7 @@ class Feeds(commands.Cog):
     @app_commands.autocomplete(feed=feed_autocomplete)
     @manage_guild
     async def enable(self, interaction: discord.Interaction, feed: str) -> None:
+        await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
         found, subs = await resolve_feed(interaction, feed)
         bot = news_bot(interaction)
         done = []
@@ -149,6 +160,7 @@ class Feeds(commands.Cog):
     @app_commands.describe(channel="The channel for problem reports")
     @manage_guild
     async def logchannel(self, interaction: discord.Interaction, channel: discord.TextChannel) -> None:
+        await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
         await news_bot(interaction).store.set_log_channel(guild_id(interaction), channel.id)
         text = f"I'll report delivery problems in {channel.mention}."
         warning = _missing_post_permissions(channel)

@@ -164,3 +164,12 @@ async def test_transient_failure_stays_due_and_gone_channel_advances() -> None:
     assert store.schedules[10].next_due_at == utc(2024, 5, 1, 7, 30)  # still due: retried next check
     await run_due_digests(store, FakeSink(ChannelGone("deleted")), now=now, max_stories=10)
     assert store.schedules[10].next_due_at == utc(2024, 5, 2, 7, 30)
+
+
+def test_schedule_errors_echo_input_short_and_escaped() -> None:
+    for call in (lambda: parse_time_of_day("**" + "9" * 6000), lambda: validate_timezone("Europe/" + "x" * 6000)):
+        with pytest.raises(ScheduleError) as info:
+            call()
+        assert len(str(info.value)) < 400
+    with pytest.raises(ScheduleError, match=r"\\\*\\\*late"):
+        parse_time_of_day("**late**")

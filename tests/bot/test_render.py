@@ -228,3 +228,22 @@ def test_fit_never_exceeds_and_marks_cuts(text: str, limit: int) -> None:
     out = render.fit(text, limit)
     assert ulen(out) <= limit
     assert "@everyone" not in out
+
+
+def test_fit_marks_only_real_cuts() -> None:
+    # Collapsing whitespace is not cutting: no "…" (it used to fill the rest of the slot with them).
+    assert render.fit("a  b", 100) == "a b"
+    assert render.fit("  Harbour bridge\nto close \n", 256) == "Harbour bridge to close"
+    assert render.fit_plain("Example  News\n", 100) == "Example News"
+    # A real cut is still marked, whether or not what is left would fit after collapsing.
+    assert render.fit("a" + " " * 500 + "b", 20) == "a…"
+    assert render.fit("word " * 30, 20) == "word word word…"
+    assert render.fit_plain("x" * 30, 10) == "x" * 9 + "…"
+
+
+def test_code_shows_text_as_typed_within_the_limit() -> None:
+    assert render.code(r"/\bbridge_\w+/", 50) == r"`/\bbridge_\w+/`"
+    assert render.code("a`b", 50) == "`aˋb`"
+    cut = render.code("x" * 400, 20)
+    assert cut.startswith("`x") and cut.endswith("…`") and ulen(cut) <= 20
+    assert render.code("   ", 20) == "" and render.code(None, 20) == ""

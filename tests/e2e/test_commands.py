@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -187,3 +188,97 @@ async def test_unexpected_errors_get_a_generic_answer(world: World, monkeypatch:
     msg = await world.answer("latest", {})
     assert "Something went wrong" in msg["content"] and msg["flags"] & EPHEMERAL
     assert "database on fire" in caplog.text
+
+
+async def test_feed_values_that_are_not_plain_ids_are_not_found(world: World) -> None:
+    """"²" passes str.isdigit() but int() refuses it, as it refuses 5000 digits: both must be "no feed",
+    not "Something went wrong"."""
+    for value in ("²", "9" * 5000):
+        msg = await world.answer("feed remove", {"feed": value})
+        assert "no feed" in msg["content"] and msg["flags"] & EPHEMERAL, value
+        assert len(msg["content"]) <= 2000
+
+
+async def test_digest_schedule_echoes_long_or_marked_up_input_within_limits(world: World) -> None:
+    """An option holds up to 6000 characters; echoing it whole made the answer longer than 2000, so
+    Discord refused it and the user saw nothing."""
+    for options in ({"time": "7:30", "timezone": "Europe/" + "x" * 3000},
+                    {"time": "**" + "9" * 3000, "timezone": "UTC"}):
+        msg = await world.answer("digest schedule", options)
+        assert msg["flags"] & EPHEMERAL
+        assert "not a time" in msg["content"] and len(msg["content"]) <= 2000
+    msg = await world.answer("digest schedule", {"time": "**late**", "timezone": "UTC"})
+    assert "**late**" not in msg["content"] and "\\*\\*late\\*\\*" in msg["content"]
+    assert await world.store.get_digest(NEWS) is None
+
+
+async def test_posting_commands_run_in_a_thread_ask_for_a_text_channel(world: World) -> None:
+    """Run in a thread (or a voice channel's chat) with no `channel` option, stories went to the thread,
+    which Discord archives; the bot then failed to post there until the delivery was given up."""
+    thread = world.fake._new_thread(world.fake.channels[NEWS], 5555, {"name": "chat"}, 11)
+    world.site.add_article("t", "Thread story", "Text. " * 50)
+    url = world.site.set_feed("/thread.xml", entries=["t"], title="Thread Feed")
+    for name, options in (("feed add", {"url": url}), ("digest schedule", {"time": "07:30", "timezone": "UTC"}),
+                          ("digest now", {})):
+        msg = await world.answer(name, options, channel_id=thread.id)
+        assert "text or announcement channel" in msg["content"] and msg["flags"] & EPHEMERAL, name
+    assert await world.store.guild_subscriptions(GUILD) == []
+    assert await world.store.get_digest(thread.id) is None
+    # The `channel` option still works from a thread.
+    msg = await world.answer("feed add", {"url": url, "channel": NEWS}, channel_id=thread.id)
+    assert "Following **Thread Feed**" in msg["content"] and f"<#{NEWS}>" in msg["content"]
+
+
+async def test_database_commands_acknowledge_before_touching_the_store(world: World,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """The store is one connection shared with ingest and retention: a command that reads or writes it
+    before acknowledging misses Discord's 3-second deadline whenever a long transaction is running."""
+    world.fake.interaction_deadline = 0.3
+    now = world.clock()
+    feed = await world.store.add_feed("https://slow.example/rss", title="Slow", now=now)
+    await world.store.subscribe(GUILD, NEWS, feed.id, now=now)
+    busy = asyncio.Lock()
+    await busy.acquire()  # a long transaction elsewhere
+
+    def slowed(method: Any) -> Any:
+        async def wrapper(*args: Any, **kwargs: Any) -> Any:
+            async with busy:
+                pass
+            return await method(*args, **kwargs)
+        return wrapper
+
+    for name in ("guild_subscriptions", "set_log_channel", "set_digest", "get_digest"):
+        monkeypatch.setattr(world.store, name, slowed(getattr(world.store, name)))
+    handles = [await world.run(name, options) for name, options in (
+        ("feed list", {}), ("feed remove", {"feed": str(feed.id)}), ("feed enable", {"feed": str(feed.id)}),
+        ("feed filter", {"feed": str(feed.id)}), ("feed logchannel", {"channel": LOG}),
+        ("digest schedule", {"time": "07:30", "timezone": "UTC"}), ("digest off", {}))]
+    await asyncio.sleep(0.5)  # past the deadline
+    busy.release()
+    for handle in handles:
+        assert (await handle.response())["type"] == 5 and not handle.rejections
+        await handle.wait_original()
+
+
+async def test_filters_are_shown_exactly_as_typed(world: World) -> None:
+    """Inside `code`, markdown escapes are not parsed: escaping the filter showed backslashes that the
+    filter does not have (and a backtick ended the code span)."""
+    now = world.clock()
+    feed = await world.store.add_feed("https://f.example/rss", title="F", now=now)
+    await world.store.subscribe(GUILD, NEWS, feed.id, now=now)
+    regex = r"/\bbridge_\w+/"
+    ok = await world.answer("feed filter", {"feed": str(feed.id), "include": regex, "exclude": "a`b, c*d"})
+    assert f"include `{regex}`" in ok["content"] and "exclude `aˋb, c*d`" in ok["content"]
+    listing = (await world.answer("feed list"))["embeds"][0]["fields"][0]["value"]
+    assert f"include: `{regex}`" in listing and "exclude: `aˋb, c*d`" in listing
+
+
+async def test_a_command_out_of_sync_with_discord_gets_a_clear_answer(world: World,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """Discord's copy of a command can lag the code (sync is rate limited and slow to spread): the user
+    was told "Something went wrong", the operator got a traceback instead of the fix."""
+    quotes = next(c for c in world.fake._commands[None] if c["name"] == "quotes")
+    quotes["options"] = [o for o in quotes["options"] if o["name"] != "who"]  # an older /quotes
+    msg = await world.answer("quotes", {"days": 3})
+    assert "has changed" in msg["content"] and msg["flags"] & EPHEMERAL
+    assert "sync-commands" in caplog.text

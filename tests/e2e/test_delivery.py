@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+from typing import Any
+
+import pytest
+
 from bot.delivery import ChannelGone, Delivered, RetryLater
 from bot.digest import run_due_digests
 from bot.discord_sink import DiscordSink
@@ -123,3 +128,47 @@ async def test_digest_now_posts_and_the_next_scheduled_digest_starts_after_it(wo
     titles = [e.get("title", "") for e in digests[-1].get("embeds") or []]
     assert titles == ["Late morning story"] or any("Late morning story" in str(e) for e in digests[-1]["embeds"])
     assert not any("Morning story one" in str(e) for e in digests[-1]["embeds"])
+
+
+async def test_collapsed_whitespace_is_not_shown_as_a_cut(world: World) -> None:
+    """A headline with a line break or a double space came out as the headline followed by a run of "…"
+    filling the whole slot: collapsing whitespace was taken for cutting the text."""
+    story = dataclasses.replace(STORY, title="Bridge  opens\nat last ", bullets=("Work starts\n in May.",),
+                                quotes=(QuoteRecord("We did it.\n", "Ana  Silva"),))
+    outcome = await DiscordSink(world.bot, interval=0).deliver(
+        dataclasses.replace(delivery(50), story=story))
+    assert isinstance(outcome, Delivered)
+    embed = world.fake.messages(NEWS)[-1]["embeds"][0]
+    assert embed["title"] == "Bridge opens at last"
+    assert embed["description"] == "• Work starts in May."
+    assert embed["fields"][0]["value"] == "“We did it.” — Ana Silva"
+
+
+async def test_digest_overflow_falls_back_to_the_channel_when_the_thread_refuses_posts(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With Create Public Threads but not Send Messages in Threads, the first post of the thread failed
+    with 403: the digest (already posted) was reported as a channel the bot cannot post in, the log
+    channel was told so, and the schedule did not count it as sent."""
+    await world.store.set_log_channel(GUILD, LOG)
+    now = world.clock()
+    feed = await world.store.add_feed("https://o.example/rss", title="O", now=now)
+    await world.store.subscribe(GUILD, NEWS, feed.id, now=now)
+    for i in range(14):
+        await world.add_story(feed.id, f"Overflow story {i} " + "long " * 30, bullets=("b " * 200,) * 3)
+    new_thread = world.fake._new_thread
+
+    def thread_without_send(*args: Any, **kwargs: Any) -> Any:
+        thread = new_thread(*args, **kwargs)
+        thread.can_send = False
+        return thread
+
+    monkeypatch.setattr(world.fake, "_new_thread", thread_without_send)
+    await world.answer("digest schedule", {"time": "07:30", "timezone": "UTC"})
+    world.clock.advance(minutes=35)
+    assert await run_due_digests(world.store, world.bot.sink, now=world.clock(), max_stories=12) == 1
+    in_channel = world.fake.messages(NEWS)
+    assert sum(len(m.get("embeds") or []) for m in in_channel) == 12
+    assert "Part 2 of" in in_channel[-1]["content"]
+    assert world.fake.messages(LOG) == []
+    schedule = await world.store.get_digest(NEWS)
+    assert schedule is not None and schedule.last_sent_at == world.clock()
