@@ -38,6 +38,8 @@ NOTIFY_AGAIN_AFTER = 3600.0
 _MISSING_PERMS = 50013
 _MISSING_ACCESS = 50001
 _UNKNOWN_CHANNEL = 10003
+RECENT_HISTORY = 50
+"""Messages read back per channel after a start, to find posts that a crash left unrecorded."""
 
 
 Sender = Callable[[discord.abc.Messageable], Awaitable[discord.Message]]
@@ -62,6 +64,7 @@ class DiscordSink:
         self._locks: dict[int, asyncio.Lock] = {}
         self._last_post: dict[int, float] = {}
         self._notified: dict[int, float] = {}
+        self._recent_posts: dict[int, dict[str, discord.Message]] = {}
 
     # ---------------------------------------------------------------- Sink
 
@@ -69,6 +72,11 @@ class DiscordSink:
         embed = story_embed(delivery.story)
 
         async def send(channel: discord.abc.Messageable) -> discord.Message:
+            earlier = await self._posted_before_start(channel, embed.url)
+            if earlier is not None:
+                log.info("delivery %s was already posted as message %s before a restart; not posting again",
+                         delivery.id, earlier)
+                return earlier
             return await channel.send(embed=embed, nonce=delivery.id, allowed_mentions=NO_MENTIONS)
 
         return await self._post(delivery.guild_id, delivery.channel_id, send, what="stories")
@@ -93,6 +101,29 @@ class DiscordSink:
         return outcome
 
     # ---------------------------------------------------------------- internals
+
+    async def _posted_before_start(self, channel: discord.abc.Messageable, url: str | None) -> discord.Message | None:
+        """Our own recent post of this story in the channel, read once per channel per process.
+
+        Discord honours a message nonce for a few minutes only; a process that died between posting and
+        recording the post and comes back later would otherwise post the story again. Without the Read
+        Message History permission this finds nothing and the nonce is the only guard.
+        """
+        if url is None or self.bot.user is None:
+            return None
+        channel_id = getattr(channel, "id", 0)
+        if channel_id not in self._recent_posts:
+            found: dict[str, discord.Message] = {}
+            try:
+                async for message in channel.history(limit=RECENT_HISTORY):
+                    if message.author.id == self.bot.user.id:
+                        for posted in message.embeds:
+                            if posted.url:
+                                found.setdefault(posted.url, message)
+            except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+                log.info("recent messages of channel %s not readable (%s); relying on nonces", channel_id, exc)
+            self._recent_posts[channel_id] = found
+        return self._recent_posts[channel_id].pop(url, None)
 
     async def _overflow(self, channel: discord.abc.Messageable, first: discord.Message,
                         rest: list[tuple[str, list[discord.Embed]]]) -> None:

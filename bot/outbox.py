@@ -73,16 +73,17 @@ class Outbox:
                 case RetryLater(error, after):
                     attempts = delivery.attempts + 1
                     if attempts >= self.max_attempts:
+                        # Final for this story; the channel's next stories still go out in this drain.
                         log.warning("giving up delivery %s to channel %s after %s attempts: %s",
                                     delivery.id, delivery.channel_id, attempts, error)
                         await self.store.mark_delivery_failed(delivery.id, error, now=now, retry_at=None)
                         given_up += 1
-                    else:
-                        delay = min(max(after, 5.0 * 2 ** delivery.attempts), MAX_RETRY_DELAY)
-                        await self.store.mark_delivery_failed(
-                            delivery.id, error, now=now, retry_at=now + timedelta(seconds=delay)
-                        )
-                        retried += 1
+                        continue
+                    delay = min(max(after, 5.0 * 2 ** delivery.attempts), MAX_RETRY_DELAY)
+                    await self.store.mark_delivery_failed(
+                        delivery.id, error, now=now, retry_at=now + timedelta(seconds=delay)
+                    )
+                    retried += 1
                     # The rest of this channel's batch waits for the next drain instead of running into the same error.
                     return DrainReport(delivered, retried, given_up)
                 case ChannelGone(reason):

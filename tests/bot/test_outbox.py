@@ -101,3 +101,12 @@ async def test_a_sink_that_raises_is_retried_not_lost(store):
     report = await outbox.drain()
     assert report.retried == 2 and report.delivered == 0
     assert len(await store.pending_deliveries(NOW + timedelta(hours=1), limit=50)) == 6
+
+
+async def test_a_given_up_story_does_not_hold_back_the_rest_of_its_channel(store):
+    sink = ScriptedSink({100: [RetryLater("HTTP 400: blocked by AutoMod", 600.0)]})
+    outbox = Outbox(store, sink, clock=lambda: NOW, max_attempts=1)
+    report = await outbox.drain()
+    assert report.given_up == 1
+    assert report.delivered == 5  # the other two stories of channel 100 and all three of channel 200
+    assert await store.pending_deliveries(NOW + timedelta(days=1), limit=50) == []

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import dataclasses
 from typing import Any
 
@@ -172,3 +174,21 @@ async def test_digest_overflow_falls_back_to_the_channel_when_the_thread_refuses
     assert world.fake.messages(LOG) == []
     schedule = await world.store.get_digest(NEWS)
     assert schedule is not None and schedule.last_sent_at == world.clock()
+
+
+async def test_a_post_unrecorded_before_a_restart_is_found_after_the_nonce_expired(world: World) -> None:
+    first = await DiscordSink(world.bot, interval=0).deliver(delivery(77))
+    assert isinstance(first, Delivered)
+    world.fake.nonce_window = 0  # the restart came too late for Discord's nonce check to help
+    restarted = DiscordSink(world.bot, interval=0)  # a new process: it knows nothing of the first post
+    again = await restarted.deliver(delivery(77))
+    assert again == first
+    assert len(world.fake.messages(NEWS)) == 1
+    reads = len(world.fake.requests_to("GET", f"/channels/{NEWS}/messages"))
+    assert reads == 2  # each process looks once before its first post in a channel
+    # Later stories in the same channel are posted normally, and history is read only once.
+    other = PendingDelivery(id=78, guild_id=GUILD, channel_id=NEWS, subscription_id=None,
+                            story=replace(STORY, story_id=2, url="https://news.example/other"), attempts=0)
+    assert isinstance(await restarted.deliver(other), Delivered)
+    assert len(world.fake.messages(NEWS)) == 2
+    assert len(world.fake.requests_to("GET", f"/channels/{NEWS}/messages")) == reads
