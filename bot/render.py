@@ -54,6 +54,12 @@ def truncate(text: str, limit: int) -> str:
     """Cut `text` to at most `limit` UTF-16 units, at a word boundary when one is near, ending with "…"."""
     if ulen(text) <= limit:
         return text
+    return _cut(text, limit)
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text` shortened and ending with "…" within `limit` units, even when it would fit whole (the
+    caller knows more of it was dropped already)."""
     if limit <= 0:
         return ""
     room = limit - 1  # the ellipsis is one unit
@@ -89,17 +95,32 @@ def fit(text: str | None, limit: int, *, single_line: bool = True) -> str:
     if single_line:
         raw = one_line(raw)
     out = escape(raw)
-    if len(text) > len(raw) and ulen(out) <= limit:
-        # The input was cut before escaping (or whitespace collapsed): still say so.
-        return truncate(out.rstrip() + " " + ELLIPSIS * (limit + 1), limit) if out.strip() else ""
+    if len(text) > limit + 1:
+        # The input was cut before escaping: say so even when what is left fits. (Only a real cut: text
+        # that merely had its whitespace collapsed is whole.)
+        return _cut(out, limit) if out.strip() else ""
     return truncate(out, limit)
+
+
+def code(text: str | None, limit: int) -> str:
+    """Untrusted text as inline code, shown exactly as typed (a filter, a regex): markdown is not parsed in
+    a code span, so escaping would only add visible backslashes; a backtick, which would end the span, is
+    shown as "ˋ". Mentions never render in code. Within `limit` including the backticks."""
+    if not text:
+        return ""
+    body = one_line(text[: limit + 1]).replace("`", "ˋ")
+    body = _cut(body, limit - 2) if len(text) > limit + 1 else truncate(body, limit - 2)
+    return f"`{body}`" if body else ""
 
 
 def fit_plain(text: str | None, limit: int) -> str:
     """For slots Discord shows without markdown (author name, footer): only whitespace and length."""
     if not text:
         return ""
-    return truncate(one_line(text[: limit + 1]).replace("@", "@" + ZWSP), limit)
+    out = one_line(text[: limit + 1]).replace("@", "@" + ZWSP)
+    if len(text) > limit + 1 and out:
+        return _cut(out, limit)
+    return truncate(out, limit)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -393,9 +414,9 @@ def feed_list_embed(rows: Sequence[tuple[Subscription, Feed]]) -> discord.Embed:
         if sub.paused:
             state.append(f"⏸️ paused: {fit(sub.paused_reason or 'paused', 200)}")
         if sub.include:
-            state.append(f"include: `{fit(sub.include, 150).replace('`', '')}`")
+            state.append(f"include: {code(sub.include, 150)}")
         if sub.exclude:
-            state.append(f"exclude: `{fit(sub.exclude, 150).replace('`', '')}`")
+            state.append(f"exclude: {code(sub.exclude, 150)}")
         url = safe_url(feed.url)
         lines = [f"<#{sub.channel_id}> · {url or fit(feed.url, 300)}", *state]
         items.append((f"#{feed.id} · {fit(feed.display_name, 200)}", "\n".join(lines)))
