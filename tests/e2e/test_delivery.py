@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import dataclasses
 from typing import Any
 
@@ -188,7 +186,7 @@ async def test_a_post_unrecorded_before_a_restart_is_found_after_the_nonce_expir
     assert reads == 2  # each process looks once before its first post in a channel
     # Later stories in the same channel are posted normally, and history is read only once.
     other = PendingDelivery(id=78, guild_id=GUILD, channel_id=NEWS, subscription_id=None,
-                            story=replace(STORY, story_id=2, url="https://news.example/other"), attempts=0)
+                            story=dataclasses.replace(STORY, story_id=2, url="https://news.example/other"), attempts=0)
     assert isinstance(await restarted.deliver(other), Delivered)
     assert len(world.fake.messages(NEWS)) == 2
     assert len(world.fake.requests_to("GET", f"/channels/{NEWS}/messages")) == reads
