@@ -55,23 +55,22 @@ async def _services(settings: Settings) -> AsyncIterator[tuple[Store, Fetcher]]:
         await store.close()
 
 
-async def _run_pipeline(settings: Settings, store: Store, fetcher: Fetcher, sink: Sink,
-                        until: asyncio.Future[object] | None,
-                        on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None) -> None:
-    scheduler = None
+def _pipeline(settings: Settings, store: Store, fetcher: Fetcher, sink: Sink,
+              on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None) -> tuple[Ingestor, Outbox]:
+    ingestor = Ingestor(settings, store, fetcher, clock=utcnow, on_feed_disabled=on_feed_disabled)
     outbox = Outbox(store, sink, clock=utcnow, max_attempts=settings.discord.max_delivery_attempts)
-    ingestor = Ingestor(settings, store, fetcher, clock=utcnow,
-                        on_new_deliveries=lambda: scheduler and wake(scheduler, DELIVER_JOB),
-                        on_feed_disabled=on_feed_disabled)
+    return ingestor, outbox
+
+
+async def _run_scheduled(settings: Settings, store: Store, ingestor: Ingestor, outbox: Outbox, sink: Sink) -> None:
+    """Run the jobs until cancelled; the deliver job's first run, at start, sends what is already due."""
     await ingestor.load_clusters()
     scheduler = build_scheduler(settings, store=store, ingestor=ingestor, outbox=outbox, sink=sink,
                                 clock=utcnow)
+    ingestor.on_new_deliveries = lambda: wake(scheduler, DELIVER_JOB)
     scheduler.start()
     try:
-        if until is None:
-            await asyncio.Event().wait()
-        else:
-            await until
+        await asyncio.Event().wait()
     finally:
         scheduler.shutdown(wait=False)
 
@@ -79,14 +78,11 @@ async def _run_pipeline(settings: Settings, store: Store, fetcher: Fetcher, sink
 async def run_console(settings: Settings, *, once: bool = False) -> int:
     sink = ConsoleSink()
     async with _services(settings) as (store, fetcher):
-        ingestor = Ingestor(settings, store, fetcher)
+        ingestor, outbox = _pipeline(settings, store, fetcher, sink)
         if settings.bot.console_samples:
             shown = await ingest_samples(settings, store, ingestor)
             if not shown:
                 log.info("the bundled sample articles were already shown (database %s)", settings.bot.database)
-        feeds = await store.guild_subscriptions(CONSOLE_GUILD_ID)
-        polled = [f for _s, f in feeds if f.url != SAMPLES_FEED_URL]
-        outbox = Outbox(store, sink, clock=utcnow, max_attempts=settings.discord.max_delivery_attempts)
         if once:
             await ingestor.load_clusters()
             await ingestor.poll_due()
@@ -96,10 +92,11 @@ async def run_console(settings: Settings, *, once: bool = False) -> int:
                 printed += delivered
             log.info("printed %s stories", printed)
             return 0
-        await outbox.drain()
+        feeds = await store.guild_subscriptions(CONSOLE_GUILD_ID)
+        polled = [f for _s, f in feeds if f.url != SAMPLES_FEED_URL]
         print(f"Console mode (no ${TOKEN_ENV} set): watching {len(polled)} feed(s). "
               "Add one with `newsbot feeds add URL`; Ctrl-C to stop.", file=sys.stderr)
-        await _run_pipeline(settings, store, fetcher, sink, until=None)
+        await _run_scheduled(settings, store, ingestor, outbox, sink)
     return 0
 
 
@@ -133,8 +130,9 @@ async def run_discord(settings: Settings) -> int:
     async with _services(settings) as (store, fetcher):
         bot = create_bot(settings, store, fetcher)
         async with bot:
-            pipeline = asyncio.create_task(_run_pipeline(
-                settings, store, fetcher, bot.sink, until=None, on_feed_disabled=bot.sink.announce_feed_disabled))
+            ingestor, outbox = _pipeline(settings, store, fetcher, bot.sink,
+                                         on_feed_disabled=bot.sink.announce_feed_disabled)
+            pipeline = asyncio.create_task(_run_scheduled(settings, store, ingestor, outbox, bot.sink))
             try:
                 await bot.start(settings.token or "")
             except discord.LoginFailure:

@@ -226,11 +226,9 @@ class Ingestor:
         # The page wins unless it looks like a paywall or menu stub: shorter than the configured floor
         # and than the feed's own text, or less than half of a full-text feed.
         page_chars = len(page.text) if page else 0
-        use_page = page_chars >= len(feed_text) // 2 and (
-            page_chars >= self.settings.feeds.min_article_chars or page_chars >= len(feed_text) > 0
-            or (page_chars > 0 and not feed_text)
-        )
-        text = page.text if use_page and page else feed_text
+        use_page = page is not None and page_chars > 0 and page_chars >= len(feed_text) // 2 and (
+            page_chars >= self.settings.feeds.min_article_chars or page_chars >= len(feed_text))
+        text = page.text if page is not None and use_page else feed_text
         title = entry.title or (page.title if page and page.title else "") or url
         summary = summarize_text(text, title=title, settings=self.settings,
                                  language_code=page.language if page else None)
