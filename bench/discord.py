@@ -17,11 +17,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.client import create_bot, point_at
 from bot.config import parse_settings
-from bot.discord_sink import DiscordSink
+from bot.discord.client import create_bot, point_at
+from bot.discord.sink import DiscordSink
+from bot.fetch.net import Fetcher
 from bot.models import NewArticle, PendingDelivery, QuoteRecord
-from bot.net import Fetcher
 from bot.store import Store
 from tests.fake_discord import MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, patch_discord_urls
 

@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.config import FeedSettings, NetSettings, SchedulerSettings, Settings
-from bot.ingest import Ingestor
-from bot.net import Fetcher
+from bot.fetch.net import Fetcher
+from bot.pipeline.ingest import Ingestor
 from bot.store import Store
 
 ENTRIES_PER_FEED = 10

@@ -12,13 +12,13 @@ from datetime import UTC, datetime
 
 from bot.config import TOKEN_ENV, Settings
 from bot.console import CONSOLE_CHANNEL_ID, CONSOLE_GUILD_ID, SAMPLES_FEED_URL, ConsoleSink, load_samples
-from bot.delivery import Sink
-from bot.ingest import Ingestor, utcnow
+from bot.fetch.net import Fetcher
 from bot.models import Feed, FeedEntry
-from bot.net import Fetcher
-from bot.outbox import Outbox
-from bot.scheduler import DELIVER_JOB, build_scheduler, wake
+from bot.pipeline.ingest import Ingestor, utcnow
 from bot.store import Store
+from bot.work.delivery import Sink
+from bot.work.outbox import Outbox
+from bot.work.scheduler import DELIVER_JOB, build_scheduler, wake
 
 log = logging.getLogger("bot")
 
@@ -124,7 +124,7 @@ async def run_discord(settings: Settings) -> int:
     import aiohttp
     import discord
 
-    from bot.client import create_bot, point_at
+    from bot.discord.client import create_bot, point_at
 
     point_at(settings)
     async with _services(settings) as (store, fetcher):
@@ -155,7 +155,7 @@ def sync_commands(settings: Settings) -> int:
         return 2
 
     async def run() -> int:
-        from bot.client import create_bot, point_at
+        from bot.discord.client import create_bot, point_at
 
         point_at(settings)
         async with _services(settings) as (store, fetcher):

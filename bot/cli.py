@@ -161,7 +161,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     import summaries
     from bot.console import summary_markdown
-    from bot.ingest import summarize_text
+    from bot.pipeline.ingest import summarize_text
 
     bullets = args.bullets if args.bullets is not None else settings.summary.bullets
     if not 1 <= bullets <= 10:
@@ -195,8 +195,8 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
 
 def _read_source(source: str, settings: Settings) -> tuple[str | None, str | None, str, str | None]:
     """(title, url, text, language code) from a URL, a file or stdin; HTML is extracted like a page."""
-    from bot.extract import extract_article
-    from bot.htmltext import html_to_text
+    from bot.fetch.extract import extract_article
+    from bot.fetch.htmltext import html_to_text
 
     if source.startswith(("http://", "https://")):
         return asyncio.run(_fetch_article(source, settings))
@@ -219,8 +219,8 @@ def _read_source(source: str, settings: Settings) -> tuple[str | None, str | Non
 
 
 async def _fetch_article(url: str, settings: Settings) -> tuple[str | None, str | None, str, str | None]:
-    from bot.extract import extract_article
-    from bot.net import Fetcher, FetchError
+    from bot.fetch.extract import extract_article
+    from bot.fetch.net import Fetcher, FetchError
 
     async with Fetcher(settings.net) as fetcher:
         try:
@@ -276,8 +276,8 @@ async def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
 
 
 async def _probe_feed(url: str, settings: Settings) -> tuple[str | None, int]:
-    from bot.feeds import FeedError, parse_feed
-    from bot.net import Fetcher, FetchError
+    from bot.fetch.feeds import FeedError, parse_feed
+    from bot.fetch.net import Fetcher, FetchError
 
     async with Fetcher(settings.net) as fetcher:
         try:

@@ -16,8 +16,8 @@ from importlib import resources
 from typing import TextIO
 
 import summaries
-from bot.delivery import Delivered, Outcome
 from bot.models import CONSOLE_GUILD_ID, DigestSchedule, PendingDelivery, StoryView
+from bot.work.delivery import Delivered, Outcome
 
 log = logging.getLogger(__name__)
 

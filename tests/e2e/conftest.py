@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from bot.client import create_bot, point_at
 from bot.config import Settings, parse_settings
+from bot.discord.client import create_bot, point_at
+from bot.fetch.net import Fetcher
 from bot.models import NewArticle, QuoteRecord
-from bot.net import Fetcher
 from bot.store import Store
 from tests.fake_discord import MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, patch_discord_urls
 from tests.newsite import NewsSite

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from bot.client import COMMANDS_HASH_KEY
+from bot.discord.client import COMMANDS_HASH_KEY
 from bot.models import QuoteRecord
 from tests.e2e.conftest import ADMIN, GUILD, LOG, NEWS, OTHER_GUILD, OTHER_NEWS, World
 from tests.fake_discord import MEMBER_PERMISSIONS

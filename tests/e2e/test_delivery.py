@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from bot.delivery import ChannelGone, Delivered, RetryLater
-from bot.digest import run_due_digests
-from bot.discord_sink import DiscordSink
+from bot.discord.render import EMBED_TOTAL_LIMIT, ulen
+from bot.discord.sink import DiscordSink
 from bot.models import PendingDelivery, QuoteRecord, Source, StoryView
-from bot.render import EMBED_TOTAL_LIMIT, ulen
+from bot.work.delivery import ChannelGone, Delivered, RetryLater
+from bot.work.digests import run_due_digests
 from tests.e2e.conftest import GUILD, LOCKED, LOG, NEWS, World
 
 STORY = StoryView(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 from bot.config import FeedSettings
-from bot.ingest import Ingestor
+from bot.pipeline.ingest import Ingestor
 from tests.e2e.conftest import GUILD, LOG, NEWS, OTHER_GUILD, OTHER_NEWS, World
 
 

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from discord.ext import commands
 
-from bot.client import create_bot, point_at
 from bot.config import parse_settings
-from bot.net import Fetcher
+from bot.discord.client import create_bot, point_at
+from bot.fetch.net import Fetcher
 from bot.store import Store
 from tests.e2e.conftest import ADMIN
 from tests.fake_discord import FakeDiscord, patch_discord_urls

@@ -1,0 +1,1 @@
+"""The Discord side: the bot client, the delivery sink, rendering and the command cogs."""

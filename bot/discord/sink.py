@@ -1,0 +1,282 @@
+"""`Sink` for Discord: posts stories and digests to channels and turns Discord's errors into outcomes.
+
+Idempotency: every story message carries `nonce=delivery.id`; discord.py then sends `enforce_nonce`, and
+Discord answers a repeated nonce with the message it already created. So a crash between posting and
+recording the delivery retries into the same message, not a second one.
+
+Error mapping (the outbox decides what to do with each outcome):
+- 5xx, timeouts, connection errors, 429 -> RetryLater;
+- 403 (Missing Permissions / Access) or 404 (Unknown Channel) -> ChannelGone, and the guild's log channel
+  is told what happened and how to fix it, because nobody reads the bot's own log.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import discord
+
+from bot.discord.render import digest_messages, escape, story_embed, truncate
+from bot.models import DigestSchedule, Feed, PendingDelivery, StoryView
+from bot.work.delivery import ChannelGone, Delivered, Outcome, RetryLater
+
+if TYPE_CHECKING:
+    from bot.discord.client import AnyNewsBot
+
+log = logging.getLogger(__name__)
+
+NO_MENTIONS = discord.AllowedMentions.none()
+NOTIFY_AGAIN_AFTER = 3600.0
+"""Seconds before the same channel's problem is reported to the log channel again."""
+
+_MISSING_PERMS = 50013
+_MISSING_ACCESS = 50001
+_UNKNOWN_CHANNEL = 10003
+RECENT_HISTORY = 50
+"""Messages read back per channel after a start, to find posts that a crash left unrecorded."""
+
+
+Sender = Callable[[discord.abc.Messageable], Awaitable[discord.Message]]
+
+
+class _Gone(Exception):
+    def __init__(self, reason: str, hint: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hint = hint
+
+
+class DiscordSink:
+    """Posts to Discord through `bot`; one instance per bot (it holds the per-channel pacing)."""
+
+    def __init__(self, bot: AnyNewsBot, *, send_timeout: float = 30.0, ready_timeout: float = 120.0,
+                 interval: float | None = None) -> None:
+        self.bot = bot
+        self.send_timeout = send_timeout
+        self.ready_timeout = ready_timeout
+        self.interval = bot.settings.discord.delivery_interval if interval is None else interval
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._last_post: dict[int, float] = {}
+        self._notified: dict[int, float] = {}
+        self._recent_posts: dict[int, dict[str, discord.Message]] = {}
+
+    # ---------------------------------------------------------------- Sink
+
+    async def deliver(self, delivery: PendingDelivery) -> Outcome:
+        embed = story_embed(delivery.story)
+
+        async def send(channel: discord.abc.Messageable) -> discord.Message:
+            earlier = await self._posted_before_start(channel, embed.url)
+            if earlier is not None:
+                log.info("delivery %s was already posted as message %s before a restart; not posting again",
+                         delivery.id, earlier)
+                return earlier
+            return await channel.send(embed=embed, nonce=delivery.id, allowed_mentions=NO_MENTIONS)
+
+        return await self._post(delivery.guild_id, delivery.channel_id, send, what="stories")
+
+    async def post_digest(self, schedule: DigestSchedule, stories: list[StoryView]) -> Outcome:
+        messages = digest_messages(stories, title="Daily digest", tz=schedule.timezone, now=self.bot.clock())
+        first_content, first_embeds = messages[0]
+        nonce = _digest_nonce(schedule)
+        posted: list[tuple[discord.abc.Messageable, discord.Message]] = []
+
+        async def send(channel: discord.abc.Messageable) -> discord.Message:
+            first = await channel.send(first_content, embeds=first_embeds, nonce=nonce,
+                                       allowed_mentions=NO_MENTIONS)
+            posted.append((channel, first))
+            return first
+
+        outcome = await self._post(schedule.guild_id, schedule.channel_id, send, what="the daily digest")
+        if isinstance(outcome, Delivered) and len(messages) > 1 and posted:
+            # Once the first message is up the digest is delivered: a failure in the rest must neither
+            # report the channel gone nor retry (which would post the first part's overflow twice).
+            await self._overflow(*posted[0], messages[1:])
+        return outcome
+
+    # ---------------------------------------------------------------- internals
+
+    async def _posted_before_start(self, channel: discord.abc.Messageable, url: str | None) -> discord.Message | None:
+        """Our own recent post of this story in the channel, read once per channel per process.
+
+        Discord honours a message nonce for a few minutes only; a process that died between posting and
+        recording the post and comes back later would otherwise post the story again. Without the Read
+        Message History permission this finds nothing and the nonce is the only guard.
+        """
+        if url is None or self.bot.user is None:
+            return None
+        channel_id = getattr(channel, "id", 0)
+        if channel_id not in self._recent_posts:
+            found: dict[str, discord.Message] = {}
+            try:
+                async for message in channel.history(limit=RECENT_HISTORY):
+                    if message.author.id == self.bot.user.id:
+                        for posted in message.embeds:
+                            if posted.url:
+                                found.setdefault(posted.url, message)
+            except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+                log.info("recent messages of channel %s not readable (%s); relying on nonces", channel_id, exc)
+            self._recent_posts[channel_id] = found
+        return self._recent_posts[channel_id].pop(url, None)
+
+    async def _overflow(self, channel: discord.abc.Messageable, first: discord.Message,
+                        rest: list[tuple[str, list[discord.Embed]]]) -> None:
+        """The rest of a digest in a thread under its first message; in the channel if the thread fails
+        (no Create Public Threads, or no Send Messages in Threads). Best effort: failures are logged."""
+        target: discord.abc.Messageable = channel
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                target = await first.create_thread(name="More stories from today's digest",
+                                                   auto_archive_duration=1440)
+        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.info("digest thread in channel %s not created (%s); posting the rest in the channel",
+                     first.channel.id, exc)
+        for content, embeds in rest:
+            while True:
+                try:
+                    async with asyncio.timeout(self.send_timeout):
+                        await target.send(content or None, embeds=embeds, allowed_mentions=NO_MENTIONS)
+                    break
+                except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+                    if target is channel:
+                        log.warning("rest of the digest in channel %s not posted: %s", first.channel.id, exc)
+                        return
+                    log.info("digest thread under %s refused a post (%s); posting the rest in the channel",
+                             first.id, exc)
+                    target = channel
+
+    async def _post(self, guild_id: int, channel_id: int, send: Sender, *, what: str) -> Outcome:
+        try:
+            await asyncio.wait_for(self.bot.wait_until_ready(), self.ready_timeout)
+        except (TimeoutError, RuntimeError):
+            return RetryLater("not connected to Discord yet", 30.0)
+        lock = self._locks.setdefault(channel_id, asyncio.Lock())
+        async with lock:
+            await self._pace(channel_id)
+            try:
+                async with asyncio.timeout(self.send_timeout):
+                    channel = await self._channel(channel_id)
+                    message = await send(channel)
+            except _Gone as exc:
+                return await self._gone(guild_id, channel_id, exc, what)
+            except discord.Forbidden as exc:
+                return await self._gone(guild_id, channel_id, _forbidden(exc), what)
+            except discord.NotFound as exc:
+                problem = _Gone(f"the channel is gone ({exc.text or 'Unknown Channel'})", _DELETED_HINT)
+                return await self._gone(guild_id, channel_id, problem, what)
+            except discord.RateLimited as exc:
+                return RetryLater(f"rate limited by Discord for {exc.retry_after:.0f} s", exc.retry_after)
+            except discord.HTTPException as exc:
+                return _http_retry(exc)
+            except TimeoutError:
+                return RetryLater(f"Discord did not answer within {self.send_timeout:g} s", 5.0)
+            except (aiohttp.ClientError, OSError) as exc:
+                return RetryLater(f"connection to Discord failed: {type(exc).__name__}: {exc}"[:300], 5.0)
+            finally:
+                self._last_post[channel_id] = time.monotonic()
+        return Delivered(message.id)
+
+    async def announce_feed_disabled(self, feed: Feed, reason: str) -> int:
+        """Tell each subscribed guild (its log channel, else the subscribed channels) that a feed stopped.
+
+        Without this a disabled feed just goes quiet, and nobody knows to fix the URL or re-enable it.
+        Returns how many messages were posted.
+        """
+        targets: dict[int, set[int]] = {}
+        for sub in await self.bot.store.feed_subscriptions(feed.id):
+            if sub.paused:
+                continue
+            log_channel = await self.bot.store.get_log_channel(sub.guild_id)
+            targets.setdefault(sub.guild_id, set()).add(log_channel or sub.channel_id)
+        text = truncate(
+            f"⚠️ The feed **{escape(feed.display_name)}** stopped working and is disabled: {escape(reason)}. "
+            "Check that its URL still serves a feed, then run `/feed enable` to try again.", 2000)
+        posted = 0
+        for channel_ids in targets.values():
+            for channel_id in sorted(channel_ids):
+                try:
+                    async with asyncio.timeout(self.send_timeout):
+                        target = await self._channel(channel_id)
+                        await target.send(text, allowed_mentions=NO_MENTIONS)
+                    posted += 1
+                except (discord.HTTPException, _Gone, TimeoutError, aiohttp.ClientError, OSError) as exc:
+                    log.warning("could not announce disabled feed %s in channel %s: %s", feed.id, channel_id, exc)
+        return posted
+
+    async def _gone(self, guild_id: int, channel_id: int, problem: _Gone, what: str) -> ChannelGone:
+        await self._tell_guild(guild_id, channel_id, problem, what)
+        return ChannelGone(problem.reason)
+
+    async def _pace(self, channel_id: int) -> None:
+        """Keep `interval` seconds between two posts to one channel (Discord limits ~5 posts/5 s each)."""
+        last = self._last_post.get(channel_id)
+        if last is not None and self.interval > 0:
+            wait = last + self.interval - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+
+    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+        channel: Any = self.bot.get_channel(channel_id)
+        if channel is None:
+            channel = await self.bot.fetch_channel(channel_id)  # NotFound / Forbidden handled by caller
+        if not isinstance(channel, discord.abc.Messageable):
+            raise _Gone("the channel is not a text channel", "Pick a text channel with `/feed add`.")
+        return channel
+
+    async def _tell_guild(self, guild_id: int, channel_id: int, gone: _Gone, what: str) -> None:
+        """Tell the guild's log channel why a channel stopped getting posts; at most once an hour each."""
+        log.warning("cannot post %s in channel %s of guild %s: %s", what, channel_id, guild_id, gone.reason)
+        now = time.monotonic()
+        if now - self._notified.get(channel_id, -NOTIFY_AGAIN_AFTER) < NOTIFY_AGAIN_AFTER:
+            return
+        log_channel_id = await self.bot.store.get_log_channel(guild_id)
+        if log_channel_id is None or log_channel_id == channel_id:
+            log.info("guild %s has no usable log channel (set one with /feed logchannel)", guild_id)
+            return
+        self._notified[channel_id] = now
+        text = truncate(f"⚠️ I can't post {what} in <#{channel_id}>: {gone.reason}. {gone.hint}", 2000)
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                target = await self._channel(log_channel_id)
+                await target.send(text, allowed_mentions=NO_MENTIONS)
+        except (discord.HTTPException, _Gone, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning("could not tell log channel %s of guild %s: %s", log_channel_id, guild_id, exc)
+
+
+_DELETED_HINT = ("Its subscriptions are paused. Add the feeds to another channel with `/feed add`, or "
+                 "remove them with `/feed remove`.")
+_PERMS_HINT = ("Give me View Channel, Send Messages and Embed Links there, then run `/feed enable` for each "
+               "of its feeds to resume them.")
+
+
+def _forbidden(exc: discord.Forbidden) -> _Gone:
+    if exc.code == _MISSING_ACCESS:
+        return _Gone("I can't see that channel (missing View Channel permission)", _PERMS_HINT)
+    return _Gone("missing Send Messages/Embed Links permission", _PERMS_HINT)
+
+
+def _http_retry(exc: discord.HTTPException) -> RetryLater:
+    status = exc.status
+    if status == 429:
+        after = 5.0
+        try:
+            after = float(exc.response.headers.get("Retry-After") or after)
+        except (TypeError, ValueError, AttributeError):
+            pass
+        return RetryLater(f"rate limited by Discord (HTTP 429), retry in {after:g} s", after)
+    if status >= 500:
+        return RetryLater(f"Discord error HTTP {status}", 5.0)
+    # Another 4xx is a message Discord refuses (a bug on our side): retrying will not help soon.
+    return RetryLater(f"Discord refused the message: HTTP {status} {exc.text}"[:300], 600.0)
+
+
+def _digest_nonce(schedule: DigestSchedule) -> str:
+    """Same schedule slot -> same nonce, so a digest re-posted after a crash is not doubled."""
+    key = f"{schedule.channel_id}:{schedule.next_due_at.isoformat()}".encode()
+    return hashlib.sha1(key, usedforsecurity=False).hexdigest()[:25]

@@ -1,1 +1,0 @@
-"""Cogs: one feature per module, loaded by `bot.client.EXTENSIONS`. `_shared` holds their common helpers."""

@@ -1,0 +1,1 @@
+"""Fetching: the guarded HTTP client, URL rules, feed parsing and article extraction."""

@@ -1,0 +1,1 @@
+"""The ingest pipeline: entries to summarized, grouped, filtered stories in the store."""

@@ -1,0 +1,320 @@
+"""The ingest pipeline: a due feed in, new stories stored with their pending deliveries out.
+
+Order matters for crash safety. A feed's ETag is recorded only after every new entry of that body is
+stored, and an entry is marked seen only in the transaction that stores its article, so a process killed
+at any point re-reads the feed on restart and picks up exactly the entries it had not finished.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
+
+import summaries
+from bot.config import Settings
+from bot.fetch.extract import extract_article
+from bot.fetch.feeds import FeedError, parse_feed
+from bot.fetch.htmltext import html_to_text
+from bot.fetch.net import Fetcher, FetchError
+from bot.fetch.urls import canonicalize
+from bot.models import ExtractedPage, Feed, FeedEntry, NewArticle, ParsedFeed, QuoteRecord, StoredArticle
+from bot.pipeline.cluster import StoryClusterer, fingerprint
+from bot.store import Store
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+
+ENTRY_CONCURRENCY = 4
+"""Articles of one feed fetched at once; the fetcher's per-host limit still applies below this."""
+
+
+LANGUAGES = {
+    "en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "pt": "portuguese",
+    "nl": "dutch", "cs": "czech", "sk": "slovak", "pl": "polish", "ru": "russian", "uk": "ukrainian",
+    "el": "greek", "hu": "hungarian", "sv": "swedish", "fi": "finnish", "no": "norwegian", "da": "danish",
+}
+"""Page language codes (trafilatura) to the language names sumy's stemmers and stop-words know."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class PollResult:
+    feed_id: int
+    ok: bool
+    not_modified: bool = False
+    entries: int = 0
+    new_articles: int = 0
+    error: str | None = None
+    disabled: bool = False
+
+
+class Ingestor:
+    """Polls feeds and stores what is new; one instance per process, shared by the scheduler jobs."""
+
+    def __init__(self, settings: Settings, store: Store, fetcher: Fetcher, *, clock: Clock = utcnow,
+                 on_new_deliveries: Callable[[], None] | None = None,
+                 on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None) -> None:
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher
+        self.clock = clock
+        self.on_new_deliveries = on_new_deliveries
+        self.on_feed_disabled = on_feed_disabled
+        self.clusterer = StoryClusterer(settings.feeds.cluster_threshold)
+        self._cluster_lock = asyncio.Lock()
+        self._polling: set[int] = set()
+
+    async def load_clusters(self) -> int:
+        """Rebuild the in-memory cluster index from recent stories, so a restart still groups wire copies."""
+        since = self.clock() - timedelta(hours=self.settings.feeds.cluster_window_hours)
+        rows = await self.store.recent_fingerprints(since)
+        for story_id, fp in rows:
+            self.clusterer.add(story_id, fp)
+        log.info("cluster index rebuilt with %s recent articles", len(rows))
+        return len(rows)
+
+    async def poll_due(self) -> list[PollResult]:
+        """Poll every due feed, a bounded number at once; one feed's trouble never holds up another."""
+        feeds = await self.store.due_feeds(self.clock(), limit=1000)
+        feeds = [f for f in feeds if f.id not in self._polling]
+        if not feeds:
+            return []
+        gate = asyncio.Semaphore(self.settings.scheduler.feed_concurrency)
+
+        async def one(feed: Feed) -> PollResult:
+            async with gate:
+                return await self.poll_feed(feed)
+
+        results = await asyncio.gather(*(one(f) for f in feeds))
+        if any(r.new_articles for r in results) and self.on_new_deliveries:
+            self.on_new_deliveries()
+        return list(results)
+
+    async def poll_feed(self, feed: Feed) -> PollResult:
+        self._polling.add(feed.id)
+        try:
+            return await self._poll_feed(feed)
+        except Exception as exc:  # a bug in one feed's handling must not stop the others
+            log.exception("unexpected error polling feed %s (%s)", feed.id, feed.url)
+            return await self._failed(feed, f"internal error: {type(exc).__name__}", None)
+        finally:
+            self._polling.discard(feed.id)
+
+    async def _poll_feed(self, feed: Feed) -> PollResult:
+        try:
+            response = await self.fetcher.fetch(
+                feed.url, etag=feed.etag, last_modified=feed.last_modified,
+                accept="application/rss+xml, application/atom+xml, application/feed+json, "
+                       "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5",
+            )
+        except FetchError as exc:
+            return await self._failed(feed, exc.reason, exc.retry_after)
+        now = self.clock()
+        if response.not_modified:
+            await self.store.record_poll_success(
+                feed.id, now=now, next_poll_at=self._next_poll(feed, now),
+                etag=feed.etag, last_modified=feed.last_modified,
+            )
+            return PollResult(feed.id, ok=True, not_modified=True)
+        try:
+            parsed = await asyncio.to_thread(
+                parse_feed, response.body, url=response.url, content_type=response.content_type,
+                max_entries=self.settings.feeds.max_entries,
+            )
+        except FeedError as exc:
+            return await self._failed(feed, exc.reason, None)
+        stored, failed = await self._ingest_entries(feed, parsed)
+        now = self.clock()
+        # Entries that failed stay unseen; without the validators the next poll reads the body again
+        # instead of getting a 304 that would hide them until the feed changes.
+        await self.store.record_poll_success(
+            feed.id, now=now, next_poll_at=self._next_poll(feed, now),
+            etag=None if failed else response.etag, last_modified=None if failed else response.last_modified,
+            title=parsed.title or None, site_url=parsed.site_url,
+        )
+        return PollResult(feed.id, ok=True, entries=len(parsed.entries), new_articles=stored)
+
+    async def _ingest_entries(self, feed: Feed, parsed: ParsedFeed) -> tuple[int, int]:
+        """(stored, failed) counts for the feed's unseen entries."""
+        entries = _unique_by_guid(parsed.entries)
+        unseen = await self.store.unseen_guids(feed.id, [e.guid for e in entries])
+        fresh = [e for e in entries if e.guid in unseen]
+        if not feed.initialized:
+            # Like every feed bot: a new subscription starts with the newest few, not the whole archive.
+            keep = _newest(fresh, self.settings.feeds.first_poll_queue)
+            skipped = [e.guid for e in fresh if e not in keep]
+            if skipped:
+                await self.store.mark_seen(feed.id, skipped, now=self.clock())
+            fresh = keep
+        # Pages are fetched and summarized a few at a time, but stored oldest first, so channels
+        # receive stories in the order they were published.
+        fresh.sort(key=lambda e: e.published or datetime.min.replace(tzinfo=UTC))
+        gate = asyncio.Semaphore(ENTRY_CONCURRENCY)
+
+        async def prepare(entry: FeedEntry) -> NewArticle:
+            async with gate:
+                return await self.prepare_entry(feed, entry)
+
+        tasks = [asyncio.create_task(prepare(e)) for e in fresh]
+        stored = failed = 0
+        try:
+            for entry, task in zip(fresh, tasks, strict=True):
+                try:
+                    if await self.store_article(feed, await task) is not None:
+                        stored += 1
+                except Exception:
+                    log.exception("could not ingest entry %r of feed %s", entry.guid, feed.url)
+                    failed += 1
+        finally:
+            for task in tasks:
+                task.cancel()
+        if not feed.initialized:
+            await self.store.mark_initialized(feed.id)
+        return stored, failed
+
+    async def ingest_entry(self, feed: Feed, entry: FeedEntry, *, fetch_page: bool = True) -> StoredArticle | None:
+        """Fetch, extract, summarize and store one entry; None when it was a duplicate."""
+        return await self.store_article(feed, await self.prepare_entry(feed, entry, fetch_page=fetch_page))
+
+    async def prepare_entry(self, feed: Feed, entry: FeedEntry, *, fetch_page: bool = True) -> NewArticle:
+        url = entry.link or feed.site_url or feed.url
+        canonical = canonicalize(url) if entry.link else f"{canonicalize(url)}#guid={entry.guid}"
+        page = None
+        # A URL already stored (the same article through another feed) is not fetched again:
+        # add_article records the guid and queues the story for this feed's channels instead.
+        if fetch_page and entry.link and await self.store.find_article_by_url(canonical) is None:
+            page = await self._fetch_page(entry.link)
+        return await asyncio.to_thread(self._build_article, feed, entry, url, canonical, page)
+
+    async def store_article(self, feed: Feed, article: NewArticle) -> StoredArticle | None:
+        async with self._cluster_lock:
+            story_id = self.clusterer.match(article.fingerprint) if article.fingerprint else None
+            stored = await self.store.add_article(article, story_id=story_id, now=self.clock())
+            if stored is not None and stored.new_story and article.fingerprint:
+                self.clusterer.add(stored.story_id, article.fingerprint)
+        if stored is not None:
+            log.info("stored %r from %s (story %s, %s deliveries)", article.title, feed.display_name,
+                     stored.story_id, len(stored.deliveries))
+        return stored
+
+    async def _fetch_page(self, url: str) -> ExtractedPage | None:
+        try:
+            response = await self.fetcher.fetch(url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
+        except FetchError as exc:
+            log.info("article page %s not fetched (%s); using the feed's content", url, exc.reason)
+            return None
+        if response.content_type and "html" not in response.content_type:
+            log.info("article page %s is %s, not HTML; using the feed's content", url, response.content_type)
+            return None
+        return await asyncio.to_thread(
+            extract_article, response.body, url=response.url, charset=response.charset
+        )
+
+    def _build_article(self, feed: Feed, entry: FeedEntry, url: str, canonical: str,
+                       page: ExtractedPage | None) -> NewArticle:
+        """CPU work (text clean-up, summarizing, fingerprinting), run in a worker thread."""
+        feed_text = html_to_text(entry.content)
+        # The page wins unless it looks like a paywall or menu stub: shorter than the configured floor
+        # and than the feed's own text, or less than half of a full-text feed.
+        page_chars = len(page.text) if page else 0
+        use_page = page is not None and page_chars > 0 and page_chars >= len(feed_text) // 2 and (
+            page_chars >= self.settings.feeds.min_article_chars or page_chars >= len(feed_text))
+        text = page.text if page is not None and use_page else feed_text
+        title = entry.title or (page.title if page and page.title else "") or url
+        summary = summarize_text(text, title=title, settings=self.settings,
+                                 language_code=page.language if page else None)
+        canonical_page = _page_canonical(page)
+        return NewArticle(
+            feed_id=feed.id,
+            guid=entry.guid,
+            url=url,
+            canonical_url=canonical_page or canonical,
+            title=title,
+            text=text,
+            text_source="page" if use_page else "feed",
+            bullets=summary.bullets,
+            quotes=tuple(QuoteRecord(q.text, q.speaker) for q in summary.quotes),
+            word_count=summary.word_count,
+            reading_minutes=summary.reading_minutes,
+            reduction=summary.reduction,
+            author=entry.author or (page.author if page else None),
+            published_at=entry.published or (page.published if page else None),
+            site_name=(page.site_name if page else None) or feed.title,
+            image_url=entry.image_url or (page.image_url if page else None),
+            language=summary.language,
+            fingerprint=fingerprint(title, text) if text else None,
+        )
+
+    async def _failed(self, feed: Feed, reason: str, retry_after: float | None) -> PollResult:
+        now = self.clock()
+        failures = feed.failure_count + 1
+        cfg = self.settings.feeds
+        interval = max(feed.poll_interval, cfg.min_poll_interval)  # the floor holds for retries too
+        backoff = min(interval * (2 ** min(failures - 1, 16)), cfg.backoff_max)
+        wait = max(backoff, retry_after or 0.0)
+        disable = failures >= cfg.disable_after_failures
+        error = reason if not disable else f"{reason} (disabled after {failures} failures in a row)"
+        updated = await self.store.record_poll_failure(
+            feed.id, now=now, next_poll_at=now + timedelta(seconds=wait), error=error, disable=disable,
+        )
+        log.warning("feed %s (%s) failed: %s; next try in %.0f s%s", feed.id, feed.url, reason, wait,
+                    " — feed disabled" if disable else "")
+        if disable and self.on_feed_disabled is not None:
+            try:
+                await self.on_feed_disabled(updated, error)
+            except Exception:
+                log.exception("could not announce that feed %s was disabled", feed.id)
+        return PollResult(feed.id, ok=False, error=reason, disabled=disable)
+
+    def _next_poll(self, feed: Feed, now: datetime) -> datetime:
+        interval = max(feed.poll_interval, self.settings.feeds.min_poll_interval)
+        jitter = random.uniform(0, self.settings.feeds.jitter) * interval
+        return now + timedelta(seconds=interval + jitter)
+
+
+def summarize_text(text: str, *, title: str | None, settings: Settings,
+                   language_code: str | None = None, bullets: int | None = None) -> summaries.Summary:
+    """Summarize with the configured algorithm, in the page's language when the summarizer knows it."""
+    language = LANGUAGES.get((language_code or "").split("-")[0].lower())
+    return summaries.summarize(
+        text, title=title, bullets=bullets or settings.summary.bullets,
+        language=language or settings.summary.language, algorithm=settings.summary.algorithm,
+    )
+
+
+def _page_canonical(page: ExtractedPage | None) -> str | None:
+    """The page's own canonical URL, unless it names a front page.
+
+    Articles are deduplicated on this URL, and sites that point every article's canonical link or
+    og:url at their home page would otherwise have all but their first article dropped as duplicates.
+    """
+    if page is None or not page.canonical_url:
+        return None
+    canonical = canonicalize(page.canonical_url)
+    parts = urlsplit(canonical)
+    return None if parts.path in ("", "/") and not parts.query else canonical
+
+
+def _unique_by_guid(entries: Sequence[FeedEntry]) -> list[FeedEntry]:
+    seen: dict[str, FeedEntry] = {}
+    for entry in entries:
+        seen.setdefault(entry.guid, entry)
+    return list(seen.values())
+
+
+def _newest(entries: list[FeedEntry], n: int) -> list[FeedEntry]:
+    if n <= 0:
+        return []
+    dated = [e for e in entries if e.published]
+    if len(dated) == len(entries):
+        return sorted(entries, key=lambda e: e.published or datetime.min.replace(tzinfo=UTC))[-n:]
+    return entries[:n]  # feeds list newest first when they carry no dates

@@ -1,0 +1,1 @@
+"""The SQLite backend (aiosqlite, WAL, FTS5): the embedded default."""

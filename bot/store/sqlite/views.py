@@ -1,0 +1,95 @@
+"""StoryView assembly: a story as renderers and commands see it, built from its articles in one query.
+
+A story's view is its first (earliest stored) article; the cluster's other articles only contribute their
+source names, so a story keeps the same title and link however many outlets join it later.
+
+Clusters are global (two guilds' feeds may carry the same wire story), so every view shown to a guild is
+built from the articles of that guild's own feeds (`guild_id`): another guild's feed title, link, bullets
+and quotes never leak into it. Only a story with no article from the guild's feeds at all (a duplicate
+canonical URL queued from the guild's feed, stored under another feed's article) falls back to the
+unscoped view: that article is the very page the guild's feed linked to.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import aiosqlite
+
+from bot.models import Source, StoryView
+from bot.store.sqlite.rows import bullets_from_json, opt_from_db, quotes_from_json, source_name
+
+_CHUNK = 500
+
+_VIEW_SQL = """
+SELECT a.id, a.story_id, a.url, a.title, a.bullets, a.quotes, a.published_at, a.image_url,
+       a.reading_minutes, a.reduction, a.author, a.text_source, a.site_name, f.title AS feed_title
+FROM articles AS a
+LEFT JOIN feeds AS f ON f.id = a.feed_id
+WHERE a.story_id IN ({marks}){scope}
+ORDER BY a.story_id, a.id
+"""
+_GUILD_SCOPE = " AND a.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = ?)"
+
+
+async def load_views(conn: aiosqlite.Connection, story_ids: Sequence[int],
+                     guild_id: int | None = None) -> dict[int, StoryView]:
+    """Views for the given stories (missing ids are simply absent), without reading any article text;
+    with `guild_id`, built from that guild's feeds' articles (see the module doc)."""
+    wanted = list(dict.fromkeys(story_ids))
+    views = await _load(conn, wanted, guild_id)
+    if guild_id is not None:
+        missing = [sid for sid in wanted if sid not in views]
+        if missing:
+            views.update(await _load(conn, missing, None))
+    return views
+
+
+async def _load(conn: aiosqlite.Connection, wanted: list[int], guild_id: int | None) -> dict[int, StoryView]:
+    views: dict[int, StoryView] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        chunk = wanted[start:start + _CHUNK]
+        scope, params = ("", list(chunk)) if guild_id is None else (_GUILD_SCOPE, [*chunk, guild_id])
+        sql = _VIEW_SQL.format(marks=",".join("?" * len(chunk)), scope=scope)
+        async with conn.execute(sql, params) as cur:
+            rows = list(await cur.fetchall())
+        by_story: dict[int, list[aiosqlite.Row]] = {}
+        for row in rows:
+            by_story.setdefault(row["story_id"], []).append(row)
+        for story_id, articles in by_story.items():
+            views[story_id] = _view(story_id, articles)
+    return views
+
+
+def _view(story_id: int, articles: list[aiosqlite.Row]) -> StoryView:
+    first = articles[0]
+    primary = Source(source_name(first["feed_title"], first["site_name"], first["url"]), first["url"])
+    others: list[Source] = []
+    names = {primary.name}
+    for row in articles[1:]:
+        name = source_name(row["feed_title"], row["site_name"], row["url"])
+        if name in names:
+            continue
+        names.add(name)
+        others.append(Source(name, row["url"]))
+    return StoryView(
+        story_id=story_id,
+        article_id=first["id"],
+        title=first["title"],
+        url=first["url"],
+        source=primary,
+        bullets=bullets_from_json(first["bullets"]),
+        quotes=quotes_from_json(first["quotes"]),
+        published_at=opt_from_db(first["published_at"]),
+        image_url=first["image_url"],
+        reading_minutes=first["reading_minutes"],
+        reduction=first["reduction"],
+        other_sources=tuple(others),
+        author=first["author"],
+        text_source=first["text_source"],
+        source_count=len(names),
+    )
+
+
+def ordered(views: dict[int, StoryView], story_ids: Sequence[int]) -> list[StoryView]:
+    return [views[sid] for sid in dict.fromkeys(story_ids) if sid in views]

@@ -1,0 +1,1 @@
+"""Units of work and their scheduling: polls, deliveries and digests."""

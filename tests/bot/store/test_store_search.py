@@ -1,0 +1,232 @@
+"""Store lookups: full-text search (ranking, guild scoping, hostile input), latest, quotes, retention."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bot.models import QuoteRecord
+from bot.store import Store
+from bot.store.sqlite.fts import match_expression
+from tests.bot.store.test_store import T0, make_article, raw
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[Store]:
+    s = await Store.open(tmp_path / "newsbot.db")
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+async def _two_guilds(store: Store) -> tuple[int, int]:
+    a = await store.add_feed("https://a/rss", title="Alpha", now=T0)
+    b = await store.add_feed("https://b/rss", title="Beta", now=T0)
+    await store.subscribe(1, 10, a.id, now=T0)
+    await store.subscribe(2, 20, b.id, now=T0)
+    return a.id, b.id
+
+
+async def test_search_ranks_title_over_text(store: Store) -> None:
+    a, _ = await _two_guilds(store)
+    in_text = await store.add_article(make_article(a, 1, title="Budget talks resume",
+                                                   text="The volcano was mentioned once at the end."),
+                                      story_id=None, now=T0)
+    in_bullets = await store.add_article(make_article(a, 2, title="Island news",
+                                                      bullets=("A volcano rumbles on the island.",)),
+                                         story_id=None, now=T0)
+    in_title = await store.add_article(make_article(a, 3, title="Volcano erupts in Iceland"),
+                                       story_id=None, now=T0)
+    assert in_text and in_bullets and in_title
+    hits = await store.search(1, "volcano")
+    assert [h.story_id for h in hits] == [in_title.story_id, in_bullets.story_id, in_text.story_id]
+    assert [h.story_id for h in await store.search(1, "volcano", limit=1)] == [in_title.story_id]
+    assert (await store.search(1, "volc*"))[0].story_id == in_title.story_id  # prefix
+    assert (await store.search(1, "VOLCANOES"))[0].story_id == in_title.story_id  # porter stemming
+    assert await store.search(1, "volcano iceland") == [await store.get_story(in_title.story_id)]  # AND
+
+
+async def test_search_scoped_to_guild_and_filters(store: Store) -> None:
+    a, b = await _two_guilds(store)
+    mine = await store.add_article(make_article(a, 1, title="Secret merger talks"), story_id=None, now=T0)
+    theirs = await store.add_article(make_article(b, 1, title="Secret merger plans"), story_id=None,
+                                     now=T0 + timedelta(hours=2))
+    assert mine and theirs
+    assert [h.story_id for h in await store.search(1, "merger")] == [mine.story_id]
+    assert [h.story_id for h in await store.search(2, "merger")] == [theirs.story_id]
+    assert await store.search(3, "merger") == []  # a guild with no subscriptions sees nothing
+    assert await store.search(1, "merger", feed_id=b) == []  # naming another guild's feed does not help
+    assert await store.search(2, "merger", since=T0 + timedelta(hours=3)) == []
+    assert len(await store.search(2, "merger", since=T0 + timedelta(hours=1))) == 1
+    assert [h.story_id for h in await store.search(1, "merger", feed_id=a)] == [mine.story_id]
+
+
+async def test_search_one_row_per_story(store: Store) -> None:
+    a, b = await _two_guilds(store)
+    await store.subscribe(1, 10, b, now=T0)
+    first = await store.add_article(make_article(a, 1, title="Flood warning issued"), story_id=None, now=T0)
+    assert first
+    await store.add_article(make_article(b, 1, title="Flood warning for the valley"), story_id=first.story_id,
+                            now=T0)
+    hits = await store.search(1, "flood warning")
+    assert [h.story_id for h in hits] == [first.story_id] and hits[0].source_count == 2
+
+
+@pytest.mark.parametrize("query", ['"', '""', "AND OR NOT", "*", "NEAR(", "NEAR(a b", "title:x", "^start",
+                                   "a AND", "(", ")", "-", "x" * 10_000, "🎉🔥", "wörd* 🎉 \"quoted\"",
+                                   "\x00", "col:*", "  ", "", "a' OR '1'='1", "{title bullets}: x"])
+async def test_hostile_queries_never_raise(store: Store, query: str) -> None:
+    a, _ = await _two_guilds(store)
+    await store.add_article(make_article(a, 1, title="And or not near title"), story_id=None, now=T0)
+    result = await store.search(1, query)
+    assert isinstance(result, list) and len(result) <= 5
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(text=st.text(max_size=80))
+def test_match_expression_is_always_valid_fts(tmp_path: Path, text: str) -> None:
+    import sqlite3
+
+    expr = match_expression(text)
+    if expr is None:
+        return
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE VIRTUAL TABLE t USING fts5 (a, tokenize = 'porter unicode61 remove_diacritics 2')")
+    conn.execute("INSERT INTO t VALUES ('hello world')")
+    conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (expr,)).fetchall()  # must not raise
+    conn.close()
+
+
+def test_match_expression_shapes() -> None:
+    assert match_expression("") is None and match_expression("🎉 * ??") is None
+    assert match_expression('say "hi"') == '"say" "hi"'.replace('"hi"', '"""hi"""')
+    assert match_expression("elect*") == '"elect"*'
+    assert match_expression("a*") == '"a"'  # one-letter prefixes would expand to half the vocabulary
+    assert match_expression("NEAR(x") == '"NEAR(x"'
+
+
+async def test_latest(store: Store) -> None:
+    a, b = await _two_guilds(store)
+    c = (await store.add_feed("https://c/rss", title="Gamma", now=T0)).id
+    await store.subscribe(1, 11, c, now=T0)
+    ids = []
+    for n in range(4):
+        s = await store.add_article(make_article(a if n % 2 else c, n), story_id=None,
+                                    now=T0 + timedelta(minutes=n))
+        assert s
+        ids.append(s.story_id)
+    # the same story gaining an article does not make it appear twice
+    await store.add_article(make_article(c, 9), story_id=ids[3], now=T0 + timedelta(minutes=9))
+    await store.add_article(make_article(b, 1), story_id=None, now=T0 + timedelta(minutes=10))
+    assert [v.story_id for v in await store.latest(1)] == [ids[3], ids[2], ids[1], ids[0]]
+    assert [v.story_id for v in await store.latest(1, limit=2)] == [ids[3], ids[2]]
+    assert [v.story_id for v in await store.latest(1, feed_id=a)] == [ids[3], ids[1]]
+    assert await store.latest(1, feed_id=b) == []  # not this guild's feed
+
+
+async def test_quotes_by(store: Store) -> None:
+    a, b = await _two_guilds(store)
+    q1 = await store.add_article(make_article(a, 1, quotes=(QuoteRecord("Prudence is key.", "Gordon Brown"),
+                                                            QuoteRecord("Other words.", "Someone Else"))),
+                                 story_id=None, now=T0)
+    q2 = await store.add_article(make_article(a, 2, quotes=(QuoteRecord("Ça ira.", "José Ramos-Horta"),
+                                                            QuoteRecord("No comment.", "Mr. Brown"))),
+                                 story_id=None, now=T0 + timedelta(hours=1))
+    await store.add_article(make_article(b, 3, quotes=(QuoteRecord("Elsewhere.", "Gordon Brown"),)),
+                            story_id=None, now=T0)
+    assert q1 and q2
+    brown = await store.quotes_by(1, "brown")
+    assert [(h.quote.text, h.story.story_id) for h in brown] == [
+        ("No comment.", q2.story_id), ("Prudence is key.", q1.story_id)]  # newest first, guild 1 only
+    assert [h.quote.text for h in await store.quotes_by(1, "GORDON BROWN")] == ["Prudence is key."]
+    assert [h.quote.speaker for h in await store.quotes_by(1, "jose ramos horta")] == ["José Ramos-Horta"]
+    assert [h.quote.text for h in await store.quotes_by(1, "Ramos-Horta")] == ["Ça ira."]
+    assert await store.quotes_by(1, "Gordon") == []  # a first name alone is too vague
+    assert await store.quotes_by(1, "  ") == []
+    assert len(await store.quotes_by(1, "brown", limit=1)) == 1
+    assert [h.quote.text for h in await store.quotes_by(1, "brown", since=T0 + timedelta(minutes=30))] == [
+        "No comment."]
+
+
+async def test_retention_purge_keeps_summaries_searchable(store: Store, tmp_path: Path) -> None:
+    a, _ = await _two_guilds(store)
+    old = await store.add_article(make_article(a, 1, title="Harbour reopens", bullets=("Ferries resume.",),
+                                               text="Dockworkers celebrated quietly.",
+                                               quotes=(QuoteRecord("Finally.", "Ann Lee"),)),
+                                  story_id=None, now=T0)
+    new = await store.add_article(make_article(a, 2, text="Dockworkers again."), story_id=None,
+                                  now=T0 + timedelta(days=40))
+    assert old and new
+    assert len(await store.search(1, "dockworkers")) == 2
+    assert await store.purge_article_text(T0 + timedelta(days=30)) == 1
+    assert await store.purge_article_text(T0 + timedelta(days=30)) == 0  # already done
+    assert [h.story_id for h in await store.search(1, "dockworkers")] == [new.story_id]
+    for q in ("harbour", "ferries", "finally", "lee"):
+        assert [h.story_id for h in await store.search(1, q)] == [old.story_id], q
+    assert [h.quote.text for h in await store.quotes_by(1, "Lee")] == ["Finally."]
+    db = tmp_path / "newsbot.db"
+    assert raw(db, "SELECT text IS NULL, text_purged_at IS NOT NULL FROM articles ORDER BY id") == [(1, 1), (0, 0)]
+    assert raw(db, "INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')") == []
+
+
+async def test_search_slow_and_recent_paths(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With tiny thresholds, the guild-scoping fallback and the newest-first window give the same answers."""
+    from bot.store.sqlite import articles
+
+    a, b = await _two_guilds(store)
+    mine = []
+    for n in range(12):  # guild 2's stories crowd the global top hits; guild 1 has only two
+        feed = a if n in (3, 9) else b
+        s = await store.add_article(make_article(feed, n, title=f"Rail strike day {n}"), story_id=None,
+                                    now=T0 + timedelta(minutes=n))
+        assert s
+        if feed == a:
+            mine.append(s.story_id)
+    expected = {h.story_id for h in await store.search(1, "strike")}
+    assert expected == set(mine)
+    monkeypatch.setattr(articles, "FAST_SEARCH_HITS", 1)
+    monkeypatch.setattr(articles, "HUGE_MATCH", 3)
+    monkeypatch.setattr(articles, "RECENT_WINDOW", 2)
+    assert {h.story_id for h in await store.search(1, "strike", limit=2)} == expected
+    assert [h.story_id for h in await store.search(1, "strike", limit=1)] == [mine[1]]  # newest window first
+    assert len(await store.search(2, "strike", limit=10)) == 10
+
+
+async def test_cross_guild_cluster_shows_each_guild_only_its_own_feeds(store: Store) -> None:
+    """Clustering is global, but a story as guild 1 sees it (search, latest, quotes, digest, its channel's
+    post) is built from guild 1's feeds only: guild 2's private feed's title, link, bullets, quotes and
+    source name never reach guild 1."""
+    a, b = await _two_guilds(store)
+    secret = await store.add_article(make_article(b, 1, title="Quake: internal memo", url="https://b/x?token=s3",
+                                                  quotes=(QuoteRecord("Secret words", "Ann Lee"),)),
+                                     story_id=None, now=T0)
+    assert secret is not None
+    public = await store.add_article(make_article(a, 1, title="Quake hits city",
+                                                  quotes=(QuoteRecord("Public words", "Ann Lee"),)),
+                                     story_id=secret.story_id, now=T0 + timedelta(minutes=1))
+    assert public is not None and public.story_id == secret.story_id
+
+    def only_alpha(view: object) -> None:
+        assert view.title == "Quake hits city" and view.source.name == "Alpha"  # type: ignore[attr-defined]
+        assert view.other_sources == () and view.source_count == 1  # type: ignore[attr-defined]
+        assert "token" not in view.url  # type: ignore[attr-defined]
+
+    [found] = await store.search(1, "quake")
+    only_alpha(found)
+    [newest] = await store.latest(1)
+    only_alpha(newest)
+    [hit] = await store.quotes_by(1, "Ann Lee")
+    assert hit.quote.text == "Public words"
+    only_alpha(hit.story)
+    [digest] = await store.digest_stories(10, since=T0 - timedelta(hours=1), limit=5)
+    only_alpha(digest)
+    pending = {p.channel_id: p for p in await store.pending_deliveries(T0 + timedelta(hours=1))}
+    only_alpha(pending[10].story)
+    assert pending[20].story.title == "Quake: internal memo"  # guild 2 sees its own article
+    assert [s.name for s in pending[20].story.other_sources] == []

@@ -1,0 +1,112 @@
+"""The outbox loop against a real store and a scripted sink."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.models import DigestSchedule, NewArticle, PendingDelivery, QuoteRecord, StoryView
+from bot.store import Store
+from bot.work.delivery import ChannelGone, Delivered, Outcome, RetryLater
+from bot.work.outbox import Outbox
+
+NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+class ScriptedSink:
+    def __init__(self, script: dict[int, list[Outcome]] | None = None) -> None:
+        self.script = script or {}
+        self.calls: list[tuple[int, int]] = []
+
+    async def deliver(self, delivery: PendingDelivery) -> Outcome:
+        self.calls.append((delivery.channel_id, delivery.id))
+        queue = self.script.get(delivery.channel_id)
+        if queue:
+            return queue.pop(0)
+        return Delivered(10_000 + delivery.id)
+
+    async def post_digest(self, schedule: DigestSchedule, stories: list[StoryView]) -> Outcome:
+        raise AssertionError("not used")
+
+
+def article(feed_id: int, n: int) -> NewArticle:
+    return NewArticle(
+        feed_id=feed_id, guid=f"g{n}", url=f"https://news.example/{n}", canonical_url=f"https://news.example/{n}",
+        title=f"Story {n}", text=f"Text of story {n}. It has two sentences.", text_source="page",
+        bullets=(f"Text of story {n}.",), quotes=(QuoteRecord("We will see", "Ann Lee"),), word_count=8,
+        reading_minutes=1, reduction=0.5, published_at=NOW,
+    )
+
+
+@pytest.fixture
+async def store(tmp_path) -> AsyncIterator[Store]:
+    s = await Store.open(tmp_path / "outbox.db")
+    feed = await s.add_feed("https://news.example/feed", now=NOW)
+    await s.subscribe(1, 100, feed.id, now=NOW)
+    await s.subscribe(1, 200, feed.id, now=NOW)
+    for n in range(3):
+        await s.add_article(article(feed.id, n), story_id=None, now=NOW)
+    yield s
+    await s.close()
+
+
+async def test_delivers_every_pending_row_once(store):
+    sink = ScriptedSink()
+    outbox = Outbox(store, sink, clock=lambda: NOW, max_attempts=3)
+    report = await outbox.drain()
+    assert report.delivered == 6
+    assert sorted(c for c, _ in sink.calls) == [100] * 3 + [200] * 3
+    assert await store.pending_deliveries(NOW + timedelta(days=1)) == []
+    assert (await outbox.drain()).delivered == 0
+    assert len(sink.calls) == 6
+
+
+async def test_transient_failures_retry_with_backoff_then_give_up(store):
+    sink = ScriptedSink({100: [RetryLater("HTTP 503", 2.0)] * 10})
+    clock_now = [NOW]
+    outbox = Outbox(store, sink, clock=lambda: clock_now[0], max_attempts=3)
+    first = await outbox.drain()
+    assert first.retried == 1 and first.delivered == 3  # channel 200 is not held up by channel 100
+    later = await store.pending_deliveries(NOW + timedelta(seconds=1))
+    assert [d.channel_id for d in later] == [100, 100]  # the failed row waits for its backoff
+    clock_now[0] = NOW + timedelta(hours=2)
+    await outbox.drain()
+    clock_now[0] = NOW + timedelta(hours=4)
+    await outbox.drain()
+    assert (await outbox.drain()).given_up == 0
+    remaining = await store.pending_deliveries(NOW + timedelta(days=2), limit=50)
+    assert len(remaining) < 3  # the first row was given up after max_attempts
+
+
+async def test_channel_gone_pauses_its_subscriptions_and_cancels_its_rows(store):
+    sink = ScriptedSink({200: [ChannelGone("Missing Permissions")]})
+    outbox = Outbox(store, sink, clock=lambda: NOW, max_attempts=3)
+    report = await outbox.drain()
+    assert report.channels_paused == 1 and report.delivered == 3
+    assert await store.pending_deliveries(NOW + timedelta(days=1)) == []
+    subs = await store.guild_subscriptions(1)
+    paused = {s.channel_id: s.paused for s, _ in subs}
+    assert paused == {100: False, 200: True}
+    assert [s.paused_reason for s, _ in subs if s.channel_id == 200] == ["Missing Permissions"]
+
+
+async def test_a_sink_that_raises_is_retried_not_lost(store):
+    class Exploding(ScriptedSink):
+        async def deliver(self, delivery: PendingDelivery) -> Outcome:
+            raise RuntimeError("boom")
+
+    outbox = Outbox(store, Exploding(), clock=lambda: NOW, max_attempts=5)
+    report = await outbox.drain()
+    assert report.retried == 2 and report.delivered == 0
+    assert len(await store.pending_deliveries(NOW + timedelta(hours=1), limit=50)) == 6
+
+
+async def test_a_given_up_story_does_not_hold_back_the_rest_of_its_channel(store):
+    sink = ScriptedSink({100: [RetryLater("HTTP 400: blocked by AutoMod", 600.0)]})
+    outbox = Outbox(store, sink, clock=lambda: NOW, max_attempts=1)
+    report = await outbox.drain()
+    assert report.given_up == 1
+    assert report.delivered == 5  # the other two stories of channel 100 and all three of channel 200
+    assert await store.pending_deliveries(NOW + timedelta(days=1), limit=50) == []
