@@ -68,6 +68,10 @@ class ConsoleSink:
         self.out.flush()
         return Delivered(0)
 
+    async def report_given_up(self, guild_id: int, channel_id: int, what: str, reason: str) -> None:
+        self.out.write(f"(gave up posting {what}: {reason})\n")
+        self.out.flush()
+
 
 def story_markdown(story: StoryView) -> str:
     width = min(shutil.get_terminal_size((100, 20)).columns, 100)

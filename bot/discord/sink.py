@@ -4,10 +4,13 @@ Idempotency: every story message carries `nonce=delivery.id`; discord.py then se
 Discord answers a repeated nonce with the message it already created. So a crash between posting and
 recording the delivery retries into the same message, not a second one.
 
-Error mapping (the outbox decides what to do with each outcome):
-- 5xx, timeouts, connection errors, 429 -> RetryLater;
-- 403 (Missing Permissions / Access) or 404 (Unknown Channel) -> ChannelGone, and the guild's log channel
-  is told what happened and how to fix it, because nobody reads the bot's own log.
+Error mapping (the outbox decides what to do with each outcome, see bot/work/retry.py):
+- 5xx, timeouts, connection errors, 429 -> RetryLater: waited out however long Discord is down;
+- 403 (Missing Permissions / Access) or 404 Unknown Channel (10003) -> ChannelGone, and the guild's log
+  channel is told what happened and how to fix it, because nobody reads the bot's own log;
+- any other 404 (Unknown Message: a nonce reused just after its message was deleted, ...) -> a bounded
+  RetryLater: the channel is still there, so its subscriptions are not paused;
+- any other 4xx -> Refused: this message will never be taken; the outbox gives it up and reports it.
 """
 
 from __future__ import annotations
@@ -22,9 +25,9 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from bot.discord.render import digest_messages, escape, story_embed, truncate
+from bot.discord.render import digest_messages, escape, fit, story_embed, truncate
 from bot.models import DigestSchedule, Feed, PendingDelivery, StoryView
-from bot.work.delivery import ChannelGone, Delivered, Outcome, RetryLater
+from bot.work.delivery import ChannelGone, Delivered, Outcome, Refused, RetryLater
 
 if TYPE_CHECKING:
     from bot.discord.client import AnyNewsBot
@@ -166,8 +169,12 @@ class DiscordSink:
             except _Gone as exc:
                 return await self._gone(guild_id, channel_id, exc, what)
             except discord.Forbidden as exc:
+                if not exc.code:  # no Discord error code: a proxy or Cloudflare block, not the channel
+                    return RetryLater(f"HTTP 403 without a Discord error code: {exc.text}"[:300], 60.0)
                 return await self._gone(guild_id, channel_id, _forbidden(exc), what)
             except discord.NotFound as exc:
+                if exc.code != _UNKNOWN_CHANNEL:
+                    return _not_found_retry(exc)
                 problem = _Gone(f"the channel is gone ({exc.text or 'Unknown Channel'})", _DELETED_HINT)
                 return await self._gone(guild_id, channel_id, problem, what)
             except discord.RateLimited as exc:
@@ -208,6 +215,25 @@ class DiscordSink:
                 except (discord.HTTPException, _Gone, TimeoutError, aiohttp.ClientError, OSError) as exc:
                     log.warning("could not announce disabled feed %s in channel %s: %s", feed.id, channel_id, exc)
         return posted
+
+    async def report_given_up(self, guild_id: int, channel_id: int, what: str, reason: str) -> None:
+        """Tell the guild's log channel that something will not be posted, so no story is lost silently.
+
+        Every give-up is reported (unlike channel problems, which are rate limited): each one is a
+        story nobody will see. Without a log channel only the bot's log has it.
+        """
+        log.warning("gave up posting %s in channel %s of guild %s: %s", what, channel_id, guild_id, reason)
+        log_channel_id = await self.bot.store.get_log_channel(guild_id)
+        if log_channel_id is None:
+            log.info("guild %s has no log channel (set one with /feed logchannel)", guild_id)
+            return
+        text = truncate(f"⚠️ I gave up posting {fit(what, 600)} in <#{channel_id}>: {fit(reason, 400)}.", 2000)
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                target = await self._channel(log_channel_id)
+                await target.send(text, allowed_mentions=NO_MENTIONS)
+        except (discord.HTTPException, _Gone, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning("could not tell log channel %s of guild %s: %s", log_channel_id, guild_id, exc)
 
     async def _gone(self, guild_id: int, channel_id: int, problem: _Gone, what: str) -> ChannelGone:
         await self._tell_guild(guild_id, channel_id, problem, what)
@@ -261,7 +287,13 @@ def _forbidden(exc: discord.Forbidden) -> _Gone:
     return _Gone("missing Send Messages/Embed Links permission", _PERMS_HINT)
 
 
-def _http_retry(exc: discord.HTTPException) -> RetryLater:
+def _not_found_retry(exc: discord.NotFound) -> RetryLater:
+    """A 404 that is not Unknown Channel: the channel still exists (Discord also answers 404 for a nonce
+    reused shortly after its message was deleted). Tried again a bounded number of times."""
+    return RetryLater(f"Discord answered 404 ({exc.code}: {exc.text})"[:300], 30.0, bounded=True)
+
+
+def _http_retry(exc: discord.HTTPException) -> RetryLater | Refused:
     status = exc.status
     if status == 429:
         after = 5.0
@@ -270,10 +302,11 @@ def _http_retry(exc: discord.HTTPException) -> RetryLater:
         except (TypeError, ValueError, AttributeError):
             pass
         return RetryLater(f"rate limited by Discord (HTTP 429), retry in {after:g} s", after)
-    if status >= 500:
+    if status >= 500 or status in (401, 408):
+        # 401: the token is being replaced or Discord lost it; nothing wrong with this message.
         return RetryLater(f"Discord error HTTP {status}", 5.0)
-    # Another 4xx is a message Discord refuses (a bug on our side): retrying will not help soon.
-    return RetryLater(f"Discord refused the message: HTTP {status} {exc.text}"[:300], 600.0)
+    # Another 4xx is a message Discord refuses (a bug on our side): the same message is refused again.
+    return Refused(f"Discord refused the message: HTTP {status} {exc.code} {exc.text}"[:300])
 
 
 def _digest_nonce(schedule: DigestSchedule) -> str:

@@ -19,10 +19,24 @@ class Delivered:
 
 @dataclass(frozen=True, slots=True)
 class RetryLater:
-    """A transient failure (5xx, timeout, 429): try again after `after_seconds`."""
+    """A transient failure (5xx, timeout, 429): try again after `after_seconds`.
+
+    Discord being down or slow is waited out however long it lasts (see bot/work/retry.py). `bounded`
+    marks a failure nobody can explain (an unexpected 404, an exception of ours): that one is given up
+    after the configured number of attempts, so a bug cannot hold a channel back for ever.
+    """
 
     error: str
     after_seconds: float
+    bounded: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Refused:
+    """Discord answered for good that it will not take this message (a 4xx other than 403/404/429):
+    sending it again cannot help, so it is given up at once and the guild's log channel is told."""
+
+    error: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,7 +46,7 @@ class ChannelGone:
     reason: str
 
 
-Outcome = Delivered | RetryLater | ChannelGone
+Outcome = Delivered | RetryLater | Refused | ChannelGone
 
 
 class Sink(Protocol):
@@ -42,4 +56,9 @@ class Sink(Protocol):
         ...
 
     async def post_digest(self, schedule: DigestSchedule, stories: list[StoryView]) -> Outcome:
+        ...
+
+    async def report_given_up(self, guild_id: int, channel_id: int, what: str, reason: str) -> None:
+        """Tell the guild (its log channel) that `what` (plain text: a story's title, "the daily digest")
+        will not be posted in `channel_id`, and why. Best effort: must not raise."""
         ...

@@ -22,8 +22,10 @@ from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.discord.render import fit
+from bot.models import DigestSchedule
 from bot.store import Store
-from bot.work.delivery import ChannelGone, Delivered, RetryLater, Sink
+from bot.work.delivery import ChannelGone, Delivered, Refused, RetryLater, Sink
+from bot.work.retry import plan_retry
 
 log = logging.getLogger(__name__)
 
@@ -114,12 +116,20 @@ def next_due(time_of_day: str, tz: str, after: datetime) -> datetime:
     raise AssertionError("unreachable: some day within three has the time after `after`")
 
 
-async def run_due_digests(store: Store, sink: Sink, *, now: datetime, max_stories: int) -> int:
+_FAILED_TRIES: dict[int, int] = {}
+"""Tries of each channel's due digest that failed, in this process (for the back-off and the give-up
+bound); the back-off itself is kept in the store, so a restart does not retry early."""
+
+
+async def run_due_digests(store: Store, sink: Sink, *, now: datetime, max_stories: int,
+                          max_attempts: int = 8) -> int:
     """Post every digest due at `now`; returns how many were posted.
 
     An empty digest is skipped silently (a daily "nothing new" line is noise) but the schedule still
-    advances. A transient failure leaves the schedule due, so the next check retries; a gone channel
-    advances it (the sink has already told the guild's log channel).
+    advances. A failure is retried like a story (bot/work/retry.py): Discord being down is waited out
+    with capped back-off, not on every check; a permanent refusal or too many unexplained failures give
+    the digest up, and the guild's log channel is told. A gone channel advances the schedule (the sink
+    has already told the guild's log channel). A given-up digest's stories are in the next one.
     """
     posted = 0
     for schedule in await store.due_digests(now):
@@ -131,18 +141,46 @@ async def run_due_digests(store: Store, sink: Sink, *, now: datetime, max_storie
                 log.info("digest for channel %s: nothing new since %s; skipped", schedule.channel_id, since)
                 await store.mark_digest_sent(schedule.channel_id, sent_at=now, next_due_at=following)
                 continue
-            outcome = await sink.post_digest(schedule, stories)
+            try:
+                outcome = await sink.post_digest(schedule, stories)
+            except Exception as exc:  # the sink should map its errors; an unmapped one is retried, bounded
+                log.exception("digest for channel %s raised", schedule.channel_id)
+                outcome = RetryLater(f"{type(exc).__name__}: {exc}"[:300], 30.0, bounded=True)
             match outcome:
                 case Delivered():
                     posted += 1
+                    _FAILED_TRIES.pop(schedule.channel_id, None)
                     await store.mark_digest_sent(schedule.channel_id, sent_at=now, next_due_at=following)
-                case RetryLater(error=error):
-                    log.warning("digest for channel %s failed (%s); retrying at the next check",
-                                schedule.channel_id, error)
+                case RetryLater() | Refused():
+                    await _digest_failed(store, sink, schedule, outcome, now=now, since=since,
+                                         following=following, max_attempts=max_attempts)
                 case ChannelGone(reason=reason):
                     log.warning("digest for channel %s not posted: %s", schedule.channel_id, reason)
+                    _FAILED_TRIES.pop(schedule.channel_id, None)
                     await store.mark_digest_sent(schedule.channel_id, sent_at=schedule.last_sent_at or since,
                                                  next_due_at=following)
         except Exception:
             log.exception("digest for channel %s failed", schedule.channel_id)
     return posted
+
+
+async def _digest_failed(store: Store, sink: Sink, schedule: DigestSchedule, outcome: RetryLater | Refused, *,
+                         now: datetime, since: datetime, following: datetime, max_attempts: int) -> None:
+    """Back off, or give the digest up (schedule moved on, stories kept for the next one) and say so."""
+    tries = _FAILED_TRIES.get(schedule.channel_id, 0) + 1
+    plan = plan_retry(outcome, tries, max_attempts=max_attempts)
+    if not plan.give_up:
+        _FAILED_TRIES[schedule.channel_id] = tries
+        log.warning("digest for channel %s failed (%s); retrying in %.0f s", schedule.channel_id,
+                    outcome.error, plan.delay)
+        await store.retry_digest_at(schedule.channel_id, now + timedelta(seconds=plan.delay))
+        return
+    _FAILED_TRIES.pop(schedule.channel_id, None)
+    log.warning("giving up the digest for channel %s after %s tries: %s", schedule.channel_id, tries,
+                outcome.error)
+    await store.mark_digest_sent(schedule.channel_id, sent_at=schedule.last_sent_at or since,
+                                 next_due_at=following)
+    try:
+        await sink.report_given_up(schedule.guild_id, schedule.channel_id, "the daily digest", outcome.error)
+    except Exception:
+        log.exception("could not report the given-up digest of channel %s", schedule.channel_id)

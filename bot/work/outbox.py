@@ -15,11 +15,10 @@ from datetime import datetime, timedelta
 
 from bot.models import PendingDelivery
 from bot.store import Store
-from bot.work.delivery import ChannelGone, Delivered, RetryLater, Sink
+from bot.work.delivery import ChannelGone, Delivered, Refused, RetryLater, Sink
+from bot.work.retry import plan_retry
 
 log = logging.getLogger(__name__)
-
-MAX_RETRY_DELAY = 3600.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,24 +63,21 @@ class Outbox:
                 outcome = await self.sink.deliver(delivery)
             except Exception as exc:  # the sink should map its errors; an unmapped one is retried
                 log.exception("delivery %s to channel %s raised", delivery.id, delivery.channel_id)
-                outcome = RetryLater(f"{type(exc).__name__}: {exc}"[:300], 30.0)
+                outcome = RetryLater(f"{type(exc).__name__}: {exc}"[:300], 30.0, bounded=True)
             now = self.clock()
             match outcome:
                 case Delivered(message_id):
                     await self.store.mark_delivered(delivery.id, message_id, now=now)
                     delivered += 1
-                case RetryLater(error, after):
-                    attempts = delivery.attempts + 1
-                    if attempts >= self.max_attempts:
+                case RetryLater() | Refused():
+                    plan = plan_retry(outcome, delivery.attempts + 1, max_attempts=self.max_attempts)
+                    if plan.give_up:
                         # Final for this story; the channel's next stories still go out in this drain.
-                        log.warning("giving up delivery %s to channel %s after %s attempts: %s",
-                                    delivery.id, delivery.channel_id, attempts, error)
-                        await self.store.mark_delivery_failed(delivery.id, error, now=now, retry_at=None)
+                        await self._give_up(delivery, outcome.error)
                         given_up += 1
                         continue
-                    delay = min(max(after, 5.0 * 2 ** delivery.attempts), MAX_RETRY_DELAY)
                     await self.store.mark_delivery_failed(
-                        delivery.id, error, now=now, retry_at=now + timedelta(seconds=delay)
+                        delivery.id, outcome.error, now=now, retry_at=now + timedelta(seconds=plan.delay)
                     )
                     retried += 1
                     # The rest of this channel's batch waits for the next drain instead of running into the same error.
@@ -92,3 +88,14 @@ class Outbox:
                     await self.store.cancel_channel_deliveries(delivery.channel_id, reason)
                     return DrainReport(delivered, retried, given_up, channels_paused=1)
         return DrainReport(delivered, retried, given_up)
+
+    async def _give_up(self, delivery: PendingDelivery, error: str) -> None:
+        """Mark the delivery failed for good and tell the guild: a story is never dropped silently."""
+        log.warning("giving up delivery %s to channel %s after %s attempts: %s",
+                    delivery.id, delivery.channel_id, delivery.attempts + 1, error)
+        await self.store.mark_delivery_failed(delivery.id, error, now=self.clock(), retry_at=None)
+        try:
+            await self.sink.report_given_up(delivery.guild_id, delivery.channel_id,
+                                            f"the story “{delivery.story.title}”", error)
+        except Exception:
+            log.exception("could not report the given-up delivery %s", delivery.id)

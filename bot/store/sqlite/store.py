@@ -354,6 +354,14 @@ class Store(ArticleOps):
             await execute(conn, "UPDATE digests SET last_sent_at = ?, next_due_at = ? WHERE channel_id = ?",
                           (to_db(sent_at), to_db(next_due_at), channel_id))
 
+    async def retry_digest_at(self, channel_id: int, retry_at: datetime) -> None:
+        """Put a digest that failed off until `retry_at` (its back-off). Only the due time moves: the digest
+        still covers everything since its last send, and the following one is scheduled from when it is
+        finally posted."""
+        async with self._tx() as conn:
+            await execute(conn, "UPDATE digests SET next_due_at = ? WHERE channel_id = ?",
+                          (to_db(retry_at), channel_id))
+
     # ---- guild settings and metadata
 
     async def set_log_channel(self, guild_id: int, channel_id: int | None) -> None:

@@ -118,15 +118,22 @@ class FakeStore:
         s = self.schedules[channel_id]
         self.schedules[channel_id] = dataclasses.replace(s, last_sent_at=sent_at, next_due_at=next_due_at)
 
+    async def retry_digest_at(self, channel_id: int, retry_at: datetime) -> None:
+        self.schedules[channel_id] = dataclasses.replace(self.schedules[channel_id], next_due_at=retry_at)
+
 
 class FakeSink:
     def __init__(self, outcome: Outcome) -> None:
         self.outcome = outcome
         self.posted: list[tuple[int, int]] = []
+        self.reports: list[tuple[int, str]] = []
 
     async def post_digest(self, schedule: DigestSchedule, stories: list[StoryView]) -> Outcome:
         self.posted.append((schedule.channel_id, len(stories)))
         return self.outcome
+
+    async def report_given_up(self, guild_id: int, channel_id: int, what: str, reason: str) -> None:
+        self.reports.append((channel_id, reason))
 
 
 def schedule(due: datetime, last: datetime | None = None) -> DigestSchedule:
@@ -157,11 +164,17 @@ async def test_first_digest_reaches_back_a_day_and_empty_ones_are_skipped_but_ad
     assert store.schedules[10].next_due_at == utc(2024, 5, 2, 7, 30)
 
 
-async def test_transient_failure_stays_due_and_gone_channel_advances() -> None:
+async def test_transient_failure_backs_off_and_gone_channel_advances() -> None:
     store: Any = FakeStore([schedule(utc(2024, 5, 1, 7, 30))], [STORY])
     now = utc(2024, 5, 1, 7, 31)
-    await run_due_digests(store, FakeSink(RetryLater("500", 5)), now=now, max_stories=10)
-    assert store.schedules[10].next_due_at == utc(2024, 5, 1, 7, 30)  # still due: retried next check
+    failing = FakeSink(RetryLater("500", 5))
+    await run_due_digests(store, failing, now=now, max_stories=10)
+    assert store.schedules[10].next_due_at == now + timedelta(seconds=5)  # waits for its back-off
+    await run_due_digests(store, failing, now=now + timedelta(seconds=1), max_stories=10)
+    assert failing.posted == [(10, 1)]  # not tried again on the next check
+    await run_due_digests(store, failing, now=now + timedelta(seconds=5), max_stories=10)
+    assert store.schedules[10].next_due_at == now + timedelta(seconds=15)  # 10 s more: the back-off grew
+    assert failing.reports == [] and store.schedules[10].last_sent_at is None
     await run_due_digests(store, FakeSink(ChannelGone("deleted")), now=now, max_stories=10)
     assert store.schedules[10].next_due_at == utc(2024, 5, 2, 7, 30)
 

@@ -9,7 +9,7 @@ import pytest
 
 from bot.models import DigestSchedule, NewArticle, PendingDelivery, QuoteRecord, StoryView
 from bot.store import Store
-from bot.work.delivery import ChannelGone, Delivered, Outcome, RetryLater
+from bot.work.delivery import ChannelGone, Delivered, Outcome, Refused, RetryLater
 from bot.work.outbox import Outbox
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -19,6 +19,7 @@ class ScriptedSink:
     def __init__(self, script: dict[int, list[Outcome]] | None = None) -> None:
         self.script = script or {}
         self.calls: list[tuple[int, int]] = []
+        self.reports: list[tuple[int, int, str, str]] = []
 
     async def deliver(self, delivery: PendingDelivery) -> Outcome:
         self.calls.append((delivery.channel_id, delivery.id))
@@ -29,6 +30,9 @@ class ScriptedSink:
 
     async def post_digest(self, schedule: DigestSchedule, stories: list[StoryView]) -> Outcome:
         raise AssertionError("not used")
+
+    async def report_given_up(self, guild_id: int, channel_id: int, what: str, reason: str) -> None:
+        self.reports.append((guild_id, channel_id, what, reason))
 
 
 def article(feed_id: int, n: int) -> NewArticle:
@@ -63,7 +67,7 @@ async def test_delivers_every_pending_row_once(store):
     assert len(sink.calls) == 6
 
 
-async def test_transient_failures_retry_with_backoff_then_give_up(store):
+async def test_transient_failures_back_off_and_are_never_given_up_by_count(store):
     sink = ScriptedSink({100: [RetryLater("HTTP 503", 2.0)] * 10})
     clock_now = [NOW]
     outbox = Outbox(store, sink, clock=lambda: clock_now[0], max_attempts=3)
@@ -71,13 +75,27 @@ async def test_transient_failures_retry_with_backoff_then_give_up(store):
     assert first.retried == 1 and first.delivered == 3  # channel 200 is not held up by channel 100
     later = await store.pending_deliveries(NOW + timedelta(seconds=1))
     assert [d.channel_id for d in later] == [100, 100]  # the failed row waits for its backoff
-    clock_now[0] = NOW + timedelta(hours=2)
-    await outbox.drain()
-    clock_now[0] = NOW + timedelta(hours=4)
-    await outbox.drain()
-    assert (await outbox.drain()).given_up == 0
-    remaining = await store.pending_deliveries(NOW + timedelta(days=2), limit=50)
-    assert len(remaining) < 3  # the first row was given up after max_attempts
+    for hours in range(1, 9):
+        clock_now[0] = NOW + timedelta(hours=hours)
+        assert (await outbox.drain()).given_up == 0
+    assert sink.reports == []
+    assert sink.calls.count((100, 1)) == 9  # tried far past max_attempts=3 ...
+    waiting = await store.pending_deliveries(NOW + timedelta(days=2), limit=50)
+    assert [d.channel_id for d in waiting] == [100] * 3  # ... and still waiting, not lost
+    assert waiting[0].attempts == 9
+
+
+async def test_unexplained_failures_are_given_up_after_max_attempts_and_reported(store):
+    sink = ScriptedSink({100: [RetryLater("HTTP 404 Unknown Message", 30.0, bounded=True)] * 10})
+    clock_now = [NOW]
+    outbox = Outbox(store, sink, clock=lambda: clock_now[0], max_attempts=3)
+    given_up = 0
+    for hours in range(4):
+        clock_now[0] = NOW + timedelta(hours=hours)
+        given_up += (await outbox.drain()).given_up
+    assert given_up == 1 and sink.calls.count((100, 1)) == 3
+    assert [(g, c, r) for g, c, _, r in sink.reports] == [(1, 100, "HTTP 404 Unknown Message")]
+    assert "Story 0" in sink.reports[0][2]
 
 
 async def test_channel_gone_pauses_its_subscriptions_and_cancels_its_rows(store):
@@ -104,9 +122,9 @@ async def test_a_sink_that_raises_is_retried_not_lost(store):
 
 
 async def test_a_given_up_story_does_not_hold_back_the_rest_of_its_channel(store):
-    sink = ScriptedSink({100: [RetryLater("HTTP 400: blocked by AutoMod", 600.0)]})
-    outbox = Outbox(store, sink, clock=lambda: NOW, max_attempts=1)
+    sink = ScriptedSink({100: [Refused("HTTP 400: blocked by AutoMod")]})
+    outbox = Outbox(store, sink, clock=lambda: NOW, max_attempts=5)
     report = await outbox.drain()
-    assert report.given_up == 1
+    assert report.given_up == 1 and len(sink.reports) == 1  # refused: given up at the first answer
     assert report.delivered == 5  # the other two stories of channel 100 and all three of channel 200
     assert await store.pending_deliveries(NOW + timedelta(days=1), limit=50) == []
