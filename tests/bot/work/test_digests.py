@@ -175,7 +175,7 @@ async def test_transient_failure_backs_off_and_gone_channel_advances() -> None:
     await run_due_digests(store, failing, now=now + timedelta(seconds=5), max_stories=10)
     assert store.schedules[10].next_due_at == now + timedelta(seconds=15)  # 10 s more: the back-off grew
     assert failing.reports == [] and store.schedules[10].last_sent_at is None
-    await run_due_digests(store, FakeSink(ChannelGone("deleted")), now=now, max_stories=10)
+    await run_due_digests(store, FakeSink(ChannelGone("deleted")), now=now + timedelta(seconds=15), max_stories=10)
     assert store.schedules[10].next_due_at == utc(2024, 5, 2, 7, 30)
 
 
