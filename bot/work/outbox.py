@@ -76,9 +76,9 @@ class Outbox:
                         await self._give_up(delivery, outcome.error)
                         given_up += 1
                         continue
-                    await self.store.mark_delivery_failed(
-                        delivery.id, outcome.error, now=now, retry_at=now + timedelta(seconds=plan.delay)
-                    )
+                    retry_at = now + timedelta(seconds=plan.delay)
+                    await self.store.mark_delivery_failed(delivery.id, outcome.error, now=now, retry_at=retry_at)
+                    await self.store.hold_channel_deliveries(delivery.channel_id, retry_at)  # keep the order
                     retried += 1
                     # The rest of this channel's batch waits for the next drain instead of running into the same error.
                     return DrainReport(delivered, retried, given_up)

@@ -314,6 +314,14 @@ class Store(ArticleOps):
                                     "next_attempt_at = ? WHERE id = ? AND status = 'pending'",
                               (error, to_db(retry_at), delivery_id))
 
+    async def hold_channel_deliveries(self, channel_id: int, until: datetime) -> int:
+        """Make every pending delivery of a channel wait until at least `until`: while its first story waits
+        out a failure, the later ones must not overtake it (nor run into the same outage)."""
+        async with self._tx() as conn:
+            return await execute(conn, "UPDATE deliveries SET next_attempt_at = ? WHERE channel_id = ? "
+                                       "AND status = 'pending' AND next_attempt_at < ?",
+                                 (to_db(until), channel_id, to_db(until)))
+
     async def cancel_channel_deliveries(self, channel_id: int, reason: str) -> int:
         """Give up every pending delivery of a channel (paused or gone)."""
         async with self._tx() as conn:
