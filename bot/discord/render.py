@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import discord
 from discord.utils import escape_markdown
 
+from bot.discord.embed_url import well_formed_url
 from bot.models import Feed, QuoteHit, QuoteRecord, Source, StoryView, Subscription
 
 TITLE_LIMIT = 256
@@ -125,7 +126,7 @@ def fit_plain(text: str | None, limit: int) -> str:
 
 def safe_url(url: str | None) -> str | None:
     """An http(s) URL Discord accepts in an embed, or None (a bad URL makes Discord reject the message)."""
-    if not url or len(url) > URL_LIMIT or not _URL_OK.match(url):
+    if not url or len(url) > URL_LIMIT or not _URL_OK.match(url) or not well_formed_url(url):
         return None
     return url
 

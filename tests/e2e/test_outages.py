@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.discord.sink import DiscordSink
-from bot.work.outbox import DrainReport, Outbox
 from bot.work.digests import run_due_digests
+from bot.work.outbox import DrainReport, Outbox
 from tests.e2e.conftest import GUILD, LOG, NEWS, World
 
 MAX_ATTEMPTS = 8  # the configured default: on main, a story was given up after ~10.6 min of 5xx

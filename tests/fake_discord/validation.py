@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 JSON = dict[str, Any]
 
@@ -63,7 +64,47 @@ def embed_size(embed: JSON) -> int:
     return size
 
 
+_HOST_LABEL = re.compile(r"[a-z0-9_-]+\Z", re.IGNORECASE)
+#: Where an embed holds URLs: (object key or None for the embed itself, URL key).
+EMBED_URL_SLOTS = ((None, "url"), ("author", "url"), ("author", "icon_url"), ("footer", "icon_url"),
+                   ("thumbnail", "url"), ("image", "url"))
+
+
+def _bad_url() -> JSON:
+    return {"_errors": [{"code": "URL_TYPE_INVALID_URL", "message": "Not a well formed URL."}]}
+
+
+def well_formed_url(url: Any) -> bool:
+    """Discord's "Not a well formed URL." check, as far as observed: an http(s) URL whose host parses
+    (``https://[::1``, ``https://%`` and ``https://a..b`` are refused)."""
+    if not isinstance(url, str) or not url or len(url) > 2048 or any(c.isspace() for c in url):
+        return False
+    if url.startswith("attachment://"):
+        return True
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not host or "%" in parts.netloc:
+        return False
+    if parts.netloc.startswith("["):
+        return True
+    try:
+        return all(label and _HOST_LABEL.match(label.encode("idna").decode()) for label in host.split("."))
+    except UnicodeError:
+        return False
+
+
+def _check_embed_urls(embed: JSON, path: list[str], errors: JSON) -> None:
+    for holder, key in EMBED_URL_SLOTS:
+        obj = embed if holder is None else embed.get(holder)
+        if isinstance(obj, dict) and obj.get(key) is not None and not well_formed_url(obj.get(key)):
+            _set(errors, [*path, *([holder] if holder else []), key], _bad_url())
+
+
 def _check_embed(embed: JSON, path: list[str], errors: JSON) -> None:
+    _check_embed_urls(embed, path, errors)
     for key, limit in EMBED_LIMITS.items():
         if len(_text(embed.get(key))) > limit:
             _set(errors, [*path, key], _too_long(limit))
