@@ -119,10 +119,9 @@ class DiscordSink:
             found: dict[str, discord.Message] = {}
             try:
                 async for message in channel.history(limit=RECENT_HISTORY):
-                    if message.author.id == self.bot.user.id:
-                        for posted in message.embeds:
-                            if posted.url:
-                                found.setdefault(posted.url, message)
+                    posted_url = story_post_url(message, self.bot.user.id)
+                    if posted_url is not None:
+                        found.setdefault(posted_url, message)
             except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
                 log.info("recent messages of channel %s not readable (%s); relying on nonces", channel_id, exc)
             self._recent_posts[channel_id] = found
@@ -273,6 +272,22 @@ class DiscordSink:
                 await target.send(text, allowed_mentions=NO_MENTIONS)
         except (discord.HTTPException, _Gone, TimeoutError, aiohttp.ClientError, OSError) as exc:
             log.warning("could not tell log channel %s of guild %s: %s", log_channel_id, guild_id, exc)
+
+
+def story_post_url(message: discord.Message, bot_id: int) -> str | None:
+    """The story URL when `message` is one of the bot's own story posts, else None.
+
+    `deliver` posts a story as a plain message of the bot's with no text and exactly one embed, the
+    story's. Everything else the bot says in a channel differs: /summarize answers (and every other
+    command answer) come through the interaction webhook with interaction metadata, a digest always has
+    its heading text, notices are text only. So a member summarizing a URL, or a digest listing it, is
+    never taken for the story's post (which would record the story delivered and never post it).
+    """
+    if message.author.id != bot_id or message.webhook_id is not None or message.interaction_metadata is not None:
+        return None
+    if message.type is not discord.MessageType.default or message.content or len(message.embeds) != 1:
+        return None
+    return message.embeds[0].url
 
 
 _DELETED_HINT = ("Its subscriptions are paused. Add the feeds to another channel with `/feed add`, or "

@@ -13,6 +13,7 @@ from bot.models import PendingDelivery, QuoteRecord, Source, StoryView
 from bot.work.delivery import ChannelGone, Delivered, RetryLater
 from bot.work.digests import run_due_digests
 from tests.e2e.conftest import GUILD, LOCKED, LOG, NEWS, World
+from tests.fake_discord import MEMBER_PERMISSIONS
 
 STORY = StoryView(
     story_id=1, article_id=1, title="Bridge @everyone opens " + "very " * 80, url="https://news.example/b",
@@ -190,3 +191,28 @@ async def test_a_post_unrecorded_before_a_restart_is_found_after_the_nonce_expir
     assert isinstance(await restarted.deliver(other), Delivered)
     assert len(world.fake.messages(NEWS)) == 2
     assert len(world.fake.requests_to("GET", f"/channels/{NEWS}/messages")) == reads
+
+
+async def test_after_a_restart_only_story_posts_count_as_already_posted(world: World) -> None:
+    """On main the check matched any embed URL among the bot's recent messages: after a member had
+    summarized a URL publicly, or a digest had listed it, the story's delivery was recorded as delivered
+    and never posted."""
+    text = "\n\n".join(f"The council met on Tuesday about bridge plan {i}; residents asked for it since "
+                       f"{1990 + i}. \"We will build it,\" said Mayor Ana Silva." for i in range(8))
+    summarized = world.site.add_article("bridge", "Bridge approved", text)
+    handle = await world.run("summarize", {"url": summarized}, permissions=MEMBER_PERMISSIONS)
+    assert (await handle.wait_original())["embeds"][0]["url"] == summarized
+    in_digest = dataclasses.replace(STORY, story_id=3, url="https://news.example/in-digest")
+    schedule = await world.store.set_digest(GUILD, NEWS, time_of_day="07:00", timezone="UTC",
+                                            next_due_at=world.clock())
+    assert isinstance(await world.bot.sink.post_digest(schedule, [in_digest]), Delivered)
+    world.fake.nonce_window = 0  # the restart came too late for Discord's nonce check to help
+
+    restarted = DiscordSink(world.bot, interval=0)
+    for i, story in enumerate((dataclasses.replace(STORY, story_id=2, url=summarized), in_digest)):
+        outcome = await restarted.deliver(PendingDelivery(id=200 + i, guild_id=GUILD, channel_id=NEWS,
+                                                          subscription_id=None, story=story, attempts=0))
+        assert isinstance(outcome, Delivered)
+    story_posts = [m for m in world.fake.messages(NEWS) if not m.get("content") and len(m["embeds"]) == 1
+                   and "interaction_metadata" not in m]
+    assert [m["embeds"][0]["url"] for m in story_posts] == [summarized, "https://news.example/in-digest"]
