@@ -38,7 +38,7 @@ class InteractionsMixin(MessagesMixin):
     async def invoke(
         self, name: str, options: Mapping[str, Any] | None = None, *, guild_id: int | None = None,
         channel_id: int | None = None, user_id: int = 1, permissions: int | None = None,
-        dm: bool = False, focused: str | None = None, locale: str = "en-US",
+        dm: bool = False, focused: str | None = None, locale: str = "en-US", roles: tuple[int, ...] = (),
     ) -> InteractionHandle:
         """Send a slash command (``"feed add"`` for subcommands) over the gateway.
 
@@ -46,6 +46,7 @@ class InteractionsMixin(MessagesMixin):
         a command whose ``default_member_permissions`` they lack raises
         PermissionError, since Discord would not show it.  ``focused`` names
         the option being typed and turns this into an autocomplete (type 4).
+        ``roles`` are the member's role ids (see ``add_role``).
         """
         parts = name.split()
         guild, channel = (None, None) if dm else self._target(guild_id, channel_id)
@@ -61,7 +62,7 @@ class InteractionsMixin(MessagesMixin):
         if "guild_id" in cmd:
             data["guild_id"] = cmd["guild_id"]
         payload = self._interaction_payload(2 if focused is None else 4, data, guild, channel, user_id, perms,
-                                            channel_id if dm else None, locale)
+                                            channel_id if dm else None, locale, roles)
         handle = InteractionHandle(self, int(payload["id"]), payload["token"], payload, self.now())
         self._interactions[handle.id] = handle
         if not self.dispatch("INTERACTION_CREATE", payload, guild_id=guild.id if guild else None):
@@ -151,7 +152,7 @@ class InteractionsMixin(MessagesMixin):
 
     def _interaction_payload(
         self, itype: int, data: JSON, guild: Any, channel: Channel | None, user_id: int, perms: int,
-        dm_channel_id: int | None, locale: str,
+        dm_channel_id: int | None, locale: str, roles: tuple[int, ...] = (),
     ) -> JSON:
         user = self.user_payload(user_id)
         payload: JSON = {
@@ -165,7 +166,7 @@ class InteractionsMixin(MessagesMixin):
                 guild_id=str(guild.id), guild={"id": str(guild.id), "locale": "en-US", "features": []},
                 guild_locale="en-US", channel_id=str(channel.id),
                 channel={**self.channel_payload(channel), "permissions": str(perms)},
-                member=self.member_payload(user, permissions=perms),
+                member=self.member_payload(user, permissions=perms, roles=roles),
                 authorizing_integration_owners={"0": str(guild.id)}, context=0,
             )
         else:

@@ -79,6 +79,8 @@ class Channel:
     parent_id: int | None = None
     position: int = 0
     topic: str | None = None
+    #: permission overwrites besides the bot's can_send one (see ``make_private``)
+    overwrites: list[JSON] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:
@@ -91,6 +93,8 @@ class Guild:
     name: str
     owner_id: int
     channel_ids: list[int] = field(default_factory=list)
+    #: roles besides @everyone (see ``add_role``)
+    roles: list[JSON] = field(default_factory=list)
 
 
 @dataclass
@@ -221,6 +225,31 @@ class FakeState:
             self.dispatch("CHANNEL_CREATE", self.channel_payload(channel), guild_id=guild_id)
         return channel
 
+    def add_role(self, guild_id: int, role_id: int, name: str | None = None, *, permissions: int = 0) -> JSON:
+        """A guild role; give it to an invoking member with ``invoke(..., roles=[role_id])``."""
+        guild = self.add_guild(guild_id)
+        role: JSON = {
+            "id": str(role_id), "name": name or f"role-{role_id}", "permissions": str(permissions),
+            "position": len(guild.roles) + 1, "color": 0, "colors": {"primary_color": 0}, "hoist": False,
+            "managed": False, "mentionable": False, "icon": None, "unicode_emoji": None, "flags": 0,
+        }
+        guild.roles.append(role)
+        if self.connected.is_set():
+            self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild_id), "role": role}, guild_id=guild_id)
+        return role
+
+    def make_private(self, channel_id: int, *, roles: tuple[int, ...] = ()) -> None:
+        """Hide a channel from @everyone (View Channel denied); ``roles`` and the bot may still view it."""
+        channel = self.channels[channel_id]
+        assert channel.guild_id is not None
+        channel.overwrites = [
+            {"id": str(channel.guild_id), "type": 0, "allow": "0", "deny": str(VIEW_CHANNEL)},
+            *({"id": str(r), "type": 0, "allow": str(VIEW_CHANNEL), "deny": "0"} for r in roles),
+            {"id": str(self.bot_id), "type": 1, "allow": str(VIEW_CHANNEL), "deny": "0"},
+        ]
+        if self.connected.is_set():
+            self.dispatch("CHANNEL_UPDATE", self.channel_payload(channel), guild_id=channel.guild_id)
+
     def set_can_send(self, channel_id: int, can_send: bool) -> None:
         self.channels[channel_id].can_send = can_send
 
@@ -293,9 +322,9 @@ class FakeState:
             "global_name": None, "avatar": None, "public_flags": 0, "flags": 0,
         }
 
-    def member_payload(self, user: JSON, *, permissions: int | None = None) -> JSON:
+    def member_payload(self, user: JSON, *, permissions: int | None = None, roles: tuple[int, ...] = ()) -> JSON:
         member: JSON = {
-            "user": user, "roles": [], "nick": None, "avatar": None, "joined_at": iso(),
+            "user": user, "roles": [str(r) for r in roles], "nick": None, "avatar": None, "joined_at": iso(),
             "premium_since": None, "deaf": False, "mute": False, "flags": 0, "pending": False,
             "communication_disabled_until": None,
         }
@@ -304,7 +333,7 @@ class FakeState:
         return member
 
     def channel_payload(self, channel: Channel) -> JSON:
-        overwrites = []
+        overwrites = list(channel.overwrites)
         if not channel.can_send:
             deny = SEND_MESSAGES | SEND_MESSAGES_IN_THREADS
             overwrites.append({"id": str(self.bot_id), "type": 1, "allow": "0", "deny": str(deny)})
@@ -345,7 +374,7 @@ class FakeState:
             "nsfw_level": 0, "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "en-US",
             "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
             "public_updates_channel_id": None, "vanity_url_code": None, "max_members": 500000,
-            "features": [], "roles": [everyone], "emojis": [], "stickers": [],
+            "features": [], "roles": [everyone, *guild.roles], "emojis": [], "stickers": [],
             "channels": [self.channel_payload(c) for c in channels if not c.is_thread],
             "threads": [self.channel_payload(c) for c in channels if c.is_thread],
             "members": [self.member_payload(self.bot_user_payload())],

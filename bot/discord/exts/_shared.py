@@ -9,6 +9,7 @@ subscriptions, so a feed id from another guild is simply "not found" here.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import TYPE_CHECKING, cast
 
 import discord
@@ -79,18 +80,23 @@ def post_channel_id(interaction: discord.Interaction, channel: discord.TextChann
                     "pick one with the `channel` option.")
 
 
-async def guild_feeds(interaction: discord.Interaction) -> dict[int, tuple[Feed, list[Subscription]]]:
-    """This guild's feeds by id, each with the guild's subscriptions to it."""
+async def guild_feeds(interaction: discord.Interaction, channel_ids: Collection[int] | None = None,
+                      ) -> dict[int, tuple[Feed, list[Subscription]]]:
+    """This guild's feeds by id, each with the guild's subscriptions to it; with `channel_ids`, only the
+    feeds posted to one of those channels (the ones the member can view), with those subscriptions."""
     rows = await news_bot(interaction).store.guild_subscriptions(guild_id(interaction))
     feeds: dict[int, tuple[Feed, list[Subscription]]] = {}
     for sub, feed in rows:
-        feeds.setdefault(feed.id, (feed, []))[1].append(sub)
+        if channel_ids is None or sub.channel_id in channel_ids:
+            feeds.setdefault(feed.id, (feed, []))[1].append(sub)
     return feeds
 
 
-async def resolve_feed(interaction: discord.Interaction, text: str) -> tuple[Feed, list[Subscription]]:
-    """A feed of this guild given by id (what autocomplete sends), URL or exact title."""
-    feeds = await guild_feeds(interaction)
+async def resolve_feed(interaction: discord.Interaction, text: str, channel_ids: Collection[int] | None = None,
+                       ) -> tuple[Feed, list[Subscription]]:
+    """A feed of this guild given by id (what autocomplete sends), URL or exact title; with `channel_ids`,
+    only among the feeds posted to those channels."""
+    feeds = await guild_feeds(interaction, channel_ids)
     key = (text or "").strip().lstrip("#")
     # isdecimal, not isdigit: "²" is a digit that int() refuses; and no id has 20 digits (int() refuses
     # more than 4300).
@@ -107,9 +113,14 @@ async def feed_autocomplete(interaction: discord.Interaction, current: str) -> l
     """The guild's own feeds whose id, title or URL contains what was typed (never another guild's)."""
     if interaction.guild_id is None:
         return []
+    return feed_choices(await guild_feeds(interaction), current)
+
+
+def feed_choices(feeds: dict[int, tuple[Feed, list[Subscription]]], current: str,
+                 ) -> list[app_commands.Choice[str]]:
     needle = current.casefold().strip()
     choices = []
-    for feed, _subs in (await guild_feeds(interaction)).values():
+    for feed, _subs in feeds.values():
         label = f"#{feed.id} {feed.display_name}"
         if needle and needle not in label.casefold() and needle not in feed.url.casefold():
             continue

@@ -1,4 +1,5 @@
-"""/quotes: what a person has been quoted saying in this server's stories, with links to check context."""
+"""/quotes: what a person has been quoted saying in this server's stories, with links to check context
+(only stories of feeds posted to channels the member can view)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.exts._shared import defer, guild_id, news_bot, reply
+from bot.discord.exts._visibility import visible_channel_ids
 from bot.discord.render import quotes_embed
 
 RESULTS = 10
@@ -24,7 +26,8 @@ class Quotes(commands.Cog):
         bot = news_bot(interaction)
         await defer(interaction, ephemeral=False)  # the database is shared with ingest: never risk the 3 s
         since = bot.clock() - timedelta(days=days) if days else None
-        hits = await bot.store.quotes_by(gid, who.strip(), since=since, limit=RESULTS)
+        hits = await bot.store.quotes_by(gid, who.strip(), since=since, limit=RESULTS,
+                                         channel_ids=visible_channel_ids(interaction))
         await reply(interaction, embed=quotes_embed(who, hits, days=days), ephemeral=False)
 
 

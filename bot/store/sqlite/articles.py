@@ -9,7 +9,7 @@ article that is not there.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 import aiosqlite
@@ -29,11 +29,10 @@ from bot.store.sqlite.rows import (
     surname,
     to_db,
 )
-from bot.store.sqlite.views import load_views, ordered
+from bot.store.sqlite.views import feed_scope, load_views, ordered
 
 log = logging.getLogger(__name__)
 
-GUILD_FEEDS = "SELECT feed_id FROM subscriptions WHERE guild_id = ?"
 PURGE_BATCH = 500
 FAST_SEARCH_HITS = 200  # globally best matches ranked before guild scoping
 HUGE_MATCH = 20_000  # a query matching more articles than this ranks the newest ones first ...
@@ -203,15 +202,17 @@ class ArticleOps(StoreBase):
     # ---- lookups for slash commands, always scoped to the guild's subscribed feeds
 
     async def search(self, guild_id: int, query: str, *, since: datetime | None = None,
-                     feed_id: int | None = None, limit: int = 5) -> list[StoryView]:
+                     feed_id: int | None = None, limit: int = 5,
+                     channel_ids: Collection[int] | None = None) -> list[StoryView]:
         """FTS5 BM25 over title, bullets, quotes and text. `query` is user text: it is turned into a safe
-        FTS expression (terms quoted), never passed raw. Empty/garbage query -> []. One row per story."""
+        FTS expression (terms quoted), never passed raw. Empty/garbage query -> []. One row per story.
+        With `channel_ids`, only feeds posted to those channels (the ones the asking member can view)."""
         expr = fts.match_expression(query)
         if expr is None or limit <= 0:
             return []
         weights = ", ".join(str(w) for w in fts.BM25_WEIGHTS)
-        where = [f"a.feed_id IN ({GUILD_FEEDS})"]
-        params: list[object] = [guild_id]
+        feeds, params = feed_scope(guild_id, channel_ids)
+        where = [f"a.feed_id IN ({feeds})"]
         if since is not None:
             where.append("a.created_at >= ?")
             params.append(to_db(since))
@@ -260,15 +261,17 @@ class ArticleOps(StoreBase):
                 if len(ids) >= limit:
                     break
             ids = ids[:limit]
-            views = await load_views(conn, ids, guild_id)
+            views = await load_views(conn, ids, guild_id, channel_ids)
         return ordered(views, ids)
 
-    async def latest(self, guild_id: int, *, feed_id: int | None = None, limit: int = 5) -> list[StoryView]:
-        """The guild's newest stories (by when an article of theirs was last stored), newest first."""
+    async def latest(self, guild_id: int, *, feed_id: int | None = None, limit: int = 5,
+                     channel_ids: Collection[int] | None = None) -> list[StoryView]:
+        """The guild's newest stories (by when an article of theirs was last stored), newest first; with
+        `channel_ids`, only from feeds posted to those channels."""
         if limit <= 0:
             return []
-        where = [f"feed_id IN ({GUILD_FEEDS})"]
-        params: list[object] = [guild_id]
+        feeds, params = feed_scope(guild_id, channel_ids)
+        where = [f"feed_id IN ({feeds})"]
         if feed_id is not None:
             where.append("feed_id = ?")
             params.append(feed_id)
@@ -282,12 +285,13 @@ class ArticleOps(StoreBase):
                     break
                 fetch *= 4
             ids = ids[:limit]
-            views = await load_views(conn, ids, guild_id)
+            views = await load_views(conn, ids, guild_id, channel_ids)
         return ordered(views, ids)
 
     async def quotes_by(self, guild_id: int, who: str, *, since: datetime | None = None,
-                        limit: int = 10) -> list[QuoteHit]:
-        """Quotes whose speaker matches `who` (full name, or surname(s) alone), newest first.
+                        limit: int = 10, channel_ids: Collection[int] | None = None) -> list[QuoteHit]:
+        """Quotes whose speaker matches `who` (full name, or surname(s) alone), newest first; with
+        `channel_ids`, only from feeds posted to those channels.
 
         Names match case- and diacritics-insensitively ("jose ramos-horta" finds "José Ramos-Horta"); the
         same quote carried by several outlets of one story is shown once.
@@ -298,9 +302,10 @@ class ArticleOps(StoreBase):
         # Full name, or the tail of it: "brown" finds "gordon brown", "ramos horta" finds "jose ramos horta".
         # The surname column narrows by index first; normalized names hold only words and spaces, so the
         # LIKE pattern needs no escaping.
+        feeds, scope_params = feed_scope(guild_id, channel_ids)
         where = ["(q.speaker_norm = ? OR (q.speaker_last = ? AND q.speaker_norm LIKE ?))",
-                 f"a.feed_id IN ({GUILD_FEEDS})"]
-        params: list[object] = [norm, surname(norm), f"% {norm}", guild_id]
+                 f"a.feed_id IN ({feeds})"]
+        params: list[object] = [norm, surname(norm), f"% {norm}", *scope_params]
         if since is not None:
             where.append("a.created_at >= ?")
             params.append(to_db(since))
@@ -320,7 +325,7 @@ class ArticleOps(StoreBase):
                 picked.append((QuoteRecord(text=r["text"], speaker=r["speaker"]), key[0]))
                 if len(picked) >= limit:
                     break
-            views = await load_views(conn, [sid for _, sid in picked], guild_id)
+            views = await load_views(conn, [sid for _, sid in picked], guild_id, channel_ids)
         return [QuoteHit(quote=q, story=views[sid]) for q, sid in picked if sid in views]
 
     async def digest_stories(self, channel_id: int, since: datetime, limit: int) -> list[StoryView]:

@@ -8,11 +8,15 @@ built from the articles of that guild's own feeds (`guild_id`): another guild's 
 and quotes never leak into it. Only a story with no article from the guild's feeds at all (a duplicate
 canonical URL queued from the guild's feed, stored under another feed's article) falls back to the
 unscoped view: that article is the very page the guild's feed linked to.
+
+Within a guild, a member sees only what is posted to channels they can view: with `channel_ids`, the
+scope is the feeds posted to those channels only (`feed_scope`), so a feed kept for a private staff channel
+lends nothing to what other members see.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import aiosqlite
 
@@ -29,27 +33,46 @@ LEFT JOIN feeds AS f ON f.id = a.feed_id
 WHERE a.story_id IN ({marks}){scope}
 ORDER BY a.story_id, a.id
 """
-_GUILD_SCOPE = " AND a.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = ?)"
+MAX_SCOPE_CHANNELS = 1000
+"""More channel ids than a guild can have (500); a longer list is cut rather than trusted."""
 
 
-async def load_views(conn: aiosqlite.Connection, story_ids: Sequence[int],
-                     guild_id: int | None = None) -> dict[int, StoryView]:
+def feed_scope(guild_id: int, channel_ids: Collection[int] | None = None) -> tuple[str, list[object]]:
+    """A subquery for the feeds an audience may see, and its parameters: the guild's subscribed feeds, or
+    with `channel_ids` only those posted to one of these channels (an empty set sees none)."""
+    if channel_ids is None:
+        return "SELECT feed_id FROM subscriptions WHERE guild_id = ?", [guild_id]
+    ids = sorted(set(channel_ids))[:MAX_SCOPE_CHANNELS]
+    marks = ",".join("?" * len(ids)) or "NULL"
+    return (f"SELECT feed_id FROM subscriptions WHERE guild_id = ? AND channel_id IN ({marks})",
+            [guild_id, *ids])
+
+
+async def load_views(conn: aiosqlite.Connection, story_ids: Sequence[int], guild_id: int | None = None,
+                     channel_ids: Collection[int] | None = None) -> dict[int, StoryView]:
     """Views for the given stories (missing ids are simply absent), without reading any article text;
-    with `guild_id`, built from that guild's feeds' articles (see the module doc)."""
+    with `guild_id` (and `channel_ids`), built from the articles of the feeds in that scope (see the
+    module doc)."""
     wanted = list(dict.fromkeys(story_ids))
-    views = await _load(conn, wanted, guild_id)
+    views = await _load(conn, wanted, guild_id, channel_ids)
     if guild_id is not None:
         missing = [sid for sid in wanted if sid not in views]
         if missing:
-            views.update(await _load(conn, missing, None))
+            views.update(await _load(conn, missing, None, None))
     return views
 
 
-async def _load(conn: aiosqlite.Connection, wanted: list[int], guild_id: int | None) -> dict[int, StoryView]:
+async def _load(conn: aiosqlite.Connection, wanted: list[int], guild_id: int | None,
+                channel_ids: Collection[int] | None) -> dict[int, StoryView]:
     views: dict[int, StoryView] = {}
     for start in range(0, len(wanted), _CHUNK):
         chunk = wanted[start:start + _CHUNK]
-        scope, params = ("", list(chunk)) if guild_id is None else (_GUILD_SCOPE, [*chunk, guild_id])
+        params: list[object] = list(chunk)
+        scope = ""
+        if guild_id is not None:
+            feeds, scope_params = feed_scope(guild_id, channel_ids)
+            scope = f" AND a.feed_id IN ({feeds})"
+            params += scope_params
         sql = _VIEW_SQL.format(marks=",".join("?" * len(chunk)), scope=scope)
         async with conn.execute(sql, params) as cur:
             rows = list(await cur.fetchall())
