@@ -53,7 +53,9 @@ class DiscordSettings:
         default=1.0, metadata={"doc": "seconds between two posts to the same channel", **_range(0, 60)}
     )
     max_delivery_attempts: int = field(
-        default=8, metadata={"doc": "tries before an unexplained delivery failure is given up (outages never count)", **_range(1, 100)}
+        default=8,
+        metadata={"doc": "tries before an unexplained delivery failure is given up (outages never count)",
+                  **_range(1, 100)},
     )
 
 

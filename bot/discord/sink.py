@@ -28,6 +28,7 @@ import discord
 from bot.discord.render import digest_messages, escape, fit, story_embed, truncate
 from bot.models import DigestSchedule, Feed, PendingDelivery, StoryView
 from bot.work.delivery import ChannelGone, Delivered, Outcome, Refused, RetryLater
+from bot.work.digests import slot_of
 
 if TYPE_CHECKING:
     from bot.discord.client import AnyNewsBot
@@ -127,6 +128,11 @@ class DiscordSink:
             self._recent_posts[channel_id] = found
         return self._recent_posts[channel_id].pop(url, None)
 
+    def _may_have_posted(self, channel_id: int) -> None:
+        """No answer (timeout, 5xx, dropped connection) does not mean no post: read the channel's history
+        again before the next try, which may come after Discord's nonce window during a long outage."""
+        self._recent_posts.pop(channel_id, None)
+
     async def _overflow(self, channel: discord.abc.Messageable, first: discord.Message,
                         rest: list[tuple[str, list[discord.Embed]]]) -> None:
         """The rest of a digest in a thread under its first message; in the channel if the thread fails
@@ -179,10 +185,14 @@ class DiscordSink:
             except discord.RateLimited as exc:
                 return RetryLater(f"rate limited by Discord for {exc.retry_after:.0f} s", exc.retry_after)
             except discord.HTTPException as exc:
+                if exc.status >= 500:
+                    self._may_have_posted(channel_id)
                 return _http_retry(exc)
             except TimeoutError:
+                self._may_have_posted(channel_id)
                 return RetryLater(f"Discord did not answer within {self.send_timeout:g} s", 5.0)
             except (aiohttp.ClientError, OSError) as exc:
+                self._may_have_posted(channel_id)
                 return RetryLater(f"connection to Discord failed: {type(exc).__name__}: {exc}"[:300], 5.0)
             finally:
                 self._last_post[channel_id] = time.monotonic()
@@ -325,6 +335,12 @@ def _http_retry(exc: discord.HTTPException) -> RetryLater | Refused:
 
 
 def _digest_nonce(schedule: DigestSchedule) -> str:
-    """Same schedule slot -> same nonce, so a digest re-posted after a crash is not doubled."""
-    key = f"{schedule.channel_id}:{schedule.next_due_at.isoformat()}".encode()
+    """Same schedule slot and same last send -> same nonce, so a digest re-posted after a crash, or retried
+    after a timeout and its back-off (which moves next_due_at), is not doubled."""
+    try:
+        slot = slot_of(schedule.time_of_day, schedule.timezone, schedule.next_due_at)
+    except (ValueError, KeyError):  # a schedule this code cannot read: the due time is the next best key
+        slot = schedule.next_due_at
+    last = schedule.last_sent_at.isoformat() if schedule.last_sent_at else "-"
+    key = f"{schedule.channel_id}:{slot.isoformat()}:{last}".encode()
     return hashlib.sha1(key, usedforsecurity=False).hexdigest()[:25]

@@ -116,6 +116,16 @@ def next_due(time_of_day: str, tz: str, after: datetime) -> datetime:
     raise AssertionError("unreachable: some day within three has the time after `after`")
 
 
+def slot_of(time_of_day: str, tz: str, at: datetime) -> datetime:
+    """The scheduled time a digest due at `at` belongs to: the last moment at or before `at` when the
+    local clock in `tz` showed `time_of_day`. A digest put off by its back-off keeps its slot, so every
+    retry posts under the same nonce (a post that timed out is not doubled)."""
+    slot = next_due(time_of_day, tz, at - timedelta(days=2))
+    while (following := next_due(time_of_day, tz, slot)) <= at:
+        slot = following
+    return slot
+
+
 _FAILED_TRIES: dict[int, int] = {}
 """Tries of each channel's due digest that failed, in this process (for the back-off and the give-up
 bound); the back-off itself is kept in the store, so a restart does not retry early."""

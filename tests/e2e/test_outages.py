@@ -151,3 +151,33 @@ async def test_a_refused_digest_is_given_up_reported_and_its_stories_kept(world:
     assert await run_due_digests(world.store, sink, now=world.clock(), max_stories=10) == 1
     digest = [m for m in world.fake.messages(NEWS) if "Daily digest" in (m.get("content") or "")]
     assert len(digest) == 1 and "Digest story" in str(digest[0]["embeds"])
+
+
+async def test_a_post_whose_answer_timed_out_is_not_doubled_by_a_retry_after_the_nonce_window(
+        world: World) -> None:
+    """The send timed out but Discord had stored the message; the retry comes after the back-off, when
+    Discord no longer honours the nonce: the sink reads the channel again and finds its post."""
+    await _feed_with_stories(world, 1)
+    outbox = Outbox(world.store, DiscordSink(world.bot, interval=0, send_timeout=0.3), clock=world.clock,
+                    max_attempts=MAX_ATTEMPTS)
+    world.fake.message_response_delay = 1.0
+    assert (await outbox.drain()).retried == 1
+    await world.fake.wait_for_message(NEWS)  # it was posted, though the bot never heard
+    world.fake.message_response_delay = 0
+    world.fake.nonce_window = 0
+    world.clock.advance(minutes=10)
+    assert (await outbox.drain()).delivered == 1
+    assert _stories_in(world, NEWS) == ["Outage story 0"]
+
+
+async def test_a_digest_whose_answer_timed_out_is_not_doubled_by_its_retry(world: World) -> None:
+    await _scheduled_digest(world)
+    sink = DiscordSink(world.bot, interval=0, send_timeout=0.3)
+    world.fake.message_response_delay = 1.0
+    assert await run_due_digests(world.store, sink, now=world.clock(), max_stories=10) == 0
+    await world.fake.wait_for_message(NEWS, lambda m: "Daily digest" in (m.get("content") or ""))
+    world.fake.message_response_delay = 0
+    world.clock.advance(minutes=1)  # past the back-off, within Discord's nonce window
+    assert await run_due_digests(world.store, sink, now=world.clock(), max_stories=10) == 1
+    digests = [m for m in world.fake.messages(NEWS) if "Daily digest" in (m.get("content") or "")]
+    assert len(digests) == 1
