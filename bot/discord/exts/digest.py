@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.discord.exts._shared import UserError, defer, guild_id, news_bot, post_channel_id, reply
 from bot.models import DigestSchedule
-from bot.work.delivery import Delivered, RetryLater
+from bot.work.delivery import Delivered, Refused, RetryLater
 from bot.work.digests import (
     DEFAULT_LOOKBACK,
     ScheduleError,
@@ -107,6 +107,8 @@ class Digest(commands.Cog):
                 await reply(interaction, f"Posted a digest of {len(stories)} stories in <#{cid}>.")
             case RetryLater(error=error):
                 raise UserError(f"Discord didn't take the digest ({error}); try again in a minute.")
+            case Refused(error=error):
+                raise UserError(f"Discord refused the digest ({error}).")
             case _:
                 raise UserError(f"I can't post in <#{cid}>: {getattr(outcome, 'reason', 'unknown')}. "
                                 "Check my permissions there.")
