@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
@@ -287,17 +288,24 @@ class DiscordSink:
 def story_post_url(message: discord.Message, bot_id: int) -> str | None:
     """The story URL when `message` is one of the bot's own story posts, else None.
 
-    `deliver` posts a story as a plain message of the bot's with no text and exactly one embed, the
-    story's. Everything else the bot says in a channel differs: /summarize answers (and every other
-    command answer) come through the interaction webhook with interaction metadata, a digest always has
-    its heading text, notices are text only. So a member summarizing a URL, or a digest listing it, is
-    never taken for the story's post (which would record the story delivered and never post it).
+    A story post is a message the bot sent itself (no webhook, no interaction) holding one embed, the
+    story's, and it is not part of a digest. Everything else the bot says in a channel differs: /summarize
+    answers (and every other command answer) come through the interaction webhook with interaction
+    metadata; a digest message starts with the digest heading or "Part i of n" (see
+    render.digest_messages); notices have no embed. So a member summarizing a URL, or a digest listing it,
+    is never taken for the story's post (which would record the story delivered and never post it).
     """
     if message.author.id != bot_id or message.webhook_id is not None or message.interaction_metadata is not None:
         return None
-    if message.type is not discord.MessageType.default or message.content or len(message.embeds) != 1:
+    if message.type is not discord.MessageType.default or len(message.embeds) != 1:
+        return None
+    if message.content.startswith(_DIGEST_STARTS) or _DIGEST_PART.match(message.content):
         return None
     return message.embeds[0].url
+
+
+_DIGEST_STARTS = ("📰",)
+_DIGEST_PART = re.compile(r"Part \d+ of \d+\Z")
 
 
 _DELETED_HINT = ("Its subscriptions are paused. Add the feeds to another channel with `/feed add`, or "
