@@ -191,6 +191,7 @@ async def _digest_failed(store: Store, sink: Sink, schedule: DigestSchedule, out
     await store.mark_digest_sent(schedule.channel_id, sent_at=schedule.last_sent_at or since,
                                  next_due_at=following)
     try:
-        await sink.report_given_up(schedule.guild_id, schedule.channel_id, "the daily digest", outcome.error)
+        await sink.report_given_up(schedule.guild_id, schedule.channel_id,
+                                   "the daily digest (its stories will be in the next one)", outcome.error)
     except Exception:
         log.exception("could not report the given-up digest of channel %s", schedule.channel_id)
