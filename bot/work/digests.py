@@ -126,9 +126,20 @@ def slot_of(time_of_day: str, tz: str, at: datetime) -> datetime:
     return slot
 
 
-_FAILED_TRIES: dict[int, int] = {}
-"""Tries of each channel's due digest that failed, in this process (for the back-off and the give-up
-bound); the back-off itself is kept in the store, so a restart does not retry early."""
+def _tries_key(channel_id: int) -> str:
+    """Store metadata key counting the failed tries of a channel's due digest (for the back-off and the
+    give-up bound), so a restart or another process carries on the count."""
+    return f"digest.failed_tries.{channel_id}"
+
+
+async def _failed_tries(store: Store, channel_id: int) -> int:
+    value = await store.get_meta(_tries_key(channel_id))
+    return int(value) if value and value.isdecimal() and len(value) < 10 else 0
+
+
+async def _forget_failures(store: Store, channel_id: int) -> None:
+    if await _failed_tries(store, channel_id):
+        await store.set_meta(_tries_key(channel_id), "0")
 
 
 async def run_due_digests(store: Store, sink: Sink, *, now: datetime, max_stories: int,
@@ -159,14 +170,14 @@ async def run_due_digests(store: Store, sink: Sink, *, now: datetime, max_storie
             match outcome:
                 case Delivered():
                     posted += 1
-                    _FAILED_TRIES.pop(schedule.channel_id, None)
+                    await _forget_failures(store, schedule.channel_id)
                     await store.mark_digest_sent(schedule.channel_id, sent_at=now, next_due_at=following)
                 case RetryLater() | Refused():
                     await _digest_failed(store, sink, schedule, outcome, now=now, since=since,
                                          following=following, max_attempts=max_attempts)
                 case ChannelGone(reason=reason):
                     log.warning("digest for channel %s not posted: %s", schedule.channel_id, reason)
-                    _FAILED_TRIES.pop(schedule.channel_id, None)
+                    await _forget_failures(store, schedule.channel_id)
                     await store.mark_digest_sent(schedule.channel_id, sent_at=schedule.last_sent_at or since,
                                                  next_due_at=following)
         except Exception:
@@ -177,15 +188,15 @@ async def run_due_digests(store: Store, sink: Sink, *, now: datetime, max_storie
 async def _digest_failed(store: Store, sink: Sink, schedule: DigestSchedule, outcome: RetryLater | Refused, *,
                          now: datetime, since: datetime, following: datetime, max_attempts: int) -> None:
     """Back off, or give the digest up (schedule moved on, stories kept for the next one) and say so."""
-    tries = _FAILED_TRIES.get(schedule.channel_id, 0) + 1
+    tries = await _failed_tries(store, schedule.channel_id) + 1
     plan = plan_retry(outcome, tries, max_attempts=max_attempts)
     if not plan.give_up:
-        _FAILED_TRIES[schedule.channel_id] = tries
+        await store.set_meta(_tries_key(schedule.channel_id), str(tries))
         log.warning("digest for channel %s failed (%s); retrying in %.0f s", schedule.channel_id,
                     outcome.error, plan.delay)
         await store.retry_digest_at(schedule.channel_id, now + timedelta(seconds=plan.delay))
         return
-    _FAILED_TRIES.pop(schedule.channel_id, None)
+    await _forget_failures(store, schedule.channel_id)
     log.warning("giving up the digest for channel %s after %s tries: %s", schedule.channel_id, tries,
                 outcome.error)
     await store.mark_digest_sent(schedule.channel_id, sent_at=schedule.last_sent_at or since,

@@ -106,6 +106,7 @@ class FakeStore:
         self.schedules = {s.channel_id: s for s in schedules}
         self.stories = stories
         self.asked: list[tuple[int, datetime, int]] = []
+        self.meta: dict[str, str] = {}
 
     async def due_digests(self, now: datetime) -> list[DigestSchedule]:
         return [s for s in self.schedules.values() if s.next_due_at <= now]
@@ -117,6 +118,12 @@ class FakeStore:
     async def mark_digest_sent(self, channel_id: int, *, sent_at: datetime, next_due_at: datetime) -> None:
         s = self.schedules[channel_id]
         self.schedules[channel_id] = dataclasses.replace(s, last_sent_at=sent_at, next_due_at=next_due_at)
+
+    async def get_meta(self, key: str) -> str | None:
+        return self.meta.get(key)
+
+    async def set_meta(self, key: str, value: str) -> None:
+        self.meta[key] = value
 
     async def retry_digest_at(self, channel_id: int, retry_at: datetime) -> None:
         self.schedules[channel_id] = dataclasses.replace(self.schedules[channel_id], next_due_at=retry_at)
@@ -186,3 +193,15 @@ def test_schedule_errors_echo_input_short_and_escaped() -> None:
         assert len(str(info.value)) < 400
     with pytest.raises(ScheduleError, match=r"\\\*\\\*late"):
         parse_time_of_day("**late**")
+
+
+async def test_unexplained_failures_give_the_digest_up_after_max_attempts_and_report_it() -> None:
+    store: Any = FakeStore([schedule(utc(2024, 5, 1, 7, 30))], [STORY])
+    odd = FakeSink(RetryLater("HTTP 404 Unknown Message", 30.0, bounded=True))
+    now = utc(2024, 5, 1, 7, 30)
+    for _ in range(3):
+        await run_due_digests(store, odd, now=now, max_stories=10, max_attempts=3)
+        now = store.schedules[10].next_due_at
+    assert len(odd.posted) == 3
+    assert odd.reports == [(10, "HTTP 404 Unknown Message")]
+    assert store.schedules[10].next_due_at == utc(2024, 5, 2, 7, 30)  # moved on; stories kept for then
