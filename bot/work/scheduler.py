@@ -35,7 +35,8 @@ def build_scheduler(settings: Settings, *, store: Store, ingestor: Ingestor, out
     )
 
     async def digests() -> None:
-        await run_due_digests(store, sink, now=clock(), max_stories=settings.digest.max_stories)
+        await run_due_digests(store, sink, now=clock(), max_stories=settings.digest.max_stories,
+                              max_attempts=settings.discord.max_delivery_attempts)
 
     async def retention() -> None:
         days = settings.storage.retention_days
