@@ -87,12 +87,16 @@ def _norm(s: str) -> str:
     return re.sub(r"\W+", " ", s).strip().lower()
 
 
-def bench_quotes(root: Path) -> None:
-    bbc = {r["id"]: r for r in load(root / "bbc.dev.jsonl")}
+HELDOUT = Path(__file__).resolve().parent / "data" / "quotes_heldout.jsonl"
+
+
+def score_quotes(cases: list[tuple[str, str, list[dict]]]) -> dict[str, float]:
+    """cases: (text, language, gold quotes). Text match ignoring punctuation; speaker right when the gold
+    speaker's last word is one of the predicted speaker's words (None must match None)."""
     tp = fp = fn = right = 0
-    for gold_row in load(root / "quotes.dev.jsonl"):
-        pred = {_norm(q.text): q for q in extract_quotes(bbc[gold_row["id"]]["text"])}
-        gold = {_norm(q["text"]): q for q in gold_row["quotes"]}
+    for text, language, gold_quotes in cases:
+        pred = {_norm(q.text): q for q in extract_quotes(text, language)}
+        gold = {_norm(q["text"]): q for q in gold_quotes}
         for key, q in pred.items():
             if key not in gold:
                 fp += 1
@@ -102,13 +106,29 @@ def bench_quotes(root: Path) -> None:
             if want is None:
                 right += q.speaker is None
             elif q.speaker:
-                right += want.split()[-1].lower() in q.speaker.lower().split()
+                right += _norm(want).split()[-1] in _norm(q.speaker).split()
         fn += sum(1 for key in gold if key not in pred)
     p, r = tp / max(1, tp + fp), tp / max(1, tp + fn)
-    f1 = 2 * p * r / max(1e-9, p + r)
-    print("\n## Quotes (quotes.dev.jsonl; text match ignoring surrounding punctuation; speaker by surname)")
-    print(f"precision {p:.3f}  recall {r:.3f}  F1 {f1:.3f}  speaker accuracy {right / max(1, tp):.3f} "
-          f"(of {tp} found quotes)")
+    return {"n": tp + fn, "p": p, "r": r, "f1": 2 * p * r / max(1e-9, p + r), "spk": right / max(1, tp)}
+
+
+def _print_quote_row(name: str, m: dict[str, float]) -> None:
+    print(f"| {name} | {m['n']:.0f} | {m['p']:.3f} | {m['r']:.3f} | {m['f1']:.3f} | {m['spk']:.3f} |")
+
+
+def bench_quotes(root: Path, heldout: bool = True) -> None:
+    bbc = {r["id"]: r for r in load(root / "bbc.dev.jsonl")}
+    dev = [(bbc[g["id"]]["text"], "english", g["quotes"]) for g in load(root / "quotes.dev.jsonl")]
+    held = load(HELDOUT) if heldout else []
+    print("\n## Quotes (text match ignoring punctuation; speaker by surname)")
+    print("| set | gold quotes | precision | recall | F1 | speaker accuracy |")
+    print("|---|---|---|---|---|---|")
+    _print_quote_row("quotes.dev (BBC, english)", score_quotes(dev))
+    if held:
+        _print_quote_row("held-out, all", score_quotes([(h["text"], h["lang"], h["quotes"]) for h in held]))
+    for lang in sorted({h["lang"] for h in held}):
+        rows = [(h["text"], h["lang"], h["quotes"]) for h in held if h["lang"] == lang]
+        _print_quote_row(f"held-out, {lang}", score_quotes(rows))
 
 
 def bench_speed(root: Path) -> None:
@@ -143,6 +163,7 @@ def main() -> None:
     parser.add_argument("--bbc-limit", type=int, default=200, help="rows per BBC split; 0 = all")
     parser.add_argument("--splits", default="dev,test", help="comma list of splits, e.g. dev for tuning runs")
     parser.add_argument("--quick", action="store_true", help="ROUGE for default and lead-3 only")
+    parser.add_argument("--no-heldout", action="store_true", help="tuning runs: leave the held-out quotes out")
     args = parser.parse_args()
     sections = set(args.only.split(","))
     splits = tuple(s for s in args.splits.split(",") if s in SPLITS) or SPLITS
@@ -151,7 +172,7 @@ def main() -> None:
     if "bbc" in sections:
         bench_bbc(args.datasets, args.bbc_limit, splits, args.quick)
     if "quotes" in sections:
-        bench_quotes(args.datasets)
+        bench_quotes(args.datasets, heldout=not args.no_heldout)
     if "speed" in sections:
         bench_speed(args.datasets)
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lexicon import LEXICONS
+
 
 @dataclass(frozen=True, slots=True)
 class Block:
@@ -50,10 +52,7 @@ def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_SPEECH = _wordset(
-    "said says added adds told explained wrote asked continued stated insisted claimed revealed warned reads read"
-    " replied tweeted posted announced"
-)
+_SPEECH = LEXICONS["english"].speech_verbs
 # Where a caption with no full stop runs into the next caption or sentence: a word (or closing quote) then a
 # typical sentence opener, or the next caption's "Label: ". Only searched inside text known to be a caption.
 _CAPTION_END = re.compile(
@@ -72,8 +71,9 @@ def collapse(text: str) -> str:
 
 
 def _is_heading(line: str) -> bool:
-    # Headlines, standfirsts and photo captions rarely end in terminal punctuation.
-    return not _TERMINAL.search(line) and len(line.split()) < 40
+    # Headlines, standfirsts and photo captions rarely end in terminal punctuation; a line ending in a
+    # colon ("He told the Guardian:") introduces the next paragraph instead.
+    return not _TERMINAL.search(line) and not line.endswith((":", ",")) and len(line.split()) < 40
 
 
 def strip_caption(sentence: str) -> str:
@@ -131,6 +131,10 @@ def clean(text: str, title: str | None = None) -> list[Block]:
         if not heading:
             body_started = True
         blocks.append(Block(line, heading))
+    if blocks and not body_started:  # no line ends like a sentence: unpunctuated text, not all headlines
+        blocks = [Block(b.text) for b in blocks]
+    elif blocks and blocks[-1].heading and len(blocks[-1].text.split()) >= 8:
+        blocks[-1] = Block(blocks[-1].text)  # a body's last sentence that lost its full stop
     return blocks
 
 

@@ -7,6 +7,7 @@ import math
 
 from .algorithms import SUMY_ALGORITHMS, sumy_rank
 from .cleaning import Block, clean, strip_caption
+from .lexicon import QUOTE_LANGUAGES
 from .language import normalize_language, stemmer, stop_words
 from .model import Summary
 from .ranker import rank
@@ -71,7 +72,7 @@ def summarize(
     chosen = tuple(flat[i] for i in picked)
     total = len(words(" ".join(b.text for b in blocks)))
     kept = sum(len(words(s)) for s in chosen)
-    quotes = attribute([b.text for b in blocks if not b.heading])
+    quotes = attribute([b.text for b in blocks if not b.heading], lang) if lang in QUOTE_LANGUAGES else ()
     logger.debug("summarized %s words into %s bullets and %s quotes", total, len(chosen), len(quotes))
     return Summary(
         bullets=chosen,

@@ -1,0 +1,256 @@
+"""Every word list the summarizer uses, one `Lexicon` per language, in one leaf module (imports nothing of ours).
+
+The lists are general language knowledge (grammar words, common titles, speech verbs), never names or
+phrases from any benchmark article. Attribution works for the languages in `QUOTE_LANGUAGES`; the others
+still get summaries, and quotes only where the marks and verbs are shared with a supported language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+
+def wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Lexicon:
+    """Lowercase word sets for one language (multi-word entries joined by one space)."""
+
+    speech_verbs: frozenset[str]
+    according_to: tuple[str, ...]  # "according to X", "selon X": the speaker follows, up to a comma
+    determiners: frozenset[str]
+    prepositions: frozenset[str]  # cut a noun phrase: "Jane Fox at Capital Economics" → "Jane Fox"
+    pronouns: dict[str, str]  # subject pronoun → "m" / "f"
+    first_person: frozenset[str]
+    roles: frozenset[str]  # person role nouns: a description or a prefix to strip from a name
+    org_roles: frozenset[str]  # "the company", "the ministry": a body named elsewhere in the article
+    titles: frozenset[str]  # "Mr", "Dr", "Herr": dropped from names; some give the gender
+    male_titles: frozenset[str]
+    female_titles: frozenset[str]
+    capitalised_function_words: frozenset[str]  # capitalised at a sentence start, never a name
+
+
+_EN_SPEECH = wordset(
+    """said says say saying added adds told tells telling asked asks explained explains insisted insists
+    warned warns claimed claims described describes describing called calls calling branded brands labelled
+    labeled dubbed stated states wrote writes argued argues noted notes declared admitted admits suggested
+    replied continued urged announced revealed joked jokes acknowledged stressed commented predicted confirmed
+    recalled promised vowed remarked conceded agreed accused criticised criticized tweeted posted responded
+    shouted cried whispered boasted complained concluded contended cautioned maintained recounted
+    reiterated emphasised emphasized observed laughed sighed quipped"""
+)
+_DE_SPEECH = wordset(
+    """sagte sagt sagten sagen gesagt erklärte erklärt erklärten betonte betont meinte meint fügte fügt
+    ergänzte ergänzt kritisierte kritisiert warnte warnt teilte teilt schrieb schreibt sprach spricht
+    berichtete berichtet räumte räumt versicherte versichert kündigte kündigt forderte fordert so
+    antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
+    zitiert zitierte mahnte mahnt"""
+)
+_FR_SPEECH = wordset(
+    """dit déclaré déclare affirmé affirme expliqué explique ajouté ajoute réagi réagit estimé estime
+    souligné souligne assuré assure indiqué indique confié confie reconnu reconnaît précisé précise
+    annoncé annonce insisté insiste lancé lance martelé martèle prévenu prévient raconté raconte
+    répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
+    dénoncé dénonce"""
+)
+_ES_SPEECH = wordset(
+    """dijo dice afirmó afirma aseguró asegura explicó explica añadió añade señaló señala indicó indica
+    declaró declara sostuvo sostiene advirtió advierte responde respondió comentó comenta reconoció
+    reconoce apuntó apunta subrayó subraya insistió insiste manifestó manifiesta agregó agrega
+    denunció denuncia admitió admite contó cuenta precisó precisa destacó destaca confesó confiesa
+    relata relató dicho"""
+)
+
+_ROLES_EN = wordset(
+    """spokesman spokeswoman spokesperson spokespeople source sources official officials secretary minister
+    chairman chairwoman chair chief director bishop archbishop cardinal president manager coach boss leader
+    head executive analyst economist lawyer attorney prosecutor judge officer inspector commissioner mayor
+    governor senator ambassador actress actor singer star presenter host player striker captain winner
+    campaigner expert professor chancellor premier founder editor author writer producer designer comedian
+    musician rapper teacher doctor nurse scientist researcher resident residents witness neighbour neighbor
+    commuter worker driver pilot owner customer student parent mother father wife husband son daughter sister
+    brother friend colleague partner councillor mp representative adviser advisor strategist consultant
+    historian surgeon paramedic firefighter detective sergeant constable veteran fan fans member members
+    organiser organizer trader investor banker novelist artist composer activist volunteer victim survivor
+    glaciologist physicist chemist biologist engineer architect planner pensioner shopkeeper farmer"""
+)
+_ORG_ROLES_EN = wordset(
+    """company firm bank group ministry department government council committee club agency authority
+    party union police army commission board court regulator airline retailer charity university
+    school hospital league federation association newspaper report statement"""
+)
+_ROLES_DE = wordset(
+    """sprecher sprecherin minister ministerin chef chefin präsident präsidentin vorsitzende vorsitzender
+    direktor direktorin trainer trainerin anwalt anwältin experte expertin bürgermeister bürgermeisterin
+    kanzler kanzlerin sekretär sekretärin vorstand leiter leiterin analyst analystin ökonom ökonomin
+    professor professorin arzt ärztin polizist polizistin augenzeuge augenzeugin bewohner bewohnerin"""
+)
+_ROLES_FR = wordset(
+    """porte-parole ministre maire président présidente directeur directrice secrétaire avocat avocate
+    expert experte analyste économiste professeur professeure médecin responsable dirigeant dirigeante
+    entraîneur chef cheffe député députée sénateur sénatrice habitant habitante témoin syndicaliste
+    commerçant commerçante"""
+)
+_ROLES_ES = wordset(
+    """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario
+    secretaria abogado abogada experto experta analista economista profesor profesora médico médica
+    responsable dirigente entrenador entrenadora jefe jefa diputado diputada senador senadora vecino
+    vecina testigo productor productora"""
+)
+
+_EN = Lexicon(
+    speech_verbs=_EN_SPEECH | {"pointed out", "went on"},
+    according_to=("according to",),
+    determiners=wordset("the a an this that its his her their our"),
+    prepositions=wordset("of at for from with in to on by about against near"),
+    pronouns={"he": "m", "she": "f"},
+    first_person=wordset("i we me us my our mine ours myself ourselves"),
+    roles=_ROLES_EN,
+    org_roles=_ORG_ROLES_EN,
+    titles=wordset(
+        """mr mrs ms miss dr sir lord lady dame prof professor rev sen senator gov governor rep president
+        judge justice cardinal bishop archbishop det insp supt sgt capt captain gen general col chancellor
+        mayor councillor cllr father sister rt hon coach chief detective superintendent inspector constable
+        secretary minister king queen prince princess"""
+    ),
+    male_titles=wordset("mr sir lord father king prince duke baron brother"),
+    female_titles=wordset("mrs ms miss lady dame sister queen princess duchess baroness"),
+    capitalised_function_words=wordset(
+        """the a an however but and in on at this that these those there his her its their our after before
+        when while if as so yet he she it they we i you meanwhile despite although speaking asked writing
+        last next earlier later now today yesterday some many most other one two three under over with
+        without for from by also even only still then because since not no yes why what where who how here
+        such both each every all any several according responding one resident delighted"""
+    ),
+)
+_DE = Lexicon(
+    speech_verbs=_DE_SPEECH,
+    according_to=("laut", "zufolge", "nach angaben von"),
+    determiners=wordset("der die das den dem des ein eine einer einem eines sein seine ihr ihre"),
+    prepositions=wordset("von vom bei beim aus für mit im in an am zu zum zur gegen"),
+    pronouns={"er": "m", "sie": "f"},
+    first_person=wordset("ich wir mich uns mein meine unser unsere"),
+    roles=_ROLES_DE,
+    org_roles=wordset("unternehmen konzern firma verein ministerium regierung partei polizei verband"),
+    titles=wordset("herr frau dr prof professor"),
+    male_titles=wordset("herr"),
+    female_titles=wordset("frau"),
+    capitalised_function_words=wordset(
+        """der die das den dem des ein eine einer einem eines er sie es wir ich man aber und oder in im am
+        auf mit nach vor bei seit auch doch dann so wie was wer wo als wenn dass selbst"""
+    ),
+)
+_FR = Lexicon(
+    speech_verbs=_FR_SPEECH,
+    according_to=("selon", "d'après", "pour"),
+    determiners=wordset("le la les l' un une son sa ses leur"),
+    prepositions=wordset("de du des d' à au aux chez pour avec dans sur en"),
+    pronouns={"il": "m", "elle": "f"},
+    first_person=wordset("je nous me mon ma mes notre nos j'"),
+    roles=_ROLES_FR,
+    org_roles=wordset("entreprise société groupe ministère gouvernement parti police syndicat mairie"),
+    titles=wordset("m mme mlle dr pr"),
+    male_titles=wordset("m"),
+    female_titles=wordset("mme mlle"),
+    capitalised_function_words=wordset(
+        """le la les l un une il elle ils elles nous je on mais et ou en dans pour avec selon depuis
+        après avant quand si ce cette ces"""
+    ),
+)
+_ES = Lexicon(
+    speech_verbs=_ES_SPEECH,
+    according_to=("según", "de acuerdo con"),
+    determiners=wordset("el la los las un una su sus"),
+    prepositions=wordset("de del a al en con para por desde"),
+    pronouns={"él": "m", "ella": "f"},
+    first_person=wordset("yo nosotros nosotras me mi mis nuestro nuestra"),
+    roles=_ROLES_ES,
+    org_roles=wordset("empresa compañía grupo ministerio gobierno partido policía sindicato ayuntamiento"),
+    titles=wordset("sr sra srta don doña dr dra"),
+    male_titles=wordset("sr don"),
+    female_titles=wordset("sra srta doña"),
+    capitalised_function_words=wordset(
+        """el la los las un una él ella ellos ellas nosotros yo pero y o en con para según desde tras
+        después antes cuando si este esta estos estas su sus"""
+    ),
+)
+
+LEXICONS: dict[str, Lexicon] = {"english": _EN, "german": _DE, "french": _FR, "spanish": _ES}
+QUOTE_LANGUAGES: tuple[str, ...] = tuple(LEXICONS)
+
+# Quote marks: an opener and the closers it pairs with. Straight double quotes are decided by context.
+OPENERS = "“„«»‘‚「『"
+PAIRS = {"“": "”", "„": "“”", "«": "»", "»": "«", "‘": "’", "‚": "‘’", "「": "」", "『": "』"}
+DASHES = "—–"
+
+# Sentence splitter: words ending in a period that rarely end a sentence, in any language we read.
+ABBREVIATIONS = wordset(
+    """mr mrs ms dr sen gov rep st jan feb mar apr jun jul aug sep sept oct nov dec no nos vs v prof gen
+    col lt sgt capt cmdr adm maj brig jr sr inc corp co ltd mt ft rev hon fig approx dept est vol pp
+    messrs mme mlle gens reps sens supt insp det cpl pte pvt ave blvd rd op ed cf al e.g i.e u.s u.k u.n
+    u.s.a d.c l.a n.y a.m p.m etc
+    bzw ca evtl ggf inkl nr str vgl z.b u.a d.h usw bzw dipl
+    mme av env cf art p ex
+    sra srta dra ud uds pág núm aprox"""
+)
+# Abbreviations that do end a sentence when a typical sentence opener follows.
+SENTENCE_FINAL_ABBREVIATIONS = wordset("a.m p.m inc co ltd corp jr sr etc usw u.s u.k u.n u.s.a d.c l.a n.y")
+SENTENCE_STARTERS = wordset(
+    """The A An He She It They We I But And In On At This That These Those There His Her Its Their Our After
+    Before When While If As So Yet Der Die Das Er Sie Es Wir Le La Les Il Elle Nous El Los Las Ella"""
+)
+
+# First names by usual gender: common given names across Europe (general knowledge, for pronoun agreement).
+MALE_NAMES = wordset(
+    """aaron adam adrian ahmed alan alastair albert alberto alejandro alessandro alex alexander alfred ali
+    alistair andre andreas andrés andrew andy angelo anthony antonio arthur barry ben benjamin bernard bill
+    billy bob boris brad brian bruce carl carlos charles charlie chris christian christopher colin conor craig
+    dan daniel danny david dean declan dennis derek diego dominic donald douglas duncan ed eddie edward eric
+    felix fernando francesco francis françois frank fred gareth gary george gerald gordon graham greg guy
+    hans harry henrik henry hugh ian ivan jack jacob jacques jake james jamie jan jason jean jeff jens jeremy
+    jim joe johan johannes john jon jonathan jordan jorge jose josé joseph juan julian julien jürgen karl
+    keith ken kevin klaus lars lee leo liam louis luca lucas luis luke marc marco marcus mark markus martin
+    matt matthew max michael michel mick miguel mike mohamed mohammed muhammad neil nick nicolas nigel oliver
+    omar oscar oskar owen pablo patrick paul pedro peter philip philippe pierre rafael ralf ray richard rob
+    robert roger ryan sam samuel scott sean sebastian sergio simon stefan stephen steve steven stuart thomas
+    tim tom tony uwe victor vincent walt walter wayne will william wolfgang xavier"""
+)
+FEMALE_NAMES = wordset(
+    """alice alison amanda amy ana andrea angela anja ann anna anne annie barbara beth carla carmen carol
+    caroline catherine charlotte chloe christine claire clara claudia daniela diana eleanor elena elisabeth
+    elizabeth ella emily emma eva fiona françoise gabriele grace hannah helen helena isabel isabelle jane
+    janet jennifer jessica jo joan jodie julia julie karen kate katharina katherine kathryn kelly kerry laura
+    lisa lucía lucy maria marie marta martina mary maureen michelle monika nadia natalie nathalie niamh nicola
+    nicole olivia patricia paula petra priya rachel rebecca ruth sabine sally sandra sara sarah sophie susan
+    sylvie ursula valérie victoria"""
+)
+_GENERIC = LEXICONS["english"]
+
+
+@cache
+def lexicon(language: str) -> Lexicon:
+    """The lexicon for a normalised language name; languages without one share English's grammar words."""
+    return LEXICONS.get(language, _GENERIC)
+
+
+def first_name_gender(word: str) -> str | None:
+    w = word.lower()
+    return "m" if w in MALE_NAMES else "f" if w in FEMALE_NAMES else None
+
+# Words that make a capitalised run an organisation, event or work rather than a person (any language).
+ORG_WORDS = wordset(
+    """Act Agency Airlines Airport Alliance Association Authority Awards Bank Bill Board Books Bureau Capital
+    Championship Church Club College Commission Committee Company Conference Congress Corporation Council
+    Court Cup Department Economics Energy Exchange Executive Federation Festival Foundation Fund Games
+    Government Group Holdings Hospital House Inc Institute League Ltd Markets Ministry Museum Network News
+    Office Organisation Organization Parliament Partners Partnership Party Police Press Radio Railways
+    Reserve Research School Securities Service Services Shipping Society Street Team Times Trust Union
+    United University Verband Ministerium Partei Verein Zeitung Gewerkschaft Regierung Bundesregierung
+    Ministère Syndicat Gouvernement Assemblée Ministerio Gobierno Asociación Sindicato Consejo Ayuntamiento
+    Reuters AFP AP EFE BBC CNN dpa"""
+)
+# Before a capitalised run these make it a place or an object, not someone who speaks.
+PLACE_PREPOSITIONS = wordset("in from at near to into across around outside inside aus nach en à dans vers desde hacia")

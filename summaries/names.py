@@ -1,0 +1,208 @@
+"""Who is named in one article: people's fullest names and genders, organisations, and what a pronoun or a
+role ("the minister", "the company") refers to. One linear pass builds the index; look-ups are bounded."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from .lexicon import ORG_WORDS, PLACE_PREPOSITIONS, Lexicon, first_name_gender
+
+_CAP = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
+_TITLE_DOT = r"(?:(?<=Mr)|(?<=Mrs)|(?<=Ms)|(?<=Dr)|(?<=St)|(?<=Prof)|(?<=Sen)|(?<=Gov)|(?<=Rev)|(?<=Gen)|(?<=Sr)|(?<=Sra)|(?<=Mme)|(?<=M))\."
+_PARTICLE = r"(?:de|van|von|der|den|da|del|di|du|le|la|bin|al|dos|das)"
+RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(?:" + _PARTICLE + r"[ \t]+)*" + _CAP + r")*")
+_AGE = re.compile(r"['’]?s?,\s*(?:\d{1,3}|who|whose|aged)\b")
+_ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
+_INITIAL = re.compile(r"(?:[.!?:][\"'”’“»«]?|\n|^)\s*[\"'“‘„«»]?$")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    start: int
+    gender: str | None
+    subject: bool  # the first person named in its sentence
+    quoted: bool  # named inside a quotation: talked about, not talking
+
+
+def _is_role(word: str, lex: Lexicon) -> bool:
+    w = word.lower().rstrip(".")
+    if w in lex.roles or w in lex.titles:
+        return True
+    # compounds such as "Verbandschefin", "Verdi-Sprecherin", "Finanzstaatssekretär"
+    return len(w) > 6 and any(w.endswith(r) for r in lex.roles if len(r) >= 4)
+
+
+def is_org(words: list[str]) -> bool:
+    return any(_POSSESSIVE.sub("", w) in ORG_WORDS for w in words) or (
+        len(words) >= 2 and len(words[-1]) == 1)
+
+
+def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple[str, str | None, bool]:
+    """A capitalised run as a name: leading grammar words, titles, roles and modifiers ("Moscow-based",
+    "US") dropped. Returns (name, gender from a title, whether a title or role preceded it)."""
+    words = [w.rstrip(".") if w.lower().rstrip(".") in lex.titles else w for w in run.split()]
+    gender = None
+    marked = False
+    inner = [i for i, w in enumerate(words[:-1]) if _POSSESSIVE.search(w)]
+    if inner:  # "the bank's chief": the owner is someone else
+        words = words[inner[-1] + 1:]
+    while words:
+        w = words[0]
+        low = w.lower()
+        if low in lex.male_titles or low in lex.female_titles:
+            gender = "m" if low in lex.male_titles else "f"
+        if low in lex.titles or _is_role(w, lex):
+            marked = True
+        elif not (low in lex.capitalised_function_words or low in lex.determiners
+                  or (lowered is not None and low in lowered and first_name_gender(w) is None)
+                  or (_ACRONYM.fullmatch(w) and len(words) > 1) or ("-" in w and w.rsplit("-", 1)[1].islower())):
+            break
+        words.pop(0)
+    roles = [i for i, w in enumerate(words[:-1]) if _is_role(w, lex)]
+    if roles:  # "Transport Secretary Alan Pryce"
+        words = words[roles[-1] + 1:]
+        marked = True
+    if words:
+        words[-1] = _POSSESSIVE.sub("", words[-1])
+    if len(words) > 3:
+        words = words[-2:]
+    return " ".join(words), gender, marked
+
+
+class NameIndex:
+    """People named in the article (with surname → fullest name), organisations, and places."""
+
+    def __init__(self, doc: str, lex: Lexicon, quoted: Sequence[tuple[int, int]] = ()) -> None:
+        self.doc = doc
+        self._quoted = sorted(quoted)
+        self._q = 0
+        self._bounds = [m.end() for m in _SENTENCE_END.finditer(doc)]
+        self._b = 0
+        self._sentence_has_person = False
+        self.lex = lex
+        self.fullest: dict[str, str] = {}
+        self.gender: dict[str, str] = {}
+        self.people: list[Person] = []
+        self.orgs: list[tuple[int, str]] = []
+        self.places: set[str] = set()
+        lowered = {w for w in _LOWER_WORD.findall(doc)}
+        found = []
+        for m in RUN.finditer(doc):
+            initial = m.start() == 0 or _INITIAL.search(doc, max(0, m.start() - 3), m.start()) is not None
+            name, gender, marked = clean_name(m.group(0), lex, lowered if initial else None)
+            if name:
+                found.append((m, name, gender, marked))
+        alone = {name for _, name, _, _ in found if " " not in name}
+        person_keys: set[str] = set()
+        for m, name, gender, marked in found:
+            self._add(m, name, gender, marked, alone, person_keys)
+        self.starts = [p.start for p in self.people]
+        self.org_starts = [o[0] for o in self.orgs]
+        self._roles: dict[str, str] = {}
+
+    def _add(self, m: re.Match[str], name: str, gender: str | None, marked: bool, alone: set[str],
+             person_keys: set[str]) -> None:
+        words = name.split()
+        if is_org(words) or _ACRONYM.fullmatch(name):
+            self.orgs.append((m.start(), name))
+            return
+        if words[0].lower() in self.lex.capitalised_function_words:
+            return
+        gender = gender or (first_name_gender(words[0]) if len(words) >= 2 else None)
+        before = self.doc[max(0, m.start() - 12):m.start()].split()
+        after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
+        key = words[-1]
+        evidence = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None \
+            or (len(words) >= 2 and key in alone) or key in person_keys
+        if not evidence:
+            if after_prep:
+                self.places.add(key)
+            return
+        person_keys.add(key)
+        if len(words) > len(self.fullest.get(key, "").split()):
+            self.fullest[key] = name
+        if gender:
+            self.gender.setdefault(key, gender)
+        start = m.end() - len(name) if m.group(0).endswith(name) else m.start()
+        while self._b < len(self._bounds) and self._bounds[self._b] <= start:
+            self._b += 1
+            self._sentence_has_person = False
+        while self._q < len(self._quoted) and self._quoted[self._q][1] <= start:
+            self._q += 1
+        quoted = self._q < len(self._quoted) and self._quoted[self._q][0] <= start
+        self.people.append(Person(name, start, gender, not self._sentence_has_person, quoted))
+        self._sentence_has_person = True
+
+    def note_speaker(self, name: str) -> None:
+        """A name the clause structure made a speaker is a person, whatever the index thought."""
+        key = name.split()[-1] if name.split() else ""
+        if key and key not in self.fullest:
+            self.fullest[key] = name
+
+    def full(self, name: str) -> str:
+        words = name.split()
+        if not words:
+            return name
+        return self.fullest.get(words[-1], name)
+
+    def is_place(self, name: str) -> bool:
+        words = name.split()
+        return bool(words) and words[-1] in self.places and words[-1] not in self.fullest
+
+    def gender_of(self, name: str) -> str | None:
+        words = name.split()
+        return self.gender.get(words[-1]) if words else None
+
+    def learn_gender(self, name: str, gender: str) -> None:
+        words = name.split()
+        if words:
+            self.gender.setdefault(words[-1], gender)
+
+    def resolve_pronoun(self, gender: str | None, at: int, previous: str | None, since: int = -1) -> str | None:
+        """The person a pronoun (or "the presenter") means: a person of that gender named since the last
+        quotation (a sentence subject first), else the last speaker when they agree, else the nearest
+        earlier person of that gender. Looks back a bounded distance."""
+        k = bisect.bisect_left(self.starts, at)
+        recent = [p for p in self.people[max(0, k - 40):k] if not p.quoted and at - p.start <= 3000]
+        agree = [p for p in recent if gender is None or (p.gender or self.gender_of(p.name)) in (gender, None)]
+        fresh = [p for p in agree if p.start > since]
+        known = [p for p in fresh if gender is None or (p.gender or self.gender_of(p.name)) == gender]
+        pool = known or fresh
+        if pool:
+            subjects = [p for p in pool if p.subject]
+            return self.full((subjects or pool)[-1].name)
+        if previous and self.gender_of(previous) in (gender, None):
+            return previous
+        exact = [p for p in agree if gender is None or (p.gender or self.gender_of(p.name)) == gender]
+        pick = exact or agree
+        return self.full(pick[-1].name) if pick else None
+
+    def org_before(self, at: int) -> str | None:
+        k = bisect.bisect_left(self.org_starts, at)
+        for _, name in reversed(self.orgs[max(0, k - 20):k]):
+            if not _ACRONYM.fullmatch(name) and len(name.split()) >= 2:
+                return name
+        return self.orgs[k - 1][1] if k else None
+
+    def named_role(self, role: str) -> str | None:
+        """The one person the article names with this role ("the minister, Jane Roe" / "minister Jane Roe")."""
+        key = role.lower()
+        if key not in self._roles:
+            pat = re.compile(r"(?i:\b" + re.escape(key) + r")\b(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?"
+                             r",?\s+(?:the\s+)?(" + RUN.pattern + ")")
+            found = set()
+            for m in pat.finditer(self.doc):
+                name, _, _ = clean_name(m.group(1), self.lex)
+                if len(name.split()) >= 2 and not is_org(name.split()):
+                    found.add(self.full(name))
+                if len(found) > 1:
+                    break
+            self._roles[key] = found.pop() if len(found) == 1 else ""
+        return self._roles[key] or None
