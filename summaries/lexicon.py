@@ -31,6 +31,7 @@ class Lexicon:
     male_titles: frozenset[str]
     female_titles: frozenset[str]
     capitalised_function_words: frozenset[str]  # capitalised at a sentence start, never a name
+    max_name_words: int = 3  # longer capitalised runs keep their last two names (German capitalises nouns)
 
 
 _EN_SPEECH = wordset(
@@ -80,13 +81,13 @@ _ROLES_EN = wordset(
 _ORG_ROLES_EN = wordset(
     """company firm bank group ministry department government council committee club agency authority
     party union police army commission board court regulator airline retailer charity university
-    school hospital league federation association newspaper report statement"""
+    school hospital league federation association newspaper"""
 )
 _ROLES_DE = wordset(
     """sprecher sprecherin minister ministerin chef chefin präsident präsidentin vorsitzende vorsitzender
     direktor direktorin trainer trainerin anwalt anwältin experte expertin bürgermeister bürgermeisterin
     kanzler kanzlerin sekretär sekretärin vorstand leiter leiterin analyst analystin ökonom ökonomin
-    professor professorin arzt ärztin polizist polizistin augenzeuge augenzeugin bewohner bewohnerin"""
+    professor professorin arzt ärztin polizist polizistin augenzeuge augenzeugin bewohner bewohnerin rat rätin stadtrat stadträtin abgeordnete abgeordneter"""
 )
 _ROLES_FR = wordset(
     """porte-parole ministre maire président présidente directeur directrice secrétaire avocat avocate
@@ -142,6 +143,7 @@ _DE = Lexicon(
         """der die das den dem des ein eine einer einem eines er sie es wir ich man aber und oder in im am
         auf mit nach vor bei seit auch doch dann so wie was wer wo als wenn dass selbst"""
     ),
+    max_name_words=2,
 )
 _FR = Lexicon(
     speech_verbs=_FR_SPEECH,

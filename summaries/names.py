@@ -19,6 +19,7 @@ _ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
 _INITIAL = re.compile(r"(?:[.!?:][\"'”’“»«]?|\n|^)\s*[\"'“‘„«»]?$")
+_WORD = re.compile(r"[\w'’-]+")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
 
@@ -71,8 +72,9 @@ def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple
         marked = True
     if words:
         words[-1] = _POSSESSIVE.sub("", words[-1])
-    if len(words) > 3:
-        words = words[-2:]
+    caps = [i for i, w in enumerate(words) if w[:1].isupper()]
+    if len(caps) > lex.max_name_words:
+        words = words[caps[-2]:]
     return " ".join(words), gender, marked
 
 
@@ -120,7 +122,8 @@ class NameIndex:
         after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
         key = words[-1]
         evidence = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None \
-            or (len(words) >= 2 and key in alone) or key in person_keys
+            or (len(words) >= 2 and key in alone) or key in person_keys \
+            or (not after_prep and self._role_or_verb_near(m))
         if not evidence:
             if after_prep:
                 self.places.add(key)
@@ -139,6 +142,14 @@ class NameIndex:
         quoted = self._q < len(self._quoted) and self._quoted[self._q][0] <= start
         self.people.append(Person(name, start, gender, not self._sentence_has_person, quoted))
         self._sentence_has_person = True
+
+    def _role_or_verb_near(self, m: re.Match[str]) -> bool:
+        """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
+        before = _WORD.findall(self.doc, max(0, m.start() - 40), m.start())[-1:]
+        after = _WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
+        lex = self.lex
+        return any(w.lower() in lex.roles or w.lower() in lex.speech_verbs for w in before) \
+            or any(w.lower() in lex.speech_verbs for w in after)
 
     def note_speaker(self, name: str) -> None:
         """A name the clause structure made a speaker is a person, whatever the index thought."""

@@ -28,7 +28,8 @@ _ANONYMOUS = frozenset("spokesman spokeswoman spokesperson source sources offici
                        "porte-parole portavoz".split())
 _COMPANY = frozenset("company firm group bank club airline retailer charity unternehmen konzern firma entreprise "
                      "société groupe empresa compañía grupo".split())
-_CLAUSE_BREAK = re.compile(r"[.;!?]\s+|,\s+(?:and|but|while|as|und|aber|et|mais|y|pero)\s+|\s(?:and|but)\s+(?=[A-Z])")
+_CLAUSE_BREAK = re.compile(r"(?<![A-Z])(?<!\b(?:Mr|Dr|Ms|St))(?<!Mrs)[.;!?]\s+|,\s+(?:and|but|while|as|und|aber|et|mais|y|pero)\s+|\s(?:and|but)\s+(?=[A-Z])")
+_REPORTED = re.compile(r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
 _AUXILIARIES = frozenset("a ha has had have hat hatte habe then also later has also".split())
 
 
@@ -49,7 +50,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     if not tokens:
         return None
     first = tokens[0][0].lower()
-    if mode == "before" and (first in lex.prepositions or first.endswith("ing") and not first_name_gender(first)):
+    if (mode == "before" or first in ("in", "on")) and (first in lex.prepositions or first.endswith("ing") and not first_name_gender(first)):
         return None  # "In a statement", "Speaking on the radio"
     cut = len(stripped)
     for i, (tok, pos) in enumerate(tokens[1:], 1):
@@ -74,8 +75,12 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
         if low in lex.pronouns or (inv and inv.group(1) in lex.pronouns):
             return _Parsed("pronoun", inv.group(1) if inv and low not in lex.pronouns else low, at + pos)
     words = [t.lower() for t, _ in tokens]
-    for i, w in enumerate(words[: len(head.split()) + 1]):
-        if w in lex.roles or w in lex.org_roles:
+    words = [w if w in lex.roles or w in lex.org_roles or w[:-1] not in lex.roles | lex.org_roles else w[:-1]
+             for w in words]  # plurals: "officials", "the two firms"
+    in_head = [i for i, (_, pos) in enumerate(tokens) if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles)]
+    for i in in_head[-1:]:  # the head noun is the last one: "a government spokesperson"
+        w = words[i]
+        if True:
             j = i + 1
             if j < len(words) and words[j] in lex.prepositions:  # "spokesman for the Labour Party"
                 j += 1
@@ -261,8 +266,7 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
     end = span.split_at if span.split_at >= 0 else span.end
     tail = doc[end:end + 3].lstrip(" ")
     last = span.parts[-1].rstrip() if span.parts else ""
-    continues = span.split_at >= 0 or last.endswith((",", "?", "!", "-", "—", "…")) or tail[:1] == "," \
-        or tail[:1].islower()
+    continues = span.split_at >= 0 or last.endswith((",", "?", "!", "-", "—", "…")) or tail[:1] == ","
     if found is None and continues:
         found = who.after(end)
     if found is None:
@@ -282,11 +286,34 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
             if gender:
                 index.learn_gender(speaker, gender)
             return speaker, found.text
+    reported = _reported(who, span)
+    if reported:
+        return reported, None
     if prev is not None:
         gap = doc[prev[0].end: span.start]
-        if gap.count("\n") <= 2 and len(gap) < 400 and not who.verbs.search(gap):
+        if gap.count("\n") <= 2 and len(gap) < 400:
             return previous, None
     return _previous_subject(who, span), None
+
+
+def _reported(who: _Attributor, span: Span) -> str | None:
+    """A lede credited at its end: '…, MPs have warned.' names a group; '…, it has been claimed.' leaves the
+    name to the next paragraph, whose first reported speaker is the one the lede means."""
+    doc = who.doc
+    _, right = sentence_bounds(doc, span.start, span.end)
+    m = _REPORTED.search(doc, max(span.end, right - 120), right)
+    if not m or not who.verbs.fullmatch(m.group("verb")):
+        return None
+    if m.group("who").lower() != "it":
+        return m.group("who")
+    nxt = doc.find("\n", right)
+    if nxt < 0:
+        return None
+    para_end = doc.find("\n", nxt + 1)
+    para = doc[nxt + 1: para_end if para_end > 0 else min(len(doc), nxt + 600)]
+    verb = who.verbs.search(para)
+    found = who.clause(para[: verb.end()], nxt + 1) if verb else None
+    return who.resolve(found, None, -1) if found else None
 
 
 def _speaker_gender(who: _Attributor, found: _Parsed) -> str | None:
