@@ -7,6 +7,7 @@ still get summaries, and quotes only where the marks and verbs are shared with a
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -31,6 +32,8 @@ class Lexicon:
     male_titles: frozenset[str]
     female_titles: frozenset[str]
     capitalised_function_words: frozenset[str]  # capitalised at a sentence start, never a name
+    object_pronouns: re.Pattern[str] | None = None  # he/his/him/she/her: teaches a name's gender
+    male_pronouns: frozenset[str] = frozenset()
     max_name_words: int = 3  # longer capitalised runs keep their last two names (German capitalises nouns)
 
 
@@ -108,6 +111,8 @@ _EN = Lexicon(
     determiners=wordset("the a an this that its his her their our"),
     prepositions=wordset("of at for from with in to on by about against near"),
     pronouns={"he": "m", "she": "f"},
+    object_pronouns=re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE),
+    male_pronouns=wordset("he him his himself"),
     first_person=wordset("i we me us my our mine ours myself ourselves"),
     roles=_ROLES_EN,
     org_roles=_ORG_ROLES_EN,

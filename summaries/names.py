@@ -106,6 +106,7 @@ class NameIndex:
         for m, name, gender, marked in found:
             self._add(m, name, gender, marked, alone, person_keys)
         self.starts = [p.start for p in self.people]
+        self._learn_genders()
         self.org_starts = [o[0] for o in self.orgs]
         self._roles: dict[str, str] = {}
 
@@ -142,6 +143,25 @@ class NameIndex:
         quoted = self._q < len(self._quoted) and self._quoted[self._q][0] <= start
         self.people.append(Person(name, start, gender, not self._sentence_has_person, quoted))
         self._sentence_has_person = True
+
+    def _learn_genders(self) -> None:
+        """'Bell, 30, had set his sights' → Bell is male: the first pronoun after a mention (before the next
+        person) votes; a name keeps a gender only when its votes agree."""
+        pattern = self.lex.object_pronouns
+        if pattern is None:
+            return
+        votes: dict[str, list[int]] = {}
+        for p, nxt in zip(self.people, [*self.people[1:], None], strict=False):
+            if p.quoted:
+                continue
+            stop = min(p.start + 300, nxt.start if nxt else len(self.doc))
+            m = pattern.search(self.doc, p.start + len(p.name), stop)
+            if m:
+                v = votes.setdefault(p.name.split()[-1], [0, 0])
+                v[0 if m.group(0).lower() in self.lex.male_pronouns else 1] += 1
+        for key, (male, female) in votes.items():
+            if key not in self.gender and male != female:
+                self.gender[key] = "m" if male > female else "f"
 
     def _role_or_verb_near(self, m: re.Match[str]) -> bool:
         """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
@@ -182,18 +202,21 @@ class NameIndex:
         earlier person of that gender. Looks back a bounded distance."""
         k = bisect.bisect_left(self.starts, at)
         recent = [p for p in self.people[max(0, k - 40):k] if not p.quoted and at - p.start <= 3000]
-        agree = [p for p in recent if gender is None or (p.gender or self.gender_of(p.name)) in (gender, None)]
-        fresh = [p for p in agree if p.start > since]
-        known = [p for p in fresh if gender is None or (p.gender or self.gender_of(p.name)) == gender]
-        pool = known or fresh
-        if pool:
-            subjects = [p for p in pool if p.subject]
-            return self.full((subjects or pool)[-1].name)
+
+        def g(p: Person) -> str | None:
+            return p.gender or self.gender_of(p.name)
+
+        exact = [p for p in recent if gender is None or g(p) == gender]
+        fresh = [p for p in exact if p.start > since]
+        if fresh:
+            subjects = [p for p in fresh if p.subject]
+            return self.full((subjects or fresh)[-1].name)
         if previous and self.gender_of(previous) in (gender, None):
             return previous
-        exact = [p for p in agree if gender is None or (p.gender or self.gender_of(p.name)) == gender]
-        pick = exact or agree
-        return self.full(pick[-1].name) if pick else None
+        if exact:
+            return self.full(exact[-1].name)
+        unknown = [p for p in recent if g(p) is None and len(self.full(p.name).split()) >= 2]
+        return self.full(unknown[-1].name) if unknown else None
 
     def org_before(self, at: int) -> str | None:
         k = bisect.bisect_left(self.org_starts, at)

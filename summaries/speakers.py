@@ -30,6 +30,7 @@ _COMPANY = frozenset("company firm group bank club airline retailer charity unte
                      "société groupe empresa compañía grupo".split())
 _CLAUSE_BREAK = re.compile(r"(?<![A-Z])(?<!\b(?:Mr|Dr|Ms|St))(?<!Mrs)[.;!?]\s+|,\s+(?:and|but|while|as|und|aber|et|mais|y|pero)\s+|\s(?:and|but)\s+(?=[A-Z])")
 _REPORTED = re.compile(r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
+_ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
 _AUXILIARIES = frozenset("a ha has had have hat hatte habe then also later has also".split())
 
 
@@ -40,59 +41,82 @@ class _Parsed:
         self.kind, self.text, self.at = kind, text, at
 
 
+def _plain(word: str, lex: Lexicon) -> str:
+    """Lowercase, with a plural role reduced to its singular ("officials", "the two firms")."""
+    w = word.lower()
+    nouns = lex.roles | lex.org_roles
+    return w[:-1] if w not in nouns and w[:-1] in nouns else w
+
+
+def _skip_chunk(first: str, lex: Lexicon, mode: str) -> bool:
+    """"In a statement", "Speaking on the radio": an opening phrase, not the subject."""
+    low = first.lower()
+    if low in ("in", "on") or mode == "before" and low in lex.prepositions:
+        return True
+    return mode == "before" and low.endswith("ing") and first_name_gender(low) is None
+
+
 def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[str], bool]) -> _Parsed | None:
     """The head of one comma-separated chunk: a name, a pronoun, a role description or an org role."""
     stripped = chunk.strip()
-    if not stripped:
+    tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(stripped)]
+    if not tokens or _skip_chunk(tokens[0][0], lex, mode):
         return None
     at += chunk.find(stripped)
-    tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(stripped)]
-    if not tokens:
-        return None
-    first = tokens[0][0].lower()
-    if (mode == "before" or first in ("in", "on")) and (first in lex.prepositions or first.endswith("ing") and not first_name_gender(first)):
-        return None  # "In a statement", "Speaking on the radio"
+    words = [_plain(t, lex) for t, _ in tokens]
     cut = len(stripped)
-    for i, (tok, pos) in enumerate(tokens[1:], 1):
-        if tok.lower() in lex.prepositions and tokens[i - 1][0].lower() not in lex.determiners:
-            cut = pos  # "Jane Fox at Capital Economics", "the ambassador to the U.N."
+    for i in range(1, len(tokens)):
+        if words[i] in lex.prepositions and words[i - 1] not in lex.determiners:
+            cut = tokens[i][1]  # "Jane Fox at Capital Economics", "the ambassador to the U.N."
             break
     head = stripped[:cut]
+    name = _head_name(head, stripped, lex, known)
+    if name is not None:
+        return _Parsed("name", name[0], at + name[1])
+    for (tok, pos), low in zip(tokens[:3], words[:3], strict=False):
+        inv = _INVERTED.search(low)
+        if low in lex.pronouns or (inv and inv.group(1) in lex.pronouns):
+            return _Parsed("pronoun", low if low in lex.pronouns else inv.group(1) if inv else low, at + pos)
+    nouns = [i for i, (_, pos) in enumerate(tokens) if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles)]
+    if not nouns:
+        return None
+    i = nouns[-1]  # the head noun is the last one: "a government spokesperson"
+    j = i + 1
+    if j < len(words) and words[j] in lex.prepositions:  # "spokesman for the Labour Party"
+        j += 1
+        while j < len(words) and (words[j] in lex.determiners or tokens[j][0][:1].isupper()):
+            j += 1
+    lo = 0
+    while lo < i and words[lo] in lex.determiners:
+        lo += 1
+    desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
+    if words[i] in lex.roles:
+        return _Parsed("role", desc, at)
+    return _Parsed("org" if i == lo and words[i] in _COMPANY else "desc", desc, at)
+
+
+def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool]) -> tuple[str, int] | None:
+    """The name heading a noun phrase: the first, or the one after a role ("US lawyer Jamie Firestone");
+    none when the name only modifies a role ("a Labour source"); organisations keep "of Y"."""
     runs = [m for m in RUN.finditer(head) if not re.search(r"['’]s?$", m.group(0))]  # owners: "X's chief"
     names = []
     for m in runs:
         name, _, _ = clean_name(m.group(0), lex)
         if name and not (len(name) <= 3 and name.isupper()) and (" " in name or known(name)):
-            names.append((name, at + m.start() + m.group(0).rfind(name.split()[0])))
-    if names:
-        between = head[runs[0].end():runs[-1].start()] if len(runs) > 1 else ""
-        pick = names[-1] if len(names) > 1 and any(
-            t.lower() in lex.roles for t in between.split()) else names[0]
-        return _Parsed("name", pick[0], pick[1])
-    for tok, pos in tokens[:3]:
-        low = tok.lower()
-        inv = _INVERTED.search(low)
-        if low in lex.pronouns or (inv and inv.group(1) in lex.pronouns):
-            return _Parsed("pronoun", inv.group(1) if inv and low not in lex.pronouns else low, at + pos)
-    words = [t.lower() for t, _ in tokens]
-    words = [w if w in lex.roles or w in lex.org_roles or w[:-1] not in lex.roles | lex.org_roles else w[:-1]
-             for w in words]  # plurals: "officials", "the two firms"
-    in_head = [i for i, (_, pos) in enumerate(tokens) if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles)]
-    for i in in_head[-1:]:  # the head noun is the last one: "a government spokesperson"
-        w = words[i]
-        if True:
-            j = i + 1
-            if j < len(words) and words[j] in lex.prepositions:  # "spokesman for the Labour Party"
-                j += 1
-                while j < len(words) and (words[j] in lex.determiners or tokens[j][0][:1].isupper()):
-                    j += 1
-            lo = 0
-            while lo < i and words[lo] in lex.determiners:
-                lo += 1
-            desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])]
-            kind = "role" if w in lex.roles else ("org" if i == lo and w in _COMPANY else "desc")
-            return _Parsed(kind, desc.rstrip(" ,.:"), at)
-    return None
+            names.append((name, m))
+    if not names:
+        return None
+    between = head[names[0][1].end():names[-1][1].start()]
+    name, m = names[-1] if len(names) > 1 and any(_plain(t, lex) in lex.roles for t in between.split()) \
+        else names[0]
+    after = _TOKEN.match(head, m.end() + 1) if m.end() < len(head) else None
+    if after and after.group(0).lower() in lex.roles | lex.org_roles:
+        return None  # "a Labour source": the role is the head
+    if is_org(name.split()):
+        org = _ORG_OF.match(chunk, m.start())
+        if org:
+            name = clean_name(org.group(0), lex)[0] or name
+    return name, m.start() + m.group(0).rfind(name.split()[0])
 
 
 def _subject(text: str, at: int, lex: Lexicon, mode: str, known: Callable[[str], bool]) -> _Parsed | None:
