@@ -168,7 +168,8 @@ class NameIndex:
         before = _WORD.findall(self.doc, max(0, m.start() - 40), m.start())[-1:]
         after = _WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
         lex = self.lex
-        return any(w.lower() in lex.roles or w.lower() in lex.speech_verbs for w in before) \
+        several = " " in m.group(0).strip()
+        return any(w.lower() in lex.roles or several and w.lower() in lex.speech_verbs for w in before) \
             or any(w.lower() in lex.speech_verbs for w in after)
 
     def note_speaker(self, name: str) -> None:

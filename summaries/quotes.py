@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
-from .lexicon import Lexicon
+from .lexicon import Lexicon, lexicon
 
 _DOUBLE = re.compile(r"[\"“”„«»「」『』]")
 _SINGLE = re.compile(r"[‘’‚']")
@@ -178,7 +178,7 @@ def _dialogue(doc: str, base: int, limit: int, pi: int) -> Span:
     return span
 
 
-def is_quotation(text: str, sentence: str, verbs: re.Pattern[str]) -> bool:
+def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None) -> bool:
     """Scare quotes, titles of works and labels aren't quotations; a short phrase counts only when the
     sentence credits it to someone with a speech verb."""
     words = text.split()
@@ -192,6 +192,7 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str]) -> bool:
     if len(words) >= 5:
         return True
     rest = sentence.replace(text, " ")
+    verbs = verbs or verb_pattern(lexicon("english"))
     return any(not _SO_CALLED.search(rest, 0, m.start()) for m in verbs.finditer(rest))
 
 

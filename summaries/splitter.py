@@ -48,7 +48,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     low = token.lower().rstrip(".")
     if not token:
         return True
-    if len(token) == 1 and token.isalpha():
+    if len(token) == 1 and token.isalpha() and (token.isupper() or len(word) == 2 and word.endswith(".")):
         return False  # an initial ("J. R. Smith") or a spaced abbreviation ("z. B.", "d. h.")
     if low in _ABBREVIATIONS:
         if low in SENTENCE_FINAL_ABBREVIATIONS:
