@@ -167,6 +167,10 @@ class NameIndex:
         """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
         before = _WORD.findall(self.doc, max(0, m.start() - 40), m.start())[-1:]
         after = _WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
+        if after and after[0].lower() in self.lex.roles:
+            return False  # "the Two Ronnies star": the name only modifies a role
+        if after and after[0].lower() not in ("has", "had", "also", "then", "hat", "a", "ha"):
+            after = after[:1]
         lex = self.lex
         several = " " in m.group(0).strip()
         return any(w.lower() in lex.roles or several and w.lower() in lex.speech_verbs for w in before) \
@@ -218,6 +222,16 @@ class NameIndex:
             return self.full(exact[-1].name)
         unknown = [p for p in recent if g(p) is None and len(self.full(p.name).split()) >= 2]
         return self.full(unknown[-1].name) if unknown else None
+
+    def first_subject(self, lo: int, hi: int) -> str | None:
+        """The first person named (outside quotations) as a sentence subject in doc[lo:hi]."""
+        k = bisect.bisect_left(self.starts, lo)
+        for p in self.people[k:k + 20]:
+            if p.start >= hi:
+                break
+            if p.subject and not p.quoted:
+                return self.full(p.name)
+        return None
 
     def org_before(self, at: int) -> str | None:
         k = bisect.bisect_left(self.org_starts, at)

@@ -297,7 +297,7 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
         sent_start = sentence_bounds(doc, span.start, span.start + 1)[0]
         seg_start = max(0, sent_start, prev[0].end if prev else 0)
         found = who.before(span, seg_start)
-        if found is None and doc[max(0, span.start - 2):span.start].strip() == "" and \
+        if found is None and doc[max(0, span.start - 1):span.start] == "\n" and \
                 doc[:span.start].rstrip().endswith(":") and (prev is None or prev[0].end < span.start - 2):
             # 'He told the Guardian:' closing the previous paragraph introduces this one
             para_end = doc.rfind("\n", 0, span.start)
@@ -345,16 +345,9 @@ def _speaker_gender(who: _Attributor, found: _Parsed) -> str | None:
 
 
 def _previous_subject(who: _Attributor, span: Span) -> str | None:
-    """An unattributed quote after a sentence about someone: that sentence's first named person."""
-    doc = who.doc
-    start = doc.rfind("\n", max(0, span.start - 600), span.start)
-    lo = max(0, span.start - 600) if start < 0 else start - 300
-    window = doc[max(0, lo): span.start]
-    for m in RUN.finditer(window):
-        name, _, _ = clean_name(m.group(0), who.lex)
-        if name and not is_org(name.split()) and who.index.full(name) in who.index.fullest.values():
-            return who.index.full(name)
-    return None
+    """An unattributed quote after a sentence about someone: that sentence's subject, if a person."""
+    lo, _ = sentence_bounds(who.doc, max(0, span.start - 2), max(0, span.start - 1))
+    return who.index.first_subject(lo, span.start)
 
 
 def extract_quotes(text: str, language: str = "english") -> tuple[Quote, ...]:
