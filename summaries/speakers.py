@@ -310,6 +310,8 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
             if gender:
                 index.learn_gender(speaker, gender)
             return speaker, found.text
+        if found.kind == "pronoun":
+            return None, found.text  # "she said" with no woman in sight: unknown, never someone else
     reported = _reported(who, span)
     if reported:
         return reported, None
