@@ -10,7 +10,6 @@ from .cleaning import Block, clean, strip_caption
 from .lexicon import QUOTE_LANGUAGES
 from .language import normalize_language, stemmer, stop_words
 from .model import Summary
-from .ranker import rank
 from .speakers import attribute
 from .splitter import split_sentences, words
 
@@ -66,7 +65,9 @@ def summarize(
     if bullets == 0 or not flat:
         picked: list[int] = []
     elif algorithm == "default":
-        picked = rank(flat, bullets, stemmer(lang), stop_words(lang), title)
+        from .ranker import rank  # local: sumy's summarizer base imports NLTK and SciPy
+
+        picked = rank(paragraphs, bullets, stemmer(lang), stop_words(lang), title, lang)
     else:
         picked = sumy_rank(algorithm, paragraphs, bullets, lang, title)
     chosen = tuple(flat[i] for i in picked)
