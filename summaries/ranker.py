@@ -38,17 +38,20 @@ class Weights:
     """Tuned on cnndm250.dev only (bench/tune_ranker.py)."""
 
     position: float = 1.0
-    decay: float = 0.25
-    centrality: float = 0.3
+    decay: float = 0.4
+    centrality: float = 1.0
     title: float = 0.3
-    info: float = 0.15
-    quote_penalty: float = 0.3
+    info: float = 0.0
+    quote_penalty: float = 0.0
     short_words: int = 6
     short_penalty: float = 0.5
     long_words: int = 30
     long_penalty: float = 0.5
-    redundancy: float = 0.4
-    dangling_penalty: float = 0.3
+    redundancy: float = 0.3
+    dangling_penalty: float = 0.0
+    lead_similarity: float = 0.0  # similarity to the first sentences: highlights restate the lead
+    ideal_words: int = 22
+    length_fit: float = 0.4  # distance from a typical bullet length
 
 
 DEFAULT_WEIGHTS = Weights()
@@ -64,6 +67,7 @@ class Features:
     info: float
     quote_share: float
     length: int
+    lead: float  # cosine with the first three sentences
     dangling: bool  # opens with a pronoun or demonstrative
     excluded: bool  # inside a quotation without its marks, or first person out of context
     terms: frozenset[str]
@@ -75,6 +79,7 @@ def score(f: Features, w: Weights) -> float:
     if f.length < w.short_words:
         s -= w.short_penalty
     s -= w.long_penalty * max(0, f.length - w.long_words) / w.long_words
+    s += w.lead_similarity * f.lead - w.length_fit * abs(f.length - w.ideal_words) / w.ideal_words
     return s - (w.dangling_penalty if f.dangling else 0.0)
 
 
@@ -160,6 +165,10 @@ class NewsSummarizer(AbstractSummarizer):  # type: ignore[misc]
             vecs.append(vec)
             centroid.update(vec)
         cnorm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
+        lead: Counter[str] = Counter()
+        for vec in vecs[:3]:
+            lead.update(vec)
+        lnorm = math.sqrt(sum(v * v for v in lead.values())) or 1.0
         title_terms = set(self._terms(Tokenizer(self.language).to_words(self.title))) if self.title else set()
         out = []
         for i, ((sentence, inside), vec) in enumerate(zip(rows, vecs, strict=True)):
@@ -178,6 +187,7 @@ class NewsSummarizer(AbstractSummarizer):  # type: ignore[misc]
                 info=_info(text),
                 quote_share=_quote_share(text),
                 length=len(text.split()),
+                lead=sum(v * lead[t] for t, v in vec.items()) / lnorm,
                 dangling=first_word in _DANGLING,
                 excluded=excluded,
                 terms=frozenset(vec),
