@@ -3,7 +3,9 @@ reading dialogue dashes, dropping scare quotes and titles. Attribution lives in 
 
 from __future__ import annotations
 
+import bisect
 import re
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -15,6 +17,7 @@ _SINGLE = re.compile(r"[‘’‚']")
 _TERMINAL_BEFORE = re.compile(r"[.!?,:;…][\"'”’“«»]?\s*$")
 _SENT_START = re.compile(r"[.!?…][\"'”’“»«]?\s+(?=[\"'“‘„«»A-ZÀ-ÖØ-Þ¿¡—–])")
 _SO_CALLED = re.compile(r"\bso[- ]called\s*$|\bsogenannte[nmrs]?\s*$|\bdit[es]?\s*$|\bllamad[oa]s?\s*$", re.I)
+_NEWLINE = re.compile(r"\n\s*")
 _LETTER = re.compile(r"[^\W\d_]")
 
 
@@ -86,7 +89,7 @@ def _closes_first(para: str, marks: re.Pattern[str], doc: str, base: int, low9: 
     return -1
 
 
-def find_spans(paragraphs: Sequence[str], dashes: bool = False) -> list[Span]:
+def find_spans(paragraphs: Sequence[str], dashes: bool = False, limit: int = 1_000_000) -> list[Span]:
     """Pair quote marks across the body. Double marks win; single marks count only in texts with no double
     marks (tabloid style), so apostrophes are not read as quotations elsewhere. With `dashes`, a paragraph
     that opens with a dash and has no marks is a line of dialogue."""
@@ -103,6 +106,8 @@ def find_spans(paragraphs: Sequence[str], dashes: bool = False) -> list[Span]:
     current: Span | None = None
     part_start = -1
     for pi, para in enumerate(paragraphs):
+        if len(spans) > limit:
+            break
         base = starts[pi]
         limit = base + len(para)
         frm = base
@@ -127,7 +132,7 @@ def find_spans(paragraphs: Sequence[str], dashes: bool = False) -> list[Span]:
             part_start = -1
     if current is not None:
         current.end = len(doc)
-    return [s for s in spans if any(p.strip() for p in s.parts)]
+    return [s for s in spans if any(p.strip() for p in s.parts)][:limit]
 
 
 def _scan(doc: str, para: str, base: int, frm: int, marks: re.Pattern[str], low9: bool, book: bool, pi: int,
@@ -196,17 +201,36 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None)
     return any(not _SO_CALLED.search(rest, 0, m.start()) for m in verbs.finditer(rest))
 
 
+class Sentences:
+    """Sentence starts of one document, found once, so every look-up is a binary search (linear overall)."""
+
+    def __init__(self, doc: str) -> None:
+        self.doc = doc
+        starts = {0}
+        starts.update(m.end() for m in _SENT_START.finditer(doc))
+        starts.update(m.end() for m in _NEWLINE.finditer(doc))
+        self.starts = sorted(starts)
+
+    def bounds(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets of the sentence(s) containing doc[start:end]."""
+        k = bisect.bisect_right(self.starts, start) - 1
+        left = self.starts[max(0, k)]
+        j = bisect.bisect_right(self.starts, end)
+        right = self.starts[j] if j < len(self.starts) else len(self.doc)
+        while right > left and self.doc[right - 1].isspace():
+            right -= 1
+        return left, max(right, min(end, len(self.doc)))
+
+
+_LAST = threading.local()  # per thread (the bot summarizes in worker threads): the last document's index
+
+
 def sentence_bounds(doc: str, start: int, end: int) -> tuple[int, int]:
-    """Offsets of the sentence(s) containing doc[start:end] (bounded window, so long inputs stay linear)."""
-    left = max(doc.rfind("\n", max(0, start - 1500), start) + 1, start - 1500)
-    for m in _SENT_START.finditer(doc, left, min(len(doc), start + 1)):
-        if m.end() <= start:
-            left = m.end()
-    right_nl = doc.find("\n", end, end + 1500)
-    right_nl = min(len(doc), end + 1500) if right_nl < 0 else right_nl
-    m2 = _SENT_START.search(doc, end, min(len(doc), right_nl + 1))
-    right = m2.start() + 1 if m2 and m2.start() < right_nl else right_nl
-    return left, right
+    """Offsets of the sentence(s) containing doc[start:end]."""
+    found: Sentences | None = getattr(_LAST, "sentences", None)
+    if found is None or found.doc is not doc:
+        found = _LAST.sentences = Sentences(doc)
+    return found.bounds(start, end)
 
 
 def sentence_around(doc: str, start: int, end: int) -> str:

@@ -33,6 +33,9 @@ _DANGLING = frozenset(
     "he she they it his her their its this these those such him them there".split())
 
 
+MAX_RANKED = 600  # sentences considered; a long feature runs past 300, a 500k-character dump to thousands
+
+
 @dataclass(frozen=True, slots=True)
 class Weights:
     """Tuned on cnndm250.dev only (bench/tune_ranker.py)."""
@@ -215,6 +218,12 @@ def rank(
     summarizer = NewsSummarizer(stem, language, weights)
     summarizer.stop_words = stop
     summarizer.title = title
-    document = build_document(paragraphs, language)
+    kept, total = [], 0
+    for para in paragraphs:  # bounded work: news puts what matters first, and position decays fast
+        if total >= MAX_RANKED:
+            break
+        kept.append(para[: MAX_RANKED - total])
+        total += len(kept[-1])
+    document = build_document(kept, language)
     return choose(summarizer.features(document), count, weights)
 

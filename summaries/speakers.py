@@ -19,6 +19,7 @@ from .model import Quote
 from .names import RUN, NameIndex, clean_name, is_org
 from .quotes import Span, find_spans, is_quotation, quote_text, sentence_around, sentence_bounds, verb_pattern
 
+MAX_QUOTES = 100  # a summary lists at most this many quotations (the first ones in the article)
 MAX_SCAN = 250  # characters of attribution clause looked at on either side of a quotation
 _CLAUSE_END = re.compile(r"[.!?](?=\s|$)|[\"“”„«»]|\n")
 _TOKEN = re.compile(r"[\w'’.-]+")
@@ -258,12 +259,13 @@ def _cut_incise(doc: str, span: Span, verbs: re.Pattern[str]) -> None:
 def attribute(paragraphs: Sequence[str], language: str = "english") -> tuple[Quote, ...]:
     lex = lexicon(language)
     doc = "\n".join(paragraphs)
-    spans = find_spans(paragraphs, dashes=language != "english")
+    spans = find_spans(paragraphs, dashes=language != "english", limit=2 * MAX_QUOTES)
     if not spans:
         return ()
     verbs = verb_pattern(lex)
     spans = _merge_split(doc, spans, verbs)
-    index = NameIndex(doc, lex, [r for span in spans for r in span.inner])
+    # names are read up to a little past the last quotation considered: bounded work on huge inputs
+    index = NameIndex(doc[: spans[-1].end + 3000], lex, [r for span in spans for r in span.inner])
     who = _Attributor(doc, lex, index)
     out: list[Quote] = []
     prev: tuple[Span, str | None] | None = None
@@ -276,6 +278,8 @@ def attribute(paragraphs: Sequence[str], language: str = "english") -> tuple[Quo
         speaker, how = _attribute_one(who, span, prev)
         out.append(Quote(text, speaker, span.paragraph, how))
         prev = (span, speaker)
+        if len(out) == MAX_QUOTES:
+            break
     return tuple(out)
 
 
