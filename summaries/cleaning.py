@@ -123,10 +123,12 @@ def clean(text: str, title: str | None = None) -> list[Block]:
         m = _DM_BYLINE.match(line)
         if m and m.end() < len(line):
             line = line[m.end():]
-        if not body_started:
-            line = _strip_prefixes(line)
-            if not line:
+        if not body_started:  # the first body line may carry a dateline or byline; headlines keep theirs
+            stripped = _strip_prefixes(line)
+            if not stripped:
                 continue
+            if not _is_heading(stripped):
+                line = stripped
         heading = _is_heading(line)
         if not heading:
             body_started = True

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache, lru_cache
 
-
 # sumy ships a stemmer and stop words for these without extra packages (Greek, Polish and CJK need more).
 SUPPORTED_LANGUAGES: tuple[str, ...] = (
     "arabic", "czech", "english", "french", "german", "italian", "portuguese",

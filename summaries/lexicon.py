@@ -90,7 +90,8 @@ _ROLES_DE = wordset(
     """sprecher sprecherin minister ministerin chef chefin präsident präsidentin vorsitzende vorsitzender
     direktor direktorin trainer trainerin anwalt anwältin experte expertin bürgermeister bürgermeisterin
     kanzler kanzlerin sekretär sekretärin vorstand leiter leiterin analyst analystin ökonom ökonomin
-    professor professorin arzt ärztin polizist polizistin augenzeuge augenzeugin bewohner bewohnerin rat rätin stadtrat stadträtin abgeordnete abgeordneter"""
+    professor professorin arzt ärztin polizist polizistin augenzeuge augenzeugin bewohner bewohnerin rat rätin
+    stadtrat stadträtin abgeordnete abgeordneter"""
 )
 _ROLES_FR = wordset(
     """porte-parole ministre maire président présidente directeur directrice secrétaire avocat avocate
@@ -260,4 +261,12 @@ ORG_WORDS = wordset(
     Reuters AFP AP EFE BBC CNN dpa"""
 )
 # Before a capitalised run these make it a place or an object, not someone who speaks.
-PLACE_PREPOSITIONS = wordset("in from at near to into across around outside inside aus nach en à dans vers desde hacia")
+PLACE_PREPOSITIONS = wordset(
+    "in from at near to into across around outside inside aus nach en à dans vers desde hacia")
+# Roles that stand for an unnamed speaker: never resolved to a named person.
+ANONYMOUS_ROLES = wordset(
+    "spokesman spokeswoman spokesperson source sources official officials sprecher sprecherin porte-parole portavoz")
+# "the company said": the organisation the article named, not the word.
+COMPANY_NOUNS = wordset(
+    """company firm group bank club airline retailer charity unternehmen konzern firma entreprise société groupe
+    empresa compañía grupo""")

@@ -8,12 +8,15 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .lexicon import ORG_WORDS, PLACE_PREPOSITIONS, Lexicon, first_name_gender
+from .lexicon import ORG_WORDS, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
 
 _CAP = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
-_TITLE_DOT = r"(?:(?<=Mr)|(?<=Mrs)|(?<=Ms)|(?<=Dr)|(?<=St)|(?<=Prof)|(?<=Sen)|(?<=Gov)|(?<=Rev)|(?<=Gen)|(?<=Sr)|(?<=Sra)|(?<=Mme)|(?<=M))\."
+_DOTTED_TITLES = wordset("Mr Mrs Ms Dr St Prof Sen Gov Rev Gen Sr Sra Mme M")
+_TITLE_DOT = "(?:" + "|".join(f"(?<={t})" for t in sorted(_DOTTED_TITLES)) + r")\."
 _PARTICLE = r"(?:de|van|von|der|den|da|del|di|du|le|la|bin|al|dos|das)"
-RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(?:" + _PARTICLE + r"[ \t]+)*" + _CAP + r")*")
+# a run of capitalised words: a name, a title, an organisation or a sentence's first word
+RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(?:" + _PARTICLE + r"[ \t]+)*"
+                 + _CAP + r")*")
 _AGE = re.compile(r"['’]?s?,\s*(?:\d{1,3}|who|whose|aged)\b")
 _ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
 _POSSESSIVE = re.compile(r"['’]s?$")
@@ -173,7 +176,7 @@ class NameIndex:
             after = after[:1]
         lex = self.lex
         several = " " in m.group(0).strip()
-        return any(w.lower() in lex.roles or several and w.lower() in lex.speech_verbs for w in before) \
+        return any(w.lower() in lex.roles or (several and w.lower() in lex.speech_verbs) for w in before) \
             or any(w.lower() in lex.speech_verbs for w in after)
 
     def note_speaker(self, name: str) -> None:

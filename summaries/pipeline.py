@@ -7,8 +7,8 @@ import math
 
 from .algorithms import SUMY_ALGORITHMS, sumy_rank
 from .cleaning import Block, clean, strip_caption
-from .lexicon import QUOTE_LANGUAGES
 from .language import normalize_language, stemmer, stop_words
+from .lexicon import QUOTE_LANGUAGES
 from .model import Summary
 from .speakers import attribute
 from .splitter import split_sentences, words

@@ -16,7 +16,6 @@ import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
 from sumy.summarizers._summarizer import AbstractSummarizer
@@ -30,7 +29,7 @@ _QUOTED = re.compile(r"[\"“„«»]([^\"“”„«»]{3,})[\"”“«»]")
 _NUMBER = re.compile(r"\d")
 _FIRST_WORD = re.compile(r"[\"'“‘„«]?\s*([\w'’-]+)")
 _DANGLING = frozenset(
-    "he she they it his her their its this these those such him them there".split())
+    ["he", "she", "they", "it", "his", "her", "their", "its", "this", "these", "those", "such", "him", "them", "there"])
 
 
 MAX_RANKED = 600  # sentences considered; a long feature runs past 300, a 500k-character dump to thousands
@@ -123,7 +122,7 @@ def _quote_share(text: str) -> float:
     return min(1.0, quoted / max(1, len(text)))
 
 
-class NewsSummarizer(AbstractSummarizer):  # type: ignore[misc]
+class NewsSummarizer(AbstractSummarizer):
     """sumy summarizer: `NewsSummarizer(stemmer)(document, count)` like LexRank or Luhn."""
 
     def __init__(self, stemmer: Callable[[str], str], language: str = "english",

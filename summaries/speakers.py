@@ -11,10 +11,10 @@ clause makes it the subject. A quote with no clause continues the previous speak
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 
 from .cleaning import clean
-from .lexicon import Lexicon, first_name_gender, lexicon
+from .lexicon import ANONYMOUS_ROLES, COMPANY_NOUNS, Lexicon, first_name_gender, lexicon
 from .model import Quote
 from .names import RUN, NameIndex, clean_name, is_org
 from .quotes import Span, find_spans, is_quotation, quote_text, sentence_around, sentence_bounds, verb_pattern
@@ -25,14 +25,22 @@ _CLAUSE_END = re.compile(r"[.!?](?=\s|$)|[\"“”„«»]|\n")
 _TOKEN = re.compile(r"[\w'’.-]+")
 _INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)
 _INCISE = re.compile(r",\s*(?:[\w'’]+\s+){0,2}[\w'’]+-(?:t-)?(?:il|elle)(?:\s+[\w'’]+){0,2}\s*,\s*", re.I)
-_ANONYMOUS = frozenset("spokesman spokeswoman spokesperson source sources official officials sprecher sprecherin "
-                       "porte-parole portavoz".split())
-_COMPANY = frozenset("company firm group bank club airline retailer charity unternehmen konzern firma entreprise "
-                     "société groupe empresa compañía grupo".split())
-_CLAUSE_BREAK = re.compile(r"(?<![A-Z])(?<!\b(?:Mr|Dr|Ms|St))(?<!Mrs)[.;!?]\s+|,\s+(?:and|but|while|as|und|aber|et|mais|y|pero)\s+|\s(?:and|but)\s+(?=[A-Z])")
-_REPORTED = re.compile(r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
+# where the clause of the last speech verb starts: a sentence break (not after "Mr." or an initial) or a
+# coordinated clause ("…, and Wenger said")
+_CLAUSE_BREAK = re.compile(
+    r"(?<![A-Z])(?<!\b(?:Mr|Dr|Ms|St))(?<!Mrs)[.;!?]\s+"
+    r"|,\s+(?:and|but|while|as|und|aber|et|mais|y|pero)\s+|\s(?:and|but)\s+(?=[A-Z])")
+_REPORTED = re.compile(
+    r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
 _ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
-_AUXILIARIES = frozenset("a ha has had have hat hatte habe then also later has also".split())
+_AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
+
+
+def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    found = None
+    for found in matches:  # noqa: B007 - only the last one is wanted
+        pass
+    return found
 
 
 class _Parsed:
@@ -52,7 +60,7 @@ def _plain(word: str, lex: Lexicon) -> str:
 def _skip_chunk(first: str, lex: Lexicon, mode: str) -> bool:
     """"In a statement", "Speaking on the radio": an opening phrase, not the subject."""
     low = first.lower()
-    if low in ("in", "on") or mode == "before" and low in lex.prepositions:
+    if low in ("in", "on") or (mode == "before" and low in lex.prepositions):
         return True
     return mode == "before" and low.endswith("ing") and first_name_gender(low) is None
 
@@ -74,11 +82,12 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     name = _head_name(head, stripped, lex, known)
     if name is not None:
         return _Parsed("name", name[0], at + name[1])
-    for (tok, pos), low in zip(tokens[:3], words[:3], strict=False):
+    for (_tok, pos), low in zip(tokens[:3], words[:3], strict=False):
         inv = _INVERTED.search(low)
         if low in lex.pronouns or (inv and inv.group(1) in lex.pronouns):
             return _Parsed("pronoun", low if low in lex.pronouns else inv.group(1) if inv else low, at + pos)
-    nouns = [i for i, (_, pos) in enumerate(tokens) if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles)]
+    nouns = [i for i, (_, pos) in enumerate(tokens)
+             if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles)]
     if not nouns:
         return None
     i = nouns[-1]  # the head noun is the last one: "a government spokesperson"
@@ -93,7 +102,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
     if words[i] in lex.roles:
         return _Parsed("role", desc, at)
-    return _Parsed("org" if i == lo and words[i] in _COMPANY else "desc", desc, at)
+    return _Parsed("org" if i == lo and words[i] in COMPANY_NOUNS else "desc", desc, at)
 
 
 def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool]) -> tuple[str, int] | None:
@@ -167,24 +176,19 @@ class _Attributor:
         if parsed.kind == "role":
             role = next((w for w in reversed(parsed.text.lower().split()) if w in self.lex.roles), "")
             named = index.named_role(role) if role else None
-            if named is None and role not in _ANONYMOUS and len(parsed.text.split()) == 1:
+            if named is None and role not in ANONYMOUS_ROLES and len(parsed.text.split()) == 1:
                 named = index.resolve_pronoun(None, parsed.at, previous, since)  # "the presenter said"
             return named or parsed.text
         return parsed.text
 
     def clause(self, text: str, at: int, last: bool = False) -> _Parsed | None:
         """Speaker of a clause holding a speech verb: verb-first ('said X') or subject-first ('X said')."""
-        verb = None
-        for verb in self.verbs.finditer(text):
-            if not last:
-                break
+        verb = _last(self.verbs.finditer(text)) if last else self.verbs.search(text)
         if verb is None:
             return None
         before = text[: verb.start()]
         if last:  # only this verb's own clause: from the last clause break before it
-            cut = None
-            for cut in _CLAUSE_BREAK.finditer(before):
-                pass
+            cut = _last(_CLAUSE_BREAK.finditer(before))
             if cut is not None:
                 at, text, before = at + cut.end(), text[cut.end():], before[cut.end():]
                 verb = self.verbs.search(text, len(before)) or verb
@@ -211,9 +215,7 @@ class _Attributor:
 
     def before(self, span: Span, seg_start: int) -> _Parsed | None:
         seg = self.doc[seg_start: span.start]
-        acc = None
-        for acc in self.according.finditer(seg):
-            pass
+        acc = _last(self.according.finditer(seg))
         if acc is not None:
             found = _subject(acc.group(1), seg_start + acc.start(1), self.lex, "after", self.known)
             if found is not None:

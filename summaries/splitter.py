@@ -11,7 +11,6 @@ from collections.abc import Iterator
 
 from .lexicon import ABBREVIATIONS, SENTENCE_FINAL_ABBREVIATIONS, SENTENCE_STARTERS
 
-
 _ABBREVIATIONS = ABBREVIATIONS
 _SENTENCE_STARTERS = SENTENCE_STARTERS
 _CLOSERS = "\"'”’»«“‘)]」』"
@@ -48,7 +47,7 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     low = token.lower().rstrip(".")
     if not token:
         return True
-    if len(token) == 1 and token.isalpha() and (token.isupper() or len(word) == 2 and word.endswith(".")):
+    if len(token) == 1 and token.isalpha() and (token.isupper() or (len(word) == 2 and word.endswith("."))):
         return False  # an initial ("J. R. Smith") or a spaced abbreviation ("z. B.", "d. h.")
     if low in _ABBREVIATIONS:
         if low in SENTENCE_FINAL_ABBREVIATIONS:
