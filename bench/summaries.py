@@ -14,6 +14,8 @@ import json
 import random
 import re
 import statistics
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -176,6 +178,17 @@ def bench_speed(root: Path) -> None:
             t0 = time.perf_counter()
             sumy_rank(name, paragraphs, 3, "english")
             times.append(time.perf_counter() - t0)
+    print("\n## Memory (peak RSS of a fresh process)")
+    for label, code in (("import summaries", "import summaries"),
+                        ("after one summarize() (loads sumy's stemmer: NLTK and SciPy)",
+                         "import summaries; summaries.summarize('One sentence here. Another one.')"),
+                        ("after one lsa summarize() (adds NumPy's linear algebra)",
+                         "import summaries; "
+                         "summaries.summarize('One. Two. Three. Four.', bullets=1, algorithm='lsa')")):
+        out = subprocess.run([sys.executable, "-c", code + "; import resource; "
+                              "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"],
+                             capture_output=True, text=True, check=True).stdout.split()[-1]
+        print(f"{label}: {int(out) / 1024:.0f} MB")
     print("\n## Speed per CNN/DM article (one process, one core; median / p90 ms)")
     print(f"default summarize() (cleaning, splitting, ranking, quotes): {_ms(ours)}")
     for name, times in sumy.items():
