@@ -14,7 +14,8 @@ from .lexicon import LEXICONS
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A paragraph of the article; `heading` marks headline, standfirst and caption lines (not bullets)."""
+    """A paragraph of the article; `heading` marks headline, standfirst and caption lines (not bullets), and
+    an empty heading marks where a boilerplate line was dropped."""
 
     text: str
     heading: bool = False
@@ -114,7 +115,11 @@ def clean(text: str, title: str | None = None) -> list[Block]:
     body_started = False
     for raw in re.split(r"\n\s*\n|\n", text):
         line = collapse(raw)
-        if not line or _BOILERPLATE.match(line) or _BYLINE_LINE.match(line):
+        if not line:
+            continue
+        if _BOILERPLATE.match(line) or _BYLINE_LINE.match(line):
+            if blocks:  # a gap marker: a quotation never runs on across a dropped line
+                blocks.append(Block("", heading=True))
             continue
         if title_key and line.lower() == title_key:
             continue
@@ -134,7 +139,7 @@ def clean(text: str, title: str | None = None) -> list[Block]:
             body_started = True
         blocks.append(Block(line, heading))
     if blocks and not body_started:  # no line ends like a sentence: unpunctuated text, not all headlines
-        blocks = [Block(b.text) for b in blocks]
+        blocks = [Block(b.text) if b.text else b for b in blocks]
     elif blocks and blocks[-1].heading and len(blocks[-1].text.split()) >= 8:
         blocks[-1] = Block(blocks[-1].text)  # a body's last sentence that lost its full stop
     return blocks

@@ -73,7 +73,8 @@ def summarize(
     chosen = tuple(flat[i] for i in picked)
     total = len(words(" ".join(b.text for b in blocks)))
     kept = sum(len(words(s)) for s in chosen)
-    quotes = attribute([b.text for b in blocks if not b.heading], lang) if lang in QUOTE_LANGUAGES else ()
+    body = [b.text for b in blocks if not b.heading or not b.text]
+    quotes = attribute(body, lang) if lang in QUOTE_LANGUAGES else ()
     logger.debug("summarized %s words into %s bullets and %s quotes", total, len(chosen), len(quotes))
     return Summary(
         bullets=chosen,

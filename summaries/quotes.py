@@ -89,7 +89,7 @@ def _closes_first(para: str, marks: re.Pattern[str], doc: str, base: int, low9: 
     return -1
 
 
-def find_spans(paragraphs: Sequence[str], dashes: bool = False, limit: int = 1_000_000) -> list[Span]:
+def find_spans(paragraphs: Sequence[str], dashes: bool = False, max_spans: int = 1_000_000) -> list[Span]:
     """Pair quote marks across the body. Double marks win; single marks count only in texts with no double
     marks (tabloid style), so apostrophes are not read as quotations elsewhere. With `dashes`, a paragraph
     that opens with a dash and has no marks is a line of dialogue."""
@@ -106,7 +106,7 @@ def find_spans(paragraphs: Sequence[str], dashes: bool = False, limit: int = 1_0
     current: Span | None = None
     part_start = -1
     for pi, para in enumerate(paragraphs):
-        if len(spans) > limit:
+        if len(spans) > max_spans:
             break
         base = starts[pi]
         limit = base + len(para)
@@ -125,20 +125,23 @@ def find_spans(paragraphs: Sequence[str], dashes: bool = False, limit: int = 1_0
         if dashes and current is None and para[:1] in "—–" and marks.search(para) is None:
             spans.append(_dialogue(doc, base, limit, pi))
             continue
-        current, part_start = _scan(doc, para, base, frm, marks, low9, book, pi, spans, current)
+        current, part_start = _scan(doc, para, base, frm, marks, low9, book, pi, spans, current, max_spans)
         if current is not None and part_start >= 0:
             current.parts.append(doc[part_start:limit].strip())
             current.inner.append((part_start, limit))
             part_start = -1
     if current is not None:
         current.end = len(doc)
-    return [s for s in spans if any(p.strip() for p in s.parts)][:limit]
+    return [s for s in spans if any(p.strip() for p in s.parts)][:max_spans]
 
 
 def _scan(doc: str, para: str, base: int, frm: int, marks: re.Pattern[str], low9: bool, book: bool, pi: int,
-          spans: list[Span], current: Span | None = None) -> tuple[Span | None, int]:
+          spans: list[Span], current: Span | None = None, max_spans: int = 1_000_000
+          ) -> tuple[Span | None, int]:
     part_start = -1
     for m in marks.finditer(doc, frm, base + len(para)):
+        if len(spans) > max_spans:
+            break
         i = m.start()
         kind = _is_open(doc, i, m.group(0), low9, book)
         if kind is None:

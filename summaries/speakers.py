@@ -261,13 +261,13 @@ def _cut_incise(doc: str, span: Span, verbs: re.Pattern[str]) -> None:
 def attribute(paragraphs: Sequence[str], language: str = "english") -> tuple[Quote, ...]:
     lex = lexicon(language)
     doc = "\n".join(paragraphs)
-    spans = find_spans(paragraphs, dashes=language != "english", limit=2 * MAX_QUOTES)
+    spans = find_spans(paragraphs, dashes=language != "english", max_spans=2 * MAX_QUOTES)
     if not spans:
         return ()
     verbs = verb_pattern(lex)
     spans = _merge_split(doc, spans, verbs)
     # names are read up to a little past the last quotation considered: bounded work on huge inputs
-    index = NameIndex(doc[: spans[-1].end + 3000], lex, [r for span in spans for r in span.inner])
+    index = NameIndex(doc[: spans[-1].start + 3000], lex, [r for span in spans for r in span.inner])
     who = _Attributor(doc, lex, index)
     out: list[Quote] = []
     prev: tuple[Span, str | None] | None = None
@@ -362,5 +362,5 @@ def extract_quotes(text: str, language: str = "english") -> tuple[Quote, ...]:
     """Every direct quotation in an article with its speaker (see `attribute`)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
-    paragraphs = [b.text for b in clean(text) if not b.heading or re.search(r"[\"“”„«»]", b.text)]
+    paragraphs = [b.text for b in clean(text) if not b.heading or not b.text or re.search(r"[\"“”„«»]", b.text)]
     return attribute(paragraphs, language)
