@@ -148,7 +148,7 @@ class NameIndex:
         self._sentence_has_person = True
 
     def _learn_genders(self) -> None:
-        """'Bell, 30, had set his sights' → Bell is male: the first pronoun after a mention (before the next
+        """'Okoro, 30, had set his sights' → Okoro is male: the first pronoun after a mention (before the next
         person) votes; a name keeps a gender only when its votes agree."""
         pattern = self.lex.object_pronouns
         if pattern is None:
@@ -171,7 +171,7 @@ class NameIndex:
         before = _WORD.findall(self.doc, max(0, m.start() - 40), m.start())[-1:]
         after = _WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
         if after and after[0].lower() in self.lex.roles:
-            return False  # "the Two Ronnies star": the name only modifies a role
+            return False  # "the Harbour Band singer": the name only modifies a role
         if after and after[0].lower() not in ("has", "had", "also", "then", "hat", "a", "ha"):
             after = after[:1]
         lex = self.lex

@@ -26,7 +26,7 @@ _TOKEN = re.compile(r"[\w'’.-]+")
 _INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)
 _INCISE = re.compile(r",\s*(?:[\w'’]+\s+){0,2}[\w'’]+-(?:t-)?(?:il|elle)(?:\s+[\w'’]+){0,2}\s*,\s*", re.I)
 # where the clause of the last speech verb starts: a sentence break (not after "Mr." or an initial) or a
-# coordinated clause ("…, and Wenger said")
+# coordinated clause ("…, and the coach said")
 _CLAUSE_BREAK = re.compile(
     r"(?<![A-Z])(?<!\b(?:Mr|Dr|Ms|St))(?<!Mrs)[.;!?]\s+"
     r"|,\s+(?:and|but|while|as|und|aber|et|mais|y|pero)\s+|\s(?:and|but)\s+(?=[A-Z])")
