@@ -213,27 +213,53 @@ SENTENCE_STARTERS = wordset(
 
 # First names by usual gender: common given names across Europe (general knowledge, for pronoun agreement).
 MALE_NAMES = wordset(
-    """aaron adam adrian ahmed alan alastair albert alberto alejandro alessandro alex alexander alfred ali
-    alistair andre andreas andrés andrew andy angelo anthony antonio arthur barry ben benjamin bernard bill
-    billy bob boris brad brian bruce carl carlos charles charlie chris christian christopher colin conor craig
-    dan daniel danny david dean declan dennis derek diego dominic donald douglas duncan ed eddie edward eric
-    felix fernando francesco francis françois frank fred gareth gary george gerald gordon graham greg guy
-    hans harry henrik henry hugh ian ivan jack jacob jacques jake james jamie jan jason jean jeff jens jeremy
-    jim joe johan johannes john jon jonathan jordan jorge jose josé joseph juan julian julien jürgen karl
-    keith ken kevin klaus lars lee leo liam louis luca lucas luis luke marc marco marcus mark markus martin
-    matt matthew max michael michel mick miguel mike mohamed mohammed muhammad neil nick nicolas nigel oliver
-    omar oscar oskar owen pablo patrick paul pedro peter philip philippe pierre rafael ralf ray richard rob
-    robert roger ryan sam samuel scott sean sebastian sergio simon stefan stephen steve steven stuart thomas
-    tim tom tony uwe victor vincent walt walter wayne will william wolfgang xavier"""
+    """aaron abdul adam adrian ahmed al alan alastair albert alberto alec alejandro alessandro alex alexander alfie
+    alfred ali alistair allan alvin amir andre andreas andrew andrés andy angelo angus anthony antonio archie
+    arnold arthur barack barney barry basil ben benjamin bernard bernie bert bill billy bob bobby boris brad
+    bradley brendan brett brian bruce bryan callum calvin cameron carl carlos cecil charles charlie chris
+    christian christopher chuck clarence claude clint clive colin conor cormac craig curtis cyril dale damian
+    damien dan daniel danny darren dave david dean declan denis dennis derek des desmond dick diego dmitry
+    dominic don donald doug douglas duncan dwayne dylan ed eddie edgar edmund eduardo edward edwin elliot elton
+    emmanuel eric ernest ernie eugene evan fabio felipe felix fernando francesco francis francisco frank frankie
+    franz françois fred freddie frederick gareth garry gary gavin geoff geoffrey george gerald gerard gerry
+    giles glen glenn gordon graeme graham grant greg gregory guy hamish hank hans harold harry harvey hector
+    henrik henry herbert howard hugh hugo iain ian igor isaac ivan jack jacob jacques jake james jamie jan jason
+    jean jeff jeffrey jens jeremy jerome jerry jesse jim jimmy joe joel johan johann johannes john johnny jon
+    jonathan jordan jorge jose joseph josh joshua josé juan julian julien julio justin jürgen karl keith ken
+    kenneth kenny kevin kieran kirk klaus kofi kurt kyle lance larry lars lee leo leon leonard leonardo les
+    lewis liam lionel lloyd louis luca lucas luis luke malcolm marc marco marcus mario mark markus martin marvin
+    mathew matt matthew maurice max michael michel mick mickey miguel mike miles mitchell mohamed mohammed
+    muhammad murray nathan neil nelson nicholas nick nicolas nigel noel norman oliver omar oscar oskar owen
+    pablo paddy paolo patrick paul pedro pete peter phil philip philippe phillip pierre piers quentin rafael
+    ralf ralph ray raymond reg reginald rex rhys ricardo rich richard rick ricky rob robbie robert rod rodney
+    roger roman ronald ronnie ross rowan roy rudolph rupert russell ryan sam sammy samuel scott sean sebastian
+    sergei sergio seth shane shaun sidney silvio simon stan stanley stefan stephen steve steven stewart stuart
+    ted terence terry theo thierry thomas tim timothy toby todd tom tommy tony trevor troy tyler uwe victor
+    vijay vince vincent vladimir walt walter warren wayne wesley will william willie wolfgang xavier yusuf zach
+    zachary"""
 )
 FEMALE_NAMES = wordset(
-    """alice alison amanda amy ana andrea angela anja ann anna anne annie barbara beth carla carmen carol
-    caroline catherine charlotte chloe christine claire clara claudia daniela diana eleanor elena elisabeth
-    elizabeth ella emily emma eva fiona françoise gabriele grace hannah helen helena isabel isabelle jane
-    janet jennifer jessica jo joan jodie julia julie karen kate katharina katherine kathryn kelly kerry laura
-    lisa lucía lucy maria marie marta martina mary maureen michelle monika nadia natalie nathalie niamh nicola
-    nicole olivia patricia paula petra priya rachel rebecca ruth sabine sally sandra sara sarah sophie susan
-    sylvie ursula valérie victoria"""
+    """abigail ada adele agnes aisha alexandra alexis alice alicia alison amanda amber amelia amy ana andrea angela
+    angelina angie anita anja ann anna anne annette annie antonia april audrey barbara beatrice becky belinda
+    beth bethany betty beverly brenda bridget britney brittany camilla carla carmen carol carole caroline
+    carolyn cassandra cat cate catherine cathy cecilia celia charlene charlotte chelsea cheryl chloe christina
+    christine cindy claire clara clare claudia colleen connie courtney cynthia daisy dana daniela danielle
+    daphne dawn debbie deborah debra denise diana diane dolores donna doris dorothy edith edna eileen elaine
+    eleanor elena elisabeth eliza elizabeth ella ellen eloise elsa emily emma erica erin esther ethel eva eve
+    evelyn fatima felicity fiona florence frances françoise gabriele gail gemma georgia geraldine gillian gina
+    ginny giselle gladys gloria grace gwen gwyneth hannah harriet hazel heather heidi helen helena hilary
+    hillary holly ida imelda ingrid irene iris isabel isabella isabelle jackie jacqueline jade jan jane janet
+    janice jasmine jean jeanette jennifer jenny jessica jill jo joan joanna joanne jodie josephine joy joyce
+    judith judy julia julie juliet justine karen kate katharina katherine kathleen kathryn kathy katie kay kayla
+    keira kelly kerry kirsty kristin laura lauren leah lena lily linda lindsay lisa liz lorraine louise lucy
+    lucía lydia lynn lynne madeleine madison madonna maggie mandy margaret margot maria marian marie marilyn
+    marion marjorie marta martha martina mary maureen maxine megan melanie melissa mia michelle mildred miranda
+    molly monica monika nadia nancy naomi natalie natasha nathalie niamh nicola nicole nina nora norma olga
+    olivia paige pamela patricia paula pauline penelope penny petra phoebe phyllis polly priya rachel rebecca
+    regina renee rita roberta rosa rose rosemary ruth sabine sally samantha sandra sara sarah serena sharon
+    sheila shirley siobhan sonia sophia sophie stacey stella stephanie sue susan suzanne svetlana sylvia sylvie
+    tamara tanya teresa tessa theresa tina tracey tracy ursula valerie valérie vanessa vera veronica victoria
+    violet virginia wendy whitney yvonne zoe"""
 )
 _GENERIC = LEXICONS["english"]
 

@@ -7,8 +7,9 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 
-from .lexicon import ORG_WORDS, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
+from .lexicon import ANONYMOUS_ROLES, ORG_WORDS, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
 
 _CAP = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
 _DOTTED_TITLES = wordset("Mr Mrs Ms Dr St Prof Sen Gov Rev Gen Sr Sra Mme M")
@@ -81,6 +82,13 @@ def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple
     return " ".join(words), gender, marked
 
 
+@cache
+def _role_pattern(lex: Lexicon) -> re.Pattern[str]:
+    anonymous = sorted((r for r in lex.roles if r in ANONYMOUS_ROLES), key=len, reverse=True)
+    return re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+(?:[\w'’-]+\s+){0,2}?(?P<role>(?i:" + "|".join(anonymous)
+                      + r"))\b(?:\s+(?:for|of|at)\s+(?:the\s+)?" + RUN.pattern + ")?")
+
+
 class NameIndex:
     """People named in the article (with surname → fullest name), organisations, and places."""
 
@@ -108,6 +116,7 @@ class NameIndex:
         person_keys: set[str] = set()
         for m, name, gender, marked in found:
             self._add(m, name, gender, marked, alone, person_keys)
+        self._add_roles()
         self.starts = [p.start for p in self.people]
         self._learn_genders()
         self.org_starts = [o[0] for o in self.orgs]
@@ -178,6 +187,27 @@ class NameIndex:
         several = " " in m.group(0).strip()
         return any(w.lower() in lex.roles or (several and w.lower() in lex.speech_verbs) for w in before) \
             or any(w.lower() in lex.speech_verbs for w in after)
+
+    def _add_roles(self) -> None:
+        """'A spokesman for the group said …. He added': an unnamed speaker's role phrase is an antecedent."""
+        roles = _role_pattern(self.lex)
+        found = []
+        for m in roles.finditer(self.doc):  # unnamed speakers only: "a spokesman for X"
+            role = m.group("role").lower()
+            gender = "f" if role.endswith("woman") else "m" if role.endswith("man") else None
+            found.append(Person(m.group(0).split(None, 1)[1], m.start(), gender, False, False))
+        if not found:
+            return
+        merged = sorted([*self.people, *found], key=lambda p: p.start)
+        people, b, seen_in_sentence = [], 0, False
+        quoted = {p.start: p.quoted for p in self.people}
+        for p in merged:
+            while b < len(self._bounds) and self._bounds[b] <= p.start:
+                b += 1
+                seen_in_sentence = False
+            people.append(Person(p.name, p.start, p.gender, not seen_in_sentence, quoted.get(p.start, False)))
+            seen_in_sentence = True
+        self.people = people
 
     def note_speaker(self, name: str) -> None:
         """A name the clause structure made a speaker is a person, whatever the index thought."""
