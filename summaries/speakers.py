@@ -101,7 +101,9 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
         lo += 1
     desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
     if words[i] in lex.roles:
-        return _Parsed("role", desc, at)
+        definite = lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")
+        plain = j == i + 1 and all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i])
+        return _Parsed("the-role" if definite and plain else "role", desc, at)
     return _Parsed("org" if i == lo and words[i] in COMPANY_NOUNS else "desc", desc, at)
 
 
@@ -173,10 +175,10 @@ class _Attributor:
             return index.resolve_pronoun(self.lex.pronouns[parsed.text], parsed.at, previous, since)
         if parsed.kind == "org":
             return index.org_before(parsed.at) or parsed.text
-        if parsed.kind == "role":
+        if parsed.kind in ("role", "the-role"):
             role = next((w for w in reversed(parsed.text.lower().split()) if w in self.lex.roles), "")
             named = index.named_role(role) if role else None
-            if named is None and role not in ANONYMOUS_ROLES and len(parsed.text.split()) == 1:
+            if named is None and role not in ANONYMOUS_ROLES and parsed.kind == "the-role":
                 named = index.resolve_pronoun(None, parsed.at, previous, since)  # "the presenter said"
             return named or parsed.text
         return parsed.text
