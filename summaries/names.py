@@ -132,7 +132,7 @@ class NameIndex:
             return
         gender = gender or (first_name_gender(words[0]) if len(words) >= 2 else None)
         before = self.doc[max(0, m.start() - 12):m.start()].split()
-        after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
+        after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS | {"of"}
         key = words[-1]
         evidence = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None \
             or (len(words) >= 2 and key in alone) or key in person_keys \
@@ -249,7 +249,8 @@ class NameIndex:
         if fresh:
             subjects = [p for p in fresh if p.subject]
             return self.full((subjects or fresh)[-1].name)
-        if previous and self.gender_of(previous) in (gender, None):
+        if previous and (self.gender_of(previous) == gender or (
+                gender is None or self.gender_of(previous) is None) and len(previous.split()) >= 2):
             return previous
         if exact:
             return self.full(exact[-1].name)
