@@ -249,8 +249,8 @@ class NameIndex:
         if fresh:
             subjects = [p for p in fresh if p.subject]
             return self.full((subjects or fresh)[-1].name)
-        if previous and (self.gender_of(previous) == gender or (
-                gender is None or self.gender_of(previous) is None) and len(previous.split()) >= 2):
+        if previous and (self.gender_of(previous) == gender or ((
+                gender is None or self.gender_of(previous) is None) and len(previous.split()) >= 2)):
             return previous
         if exact:
             return self.full(exact[-1].name)
