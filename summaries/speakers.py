@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 
 from .cleaning import clean
 from .lexicon import ANONYMOUS_ROLES, COMPANY_NOUNS, Lexicon, first_name_gender, lexicon
@@ -41,6 +42,15 @@ def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
     for found in matches:  # noqa: B007 - only the last one is wanted
         pass
     return found
+
+
+_RECIPIENT = re.compile(r"\s*(?:a|à|al|to)\s+(?:l['’]|la\s+|el\s+)?[A-ZÀ-Þ][\w'’.-]*")  # "dijo a EFE X"
+
+
+@cache
+def _according_pattern(lex: Lexicon) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in lex.according_to)
+                      + r")\s+([^,.:;\"“”„«»]{1,80})", re.IGNORECASE)
 
 
 class _Parsed:
@@ -160,8 +170,7 @@ class _Attributor:
         self.verbs = verb_pattern(lex)
         org_names = {name for _, name in index.orgs}
         self.known = lambda name: name in index.fullest or name in org_names or name.isupper()
-        self.according = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in lex.according_to)
-                                    + r")\s+([^,.:;\"“”„«»]{1,80})", re.IGNORECASE)
+        self.according = _according_pattern(lex)
 
     def resolve(self, parsed: _Parsed, previous: str | None, since: int) -> str | None:
         index = self.index
@@ -201,7 +210,7 @@ class _Attributor:
                 return found
         rest = text[verb.end():]
         rest_at = at + verb.end()
-        recipient = re.match(r"\s*(?:a|à|al|to)\s+(?:l['’]|la\s+|el\s+)?[A-ZÀ-Þ][\w'’.-]*", rest)
+        recipient = _RECIPIENT.match(rest)
         if recipient:
             rest_at += recipient.end()
             rest = rest[recipient.end():]
