@@ -132,7 +132,9 @@ class NameIndex:
             return
         gender = gender or (first_name_gender(words[0]) if len(words) >= 2 else None)
         before = self.doc[max(0, m.start() - 12):m.start()].split()
-        after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS | {"of"}
+        after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
+        if before and before[-1].lower() == "of" and not (marked or gender):
+            return  # "the Association of Probation Officers": part of a longer name
         key = words[-1]
         evidence = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None \
             or (len(words) >= 2 and key in alone) or key in person_keys \

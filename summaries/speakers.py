@@ -136,8 +136,11 @@ def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool]
         return None  # "a Labour source": the role is the head
     if is_org(name.split()):
         org = _ORG_OF.match(chunk, m.start())
-        if org:
-            name = clean_name(org.group(0), lex)[0] or name
+        if org:  # keep the whole name: only leading grammar words go
+            words = org.group(0).split()
+            while len(words) > 1 and words[0].lower() in lex.capitalised_function_words | lex.determiners:
+                words.pop(0)
+            name = " ".join(words)
     return name, m.start() + m.group(0).rfind(name.split()[0])
 
 
