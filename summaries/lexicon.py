@@ -44,7 +44,8 @@ _EN_SPEECH = wordset(
     replied continued urged announced revealed joked jokes acknowledged stressed commented predicted confirmed
     recalled promised vowed remarked conceded agreed accused criticised criticized tweeted posted responded
     shouted cried whispered boasted complained concluded contended cautioned maintained recounted
-    reiterated emphasised emphasized observed laughed sighed quipped"""
+    reiterated emphasised emphasized observed laughed sighed quipped dismissed hailed praised condemned
+    attacked"""
 )
 _DE_SPEECH = wordset(
     """sagte sagt sagten sagen gesagt erklärte erklärt erklärten betonte betont meinte meint fügte fügt

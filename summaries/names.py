@@ -138,7 +138,7 @@ class NameIndex:
         key = words[-1]
         evidence = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None \
             or (len(words) >= 2 and key in alone) or key in person_keys \
-            or (not after_prep and self._role_or_verb_near(m))
+            or (not after_prep and self._role_or_verb_near(m)) or (len(words) >= 2 and self._pronoun_follows(m))
         if not evidence:
             if after_prep:
                 self.places.add(key)
@@ -155,7 +155,8 @@ class NameIndex:
         while self._q < len(self._quoted) and self._quoted[self._q][1] <= start:
             self._q += 1
         quoted = self._q < len(self._quoted) and self._quoted[self._q][0] <= start
-        self.people.append(Person(name, start, gender, not self._sentence_has_person, quoted))
+        subject = not self._sentence_has_person and self._early(start)
+        self.people.append(Person(name, start, gender, subject, quoted))
         self._sentence_has_person = True
 
     def _learn_genders(self) -> None:
@@ -176,6 +177,20 @@ class NameIndex:
         for key, (male, female) in votes.items():
             if key not in self.gender and male != female:
                 self.gender[key] = "m" if male > female else "f"
+
+    def _pronoun_follows(self, m: re.Match[str]) -> bool:
+        """'Pia Lund won her heat': a his/her in the rest of the clause makes a full name a person."""
+        pattern = self.lex.object_pronouns
+        if pattern is None:
+            return False
+        end = self.doc.find(".", m.end(), m.end() + 60)
+        return pattern.search(self.doc, m.end(), end if end > 0 else m.end() + 60) is not None
+
+    def _early(self, start: int) -> bool:
+        """Near the start of its sentence, or right after an opening phrase: where subjects stand."""
+        sent_start = self._bounds[self._b - 1] if self._b else 0
+        head = self.doc[sent_start:start]
+        return len(head.split()) <= 4 or head.rstrip().endswith(",")
 
     def _role_or_verb_near(self, m: re.Match[str]) -> bool:
         """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""

@@ -335,11 +335,30 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
     reported = _reported(who, span)
     if reported:
         return reported, None
+    told = _told_before(who, span, prev)
+    if told:
+        return told, None
     if prev is not None:
         gap = doc[prev[0].end: span.start]
         if gap.count("\n") <= 2 and len(gap) < 400:
             return previous, None
     return _previous_subject(who, span), None
+
+
+def _told_before(who: _Attributor, span: Span, prev: tuple[Span, str | None] | None) -> str | None:
+    """'X said talks were difficult. "Some of these people …"': a quote opening the sentence right after
+    reported speech is the reporter's subject's."""
+    doc = who.doc
+    start, _ = sentence_bounds(doc, span.start, span.start + 1)
+    if start != span.start or start < 2 or doc[start - 1] == "\n":
+        return None
+    lo, _ = sentence_bounds(doc, start - 2, start - 1)
+    if prev is not None and prev[0].end > lo:
+        return None
+    found = who.clause(doc[lo:start], lo, last=True)
+    if found is None or found.kind not in ("name", "pronoun"):
+        return None
+    return who.resolve(found, prev[1] if prev else None, prev[0].end if prev else -1)
 
 
 def _reported(who: _Attributor, span: Span) -> str | None:

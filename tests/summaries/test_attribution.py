@@ -110,3 +110,16 @@ def test_spanish_quotes_and_dialogue_dash():
 def test_german_book_style_guillemets():
     text = "»Das ist ein guter Tag für die Stadt«, sagte Stadtrat Jonas Keller."
     assert speakers(text, "german") == ["Jonas Keller"]
+
+
+def test_quote_after_reported_speech_belongs_to_the_reporter_not_the_previous_speaker():
+    text = ('"We will not give up," said Omar Haddad.\n\n'
+            "The paper's legal editor, Clara Moss, said the appeal could take a year. "
+            '"Courts move slowly when the evidence runs to thousands of pages."')
+    assert speakers(text) == ["Omar Haddad", "Clara Moss"]
+
+
+def test_subject_is_the_early_name_not_one_deep_in_the_sentence():
+    text = ("Pia Lund won her heat easily. The second seed, who has never lost in this city and meets Ana Cruz "
+            'in the final, was relaxed. "I love playing here," she said.')
+    assert speakers(text) == ["Pia Lund"]
