@@ -34,6 +34,7 @@ class Lexicon:
     capitalised_function_words: frozenset[str]  # capitalised at a sentence start, never a name
     object_pronouns: re.Pattern[str] | None = None  # he/his/him/she/her: teaches a name's gender
     male_pronouns: frozenset[str] = frozenset()
+    subordinators: frozenset[str] = frozenset()  # "As X spoke, Y said": the opening clause is not the subject
     max_name_words: int = 3  # longer capitalised runs keep their last two names (German capitalises nouns)
 
 
@@ -115,6 +116,7 @@ _EN = Lexicon(
     pronouns={"he": "m", "she": "f"},
     object_pronouns=re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE),
     male_pronouns=wordset("he him his himself"),
+    subordinators=wordset("as when while although though if because since after before once until whereas"),
     first_person=wordset("i we me us my our mine ours myself ourselves"),
     roles=_ROLES_EN,
     org_roles=_ORG_ROLES_EN,
@@ -151,6 +153,7 @@ _DE = Lexicon(
         auf mit nach vor bei seit auch doch dann so wie was wer wo als wenn dass selbst"""
     ),
     max_name_words=2,
+    subordinators=wordset("als wenn während nachdem obwohl weil bevor"),
 )
 _FR = Lexicon(
     speech_verbs=_FR_SPEECH,
@@ -158,6 +161,7 @@ _FR = Lexicon(
     determiners=wordset("le la les l' un une son sa ses leur"),
     prepositions=wordset("de du des d' à au aux chez pour avec dans sur en"),
     pronouns={"il": "m", "elle": "f"},
+    subordinators=wordset("quand lorsque alors si comme après avant bien parce"),
     first_person=wordset("je nous me mon ma mes notre nos j'"),
     roles=_ROLES_FR,
     org_roles=wordset("entreprise société groupe ministère gouvernement parti police syndicat mairie"),
@@ -175,6 +179,7 @@ _ES = Lexicon(
     determiners=wordset("el la los las un una su sus"),
     prepositions=wordset("de del a al en con para por desde"),
     pronouns={"él": "m", "ella": "f"},
+    subordinators=wordset("cuando mientras si aunque porque tras como"),
     first_person=wordset("yo nosotros nosotras me mi mis nuestro nuestra"),
     roles=_ROLES_ES,
     org_roles=wordset("empresa compañía grupo ministerio gobierno partido policía sindicato ayuntamiento"),

@@ -70,7 +70,7 @@ def _plain(word: str, lex: Lexicon) -> str:
 def _skip_chunk(first: str, lex: Lexicon, mode: str) -> bool:
     """"In a statement", "Speaking on the radio": an opening phrase, not the subject."""
     low = first.lower()
-    if low in ("in", "on") or (mode == "before" and low in lex.prepositions):
+    if low in ("in", "on") or (mode == "before" and (low in lex.prepositions or low in lex.subordinators)):
         return True
     return mode == "before" and low.endswith("ing") and first_name_gender(low) is None
 
