@@ -41,7 +41,12 @@ def _is_role(word: str, lex: Lexicon) -> bool:
     if w in lex.roles or w in lex.titles:
         return True
     # compounds such as "Verbandschefin", "Verdi-Sprecherin", "Finanzstaatssekretär"
-    return len(w) > 6 and any(w.endswith(r) for r in lex.roles if len(r) >= 4)
+    return len(w) > 6 and w.endswith(_role_suffixes(lex))
+
+
+@cache
+def _role_suffixes(lex: Lexicon) -> tuple[str, ...]:
+    return tuple(r for r in lex.roles if len(r) >= 4)
 
 
 def is_org(words: list[str]) -> bool:
