@@ -21,6 +21,7 @@ RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(
 _AGE = re.compile(r"['’]?s?,\s*(?:\d{1,3}|who|whose|aged)\b")
 _ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
 _POSSESSIVE = re.compile(r"['’]s?$")
+_PLACE_ONLY = frozenset(["in", "across", "near", "into", "around", "outside", "inside", "throughout", "aus", "nach", "dans", "desde"])
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
 _INITIAL = re.compile(r"(?:[.!?:][\"'”’“»«]?|\n|^)\s*[\"'“‘„«»]?$")
 _WORD = re.compile(r"[\w'’-]+")
@@ -118,6 +119,8 @@ class NameIndex:
             if name:
                 found.append((m, name, gender, marked))
         alone = {name for _, name, _, _ in found if " " not in name}
+        # a name ever written "in X" / "across X" is a place unless a title, first name or age says otherwise
+        self._placey = {name.split()[-1] for m, name, _, _ in found if self._after_place_word(m)}
         person_keys: set[str] = set()
         for m, name, gender, marked in found:
             self._add(m, name, gender, marked, alone, person_keys)
@@ -141,10 +144,13 @@ class NameIndex:
         if before and before[-1].lower() == "of" and not (marked or gender):
             return  # "the Association of Probation Officers": part of a longer name
         key = words[-1]
-        evidence = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None \
-            or (len(words) >= 2 and key in alone) or key in person_keys \
+        strong = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None
+        weak = (len(words) >= 2 and key in alone) or key in person_keys \
             or (not after_prep and self._role_or_verb_near(m)) or (len(words) >= 2 and self._pronoun_follows(m))
-        if not evidence:
+        if not strong and key in self._placey:
+            self.places.add(key)
+            return
+        if not (strong or weak):
             if after_prep:
                 self.places.add(key)
             return
@@ -182,6 +188,10 @@ class NameIndex:
         for key, (male, female) in votes.items():
             if key not in self.gender and male != female:
                 self.gender[key] = "m" if male > female else "f"
+
+    def _after_place_word(self, m: re.Match[str]) -> bool:
+        before = self.doc[max(0, m.start() - 12):m.start()].split()
+        return bool(before) and before[-1].lower() in _PLACE_ONLY
 
     def _pronoun_follows(self, m: re.Match[str]) -> bool:
         """'Pia Lund won her heat': a his/her in the rest of the clause makes a full name a person."""

@@ -123,3 +123,14 @@ def test_subject_is_the_early_name_not_one_deep_in_the_sentence():
     text = ("Pia Lund won her heat easily. The second seed, who has never lost in this city and meets Ana Cruz "
             'in the final, was relaxed. "I love playing here," she said.')
     assert speakers(text) == ["Pia Lund"]
+
+
+@pytest.mark.parametrize(("text", "who"), [
+    ('Snow cut off villages across Eastern Norland on Sunday. Norland declared an emergency on Monday.\n\n'
+     'She added: "We have no beds left and the roads are still closed."', None),
+    ("Vera Lind runs the clinic. Snow cut off villages across Eastern Norland on Sunday, and Norland declared "
+     "an emergency. Her colleague Ivan Petrov said the roads were shut. She added: "
+     '"We have no beds left and the roads are closed."', "Vera Lind"),
+])
+def test_a_place_is_never_the_speaker(text, who):
+    assert speakers(text) == [who]
