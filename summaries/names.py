@@ -21,8 +21,8 @@ RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(
 _AGE = re.compile(r"['’]?s?,\s*(?:\d{1,3}|who|whose|aged)\b")
 _ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
 _POSSESSIVE = re.compile(r"['’]s?$")
-_PLACE_ONLY = frozenset(  # words before a capitalised run that make it a place
-    "in across near into around outside inside throughout aus nach dans desde".split())
+# words before a capitalised run that make it a place
+_PLACE_ONLY = wordset("in across near into around outside inside throughout aus nach dans desde")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
 _INITIAL = re.compile(r"(?:[.!?:][\"'”’“»«]?|\n|^)\s*[\"'“‘„«»]?$")
 _WORD = re.compile(r"[\w'’-]+")
