@@ -8,7 +8,7 @@ import logging
 from .language import SUPPORTED_LANGUAGES
 from .model import Quote, Summary
 from .pipeline import ALGORITHMS, summarize
-from .quotes import extract_quotes
+from .speakers import extract_quotes
 from .splitter import split_sentences
 
 logging.getLogger(__name__).addHandler(logging.NullHandler())

@@ -1,62 +1,56 @@
-"""sumy's summarizers behind one function, fed by our offline tokenizer."""
+"""sumy's summarizers behind one function, fed by our offline tokenizer; each imported only when asked for."""
 
 from __future__ import annotations
 
+import importlib
 import logging
 from collections.abc import Sequence
-from typing import Any
-
-from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
-from sumy.summarizers.edmundson import EdmundsonSummarizer
-from sumy.summarizers.kl import KLSummarizer
-from sumy.summarizers.lex_rank import LexRankSummarizer
-from sumy.summarizers.lsa import LsaSummarizer
-from sumy.summarizers.luhn import LuhnSummarizer
-from sumy.summarizers.reduction import ReductionSummarizer
-from sumy.summarizers.sum_basic import SumBasicSummarizer
-from sumy.summarizers.text_rank import TextRankSummarizer
 
 from .language import stemmer, stop_words
-from .splitter import Tokenizer
 
 logger = logging.getLogger(__name__)
 
-SUMY_ALGORITHMS: dict[str, Any] = {
-    "lexrank": LexRankSummarizer,
-    "textrank": TextRankSummarizer,
-    "lsa": LsaSummarizer,
-    "luhn": LuhnSummarizer,
-    "edmundson": EdmundsonSummarizer,
-    "kl": KLSummarizer,
-    "sumbasic": SumBasicSummarizer,
-    "reduction": ReductionSummarizer,
+# name → (module, class) in sumy; imported lazily because LSA and others pull NumPy and more
+SUMY_ALGORITHMS: dict[str, tuple[str, str]] = {
+    "lexrank": ("sumy.summarizers.lex_rank", "LexRankSummarizer"),
+    "textrank": ("sumy.summarizers.text_rank", "TextRankSummarizer"),
+    "lsa": ("sumy.summarizers.lsa", "LsaSummarizer"),
+    "luhn": ("sumy.summarizers.luhn", "LuhnSummarizer"),
+    "edmundson": ("sumy.summarizers.edmundson", "EdmundsonSummarizer"),
+    "kl": ("sumy.summarizers.kl", "KLSummarizer"),
+    "sumbasic": ("sumy.summarizers.sum_basic", "SumBasicSummarizer"),
+    "reduction": ("sumy.summarizers.reduction", "ReductionSummarizer"),
 }
-
-
-def build_document(paragraphs: Sequence[Sequence[str]], language: str) -> ObjectDocumentModel:
-    tokenizer = Tokenizer(language)
-    return ObjectDocumentModel(
-        [Paragraph([Sentence(s, tokenizer) for s in para]) for para in paragraphs if para]
-    )
 
 
 def sumy_rank(
     name: str, paragraphs: Sequence[Sequence[str]], count: int, language: str, title: str | None = None
 ) -> list[int]:
     """Indices (over the flattened sentences) that sumy's `name` summarizer picks, in article order."""
+    from sumy.models.dom import ObjectDocumentModel, Paragraph, Sentence
+
+    from .splitter import Tokenizer
+
     flat = [s for para in paragraphs for s in para]
     if len(flat) <= count:
         return list(range(len(flat)))
-    document = build_document(paragraphs, language)
-    summarizer = SUMY_ALGORITHMS[name](stemmer(language))
+    tokenizer = Tokenizer(language)
+    body = [Paragraph([Sentence(s, tokenizer) for s in para]) for para in paragraphs if para]
+    if title:  # Edmundson's title method reads the document's headings
+        body.insert(0, Paragraph([Sentence(title, tokenizer, is_heading=True)]))
+    document = ObjectDocumentModel(body)
+    module, cls = SUMY_ALGORITHMS[name]
+    summarizer_class = getattr(importlib.import_module(module), cls)
     stops = stop_words(language)
-    if hasattr(summarizer, "stop_words"):
-        summarizer.stop_words = stops
     if name == "edmundson":
-        # Edmundson's cue/key methods need hand-made word lists; location + title work from the text.
-        summarizer = EdmundsonSummarizer(stemmer(language), cue_weight=0.0, key_weight=0.0,
-                                         title_weight=1.0 if title else 0.0, location_weight=1.0)
+        # cue and key methods need hand-made word lists; title and location work from the text itself
+        summarizer = summarizer_class(stemmer(language), cue_weight=0.0, key_weight=0.0,
+                                      title_weight=1.0 if title else 0.0, location_weight=1.0)
         summarizer.null_words = stops
+    else:
+        summarizer = summarizer_class(stemmer(language))
+        if hasattr(summarizer, "stop_words"):
+            summarizer.stop_words = stops
     first: dict[str, int] = {}
     for i, s in enumerate(flat):
         first.setdefault(" ".join(s.split()), i)

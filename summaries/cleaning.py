@@ -9,10 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .lexicon import LEXICONS
+
 
 @dataclass(frozen=True, slots=True)
 class Block:
-    """A paragraph of the article; `heading` marks headline, standfirst and caption lines (not bullets)."""
+    """A paragraph of the article; `heading` marks headline, standfirst and caption lines (not bullets), and
+    an empty heading marks where a boilerplate line was dropped."""
 
     text: str
     heading: bool = False
@@ -50,10 +53,7 @@ def _wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
-_SPEECH = _wordset(
-    "said says added adds told explained wrote asked continued stated insisted claimed revealed warned reads read"
-    " replied tweeted posted announced"
-)
+_SPEECH = LEXICONS["english"].speech_verbs
 # Where a caption with no full stop runs into the next caption or sentence: a word (or closing quote) then a
 # typical sentence opener, or the next caption's "Label: ". Only searched inside text known to be a caption.
 _CAPTION_END = re.compile(
@@ -72,8 +72,9 @@ def collapse(text: str) -> str:
 
 
 def _is_heading(line: str) -> bool:
-    # Headlines, standfirsts and photo captions rarely end in terminal punctuation.
-    return not _TERMINAL.search(line) and len(line.split()) < 40
+    # Headlines, standfirsts and photo captions rarely end in terminal punctuation; a line ending in a
+    # colon ("He told the Guardian:") introduces the next paragraph instead.
+    return not _TERMINAL.search(line) and not line.endswith((":", ",")) and len(line.split()) < 40
 
 
 def strip_caption(sentence: str) -> str:
@@ -114,7 +115,11 @@ def clean(text: str, title: str | None = None) -> list[Block]:
     body_started = False
     for raw in re.split(r"\n\s*\n|\n", text):
         line = collapse(raw)
-        if not line or _BOILERPLATE.match(line) or _BYLINE_LINE.match(line):
+        if not line:
+            continue
+        if _BOILERPLATE.match(line) or _BYLINE_LINE.match(line):
+            if blocks:  # a gap marker: a quotation never runs on across a dropped line
+                blocks.append(Block("", heading=True))
             continue
         if title_key and line.lower() == title_key:
             continue
@@ -123,14 +128,20 @@ def clean(text: str, title: str | None = None) -> list[Block]:
         m = _DM_BYLINE.match(line)
         if m and m.end() < len(line):
             line = line[m.end():]
-        if not body_started:
-            line = _strip_prefixes(line)
-            if not line:
+        if not body_started:  # the first body line may carry a dateline or byline; headlines keep theirs
+            stripped = _strip_prefixes(line)
+            if not stripped:
                 continue
+            if not _is_heading(stripped):
+                line = stripped
         heading = _is_heading(line)
         if not heading:
             body_started = True
         blocks.append(Block(line, heading))
+    if blocks and not body_started:  # no line ends like a sentence: unpunctuated text, not all headlines
+        blocks = [Block(b.text) if b.text else b for b in blocks]
+    elif blocks and blocks[-1].heading and len(blocks[-1].text.split()) >= 8:
+        blocks[-1] = Block(blocks[-1].text)  # a body's last sentence that lost its full stop
     return blocks
 
 

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import cache, lru_cache
 
-from sumy.nlp.stemmers import Stemmer
-from sumy.utils import get_stop_words
-
 # sumy ships a stemmer and stop words for these without extra packages (Greek, Polish and CJK need more).
 SUPPORTED_LANGUAGES: tuple[str, ...] = (
     "arabic", "czech", "english", "french", "german", "italian", "portuguese",
@@ -33,11 +30,18 @@ def normalize_language(language: str) -> str:
 
 @cache
 def stemmer(language: str) -> Callable[[str], str]:
-    """A memoised stemmer: NLTK's Snowball is slow and news text repeats the same words a lot."""
+    """A memoised stemmer: NLTK's Snowball is slow and news text repeats the same words a lot.
+
+    Imported here, not at module import: sumy's stemmers import NLTK, which imports SciPy (most of the
+    memory a loaded summarizer holds), and `import summaries` should stay cheap for the bot's CLI."""
+    from sumy.nlp.stemmers import Stemmer
+
     stem = Stemmer(language)
     return lru_cache(maxsize=65536)(lambda word: stem(word.lower()))
 
 
 @cache
 def stop_words(language: str) -> frozenset[str]:
+    from sumy.utils import get_stop_words
+
     return frozenset(w.lower() for w in get_stop_words(language))

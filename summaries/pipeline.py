@@ -8,8 +8,8 @@ import math
 from .algorithms import SUMY_ALGORITHMS, sumy_rank
 from .cleaning import Block, clean, strip_caption
 from .language import normalize_language, stemmer, stop_words
+from .lexicon import QUOTE_LANGUAGES
 from .model import Summary
-from .ranker import rank
 from .speakers import attribute
 from .splitter import split_sentences, words
 
@@ -29,12 +29,17 @@ def _validate(text: object, bullets: object, algorithm: object) -> None:
         raise ValueError(f"unknown algorithm {algorithm!r}; choose one of: {', '.join(ALGORITHMS)}")
 
 
-def _paragraphs(blocks: list[Block]) -> list[list[str]]:
+def _paragraphs(blocks: list[Block], limit: int | None = None) -> list[list[str]]:
+    """Sentences per body paragraph; with `limit`, stops once that many sentences are found."""
     out = []
+    total = 0
     for b in blocks:
+        if limit is not None and total >= limit:
+            break
         if not b.heading:
             sentences = [strip_caption(s) for s in split_sentences(b.text)]
             out.append([s for s in sentences if s])
+            total += len(out[-1])
     return out
 
 
@@ -60,18 +65,24 @@ def summarize(
         raise TypeError(f"title must be a str or None, not {type(title).__name__}")
     lang = normalize_language(language)
     blocks = clean(text, title)
-    paragraphs = _paragraphs(blocks)
+    limit = None
+    if algorithm == "default":
+        from .ranker import MAX_RANKED, rank  # local: sumy's summarizer base imports NLTK and SciPy
+
+        limit = MAX_RANKED  # the default ranks no more, so no more need splitting (bounded work)
+    paragraphs = _paragraphs(blocks, limit)
     flat = [s for para in paragraphs for s in para]
     if bullets == 0 or not flat:
         picked: list[int] = []
     elif algorithm == "default":
-        picked = rank(flat, bullets, stemmer(lang), stop_words(lang), title)
+        picked = rank(paragraphs, bullets, stemmer(lang), stop_words(lang), title, lang)
     else:
         picked = sumy_rank(algorithm, paragraphs, bullets, lang, title)
     chosen = tuple(flat[i] for i in picked)
     total = len(words(" ".join(b.text for b in blocks)))
     kept = sum(len(words(s)) for s in chosen)
-    quotes = attribute([b.text for b in blocks if not b.heading])
+    body = [b.text for b in blocks if not b.heading or not b.text]
+    quotes = attribute(body, lang) if lang in QUOTE_LANGUAGES else ()
     logger.debug("summarized %s words into %s bullets and %s quotes", total, len(chosen), len(quotes))
     return Summary(
         bullets=chosen,

@@ -1,33 +1,24 @@
-"""Finding direct quotations: pairing quote marks, joining multi-paragraph quotes, dropping scare quotes.
-
-Speaker attribution lives in `speakers.py`; this module only decides what is a quotation.
-"""
+"""Finding direct quotations: pairing quote marks in each language's style, joining multi-paragraph quotes,
+reading dialogue dashes, dropping scare quotes and titles. Attribution lives in `speakers.py`."""
 
 from __future__ import annotations
 
+import bisect
 import re
+import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
-from .cleaning import clean
-from .model import Quote
+from .lexicon import Lexicon, lexicon
 
-_DOUBLE = re.compile(r"[\"“”„«»]")
-_SINGLE = re.compile(r"[‘’']")
-_TERMINAL_BEFORE = re.compile(r"[.!?,:;…][\"'”’]?\s*$")
-# Verbs that make even a two-word quotation a citation rather than a scare quote.
-SPEECH_VERBS = (
-    "said|says|say|saying|added|adds|told|tells|telling|asked|asks|explained|explains|insisted|insists|"
-    "warned|warns|claimed|claims|described|describes|describing|called|calls|calling|branded|brands|"
-    "labelled|labeled|dubbed|believed|believes|stated|states|wrote|writes|argued|argues|noted|notes|"
-    "declared|admitted|admits|suggested|replied|continued|urged|announced|revealed|joked|jokes|"
-    "acknowledged|stressed|commented|predicted|confirmed|recalled|promised|vowed|remarked|"
-    "conceded|agreed|thinks|thought|feels|felt|hopes|hoped|accused|criticised|criticized|"
-    "according|went on to say|tweeted|posted|quoted|reported|maintained|responded|shouted|cried|"
-    "whispered|boasted|complained|concluded|pointed out|contended|cautioned"
-)
-_SPEECH = re.compile(r"\b(?:" + SPEECH_VERBS + r")\b", re.IGNORECASE)
-_SENT_START = re.compile(r"[.!?][\"'”’]?\s+(?=[\"'“‘A-Z])")
+_DOUBLE = re.compile(r"[\"“”„«»「」『』]")
+_SINGLE = re.compile(r"[‘’‚']")
+_TERMINAL_BEFORE = re.compile(r"[.!?,:;…][\"'”’“«»]?\s*$")
+_SENT_START = re.compile(r"[.!?…][\"'”’“»«]?\s+(?=[\"'“‘„«»A-ZÀ-ÖØ-Þ¿¡—–])")
+_SO_CALLED = re.compile(r"\bso[- ]called\s*$|\bsogenannte[nmrs]?\s*$|\bdit[es]?\s*$|\bllamad[oa]s?\s*$", re.I)
+_NEWLINE = re.compile(r"\n\s*")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 @dataclass(slots=True)
@@ -39,16 +30,37 @@ class Span:
     end: int  # offset just past the closing mark (or the end of the last part)
     paragraph: int
     split_at: int = -1  # for a quote interrupted by its attribution: end of the first piece
+    attribution: tuple[int, int] | None = None  # narration inside the quote (dialogue dash, French incise)
+    inner: list[tuple[int, int]] = field(default_factory=list)  # offsets of the quoted words
 
 
-def _is_open(doc: str, i: int, mark: str, single: bool) -> bool | None:
+def _styles(doc: str) -> tuple[bool, bool]:
+    """(German „…“ style, German »…« style) for this document."""
+    low9 = doc.find("„") >= 0
+    first_guillemet = re.search(r"[«»]", doc)
+    book = bool(first_guillemet and first_guillemet.group(0) == "»" and doc[first_guillemet.end():][:1].strip())
+    return low9, book
+
+
+def _is_open(doc: str, i: int, mark: str, low9: bool, book: bool) -> bool | None:
     """True for an opening mark, False for a closing one, None for an apostrophe or a stray."""
+    if mark in "„‚「『":
+        return True
+    if mark in "」』":
+        return False
+    if mark == "«":
+        return not book
+    if mark == "»":
+        return book
+    if mark == "“":
+        return not low9
+    if mark == "‘" and low9:
+        return False
+    if mark == "”":
+        return False
     before = doc[i - 1] if i > 0 else " "
     after = doc[i + 1] if i + 1 < len(doc) else " "
-    if mark in "“‘„«":
-        return True
-    if mark in "”»":
-        return False
+    single = mark != '"'
     if single and before.isalnum() and after.isalnum():
         return None  # don't, O’Toole
     if before.isspace() or before in "([{—–-/":
@@ -56,88 +68,177 @@ def _is_open(doc: str, i: int, mark: str, single: bool) -> bool | None:
             return None if single else False
         return True
     if after.isspace() or after in ".,;:!?)]}—–-" or i + 1 >= len(doc):
-        if single and before.lower() == "s" and after.isspace():
-            return False  # plural possessive looks the same; closing is the likelier reading mid-quote
         return False
     return None
 
 
-def find_spans(paragraphs: Sequence[str]) -> list[Span]:
-    """Pair quote marks across the body; double quotes win, single quotes only in texts that use no
-    double quotes (Daily Mail style), so apostrophes can't be mistaken for quotations elsewhere."""
+def _opens(para: str, marks: re.Pattern[str], doc: str, base: int, low9: bool, book: bool) -> bool:
+    first = para.lstrip()[:1]
+    return bool(first) and marks.match(first) is not None \
+        and _is_open(doc, base + para.index(first), first, low9, book) is True
+
+
+def _closes_first(para: str, marks: re.Pattern[str], doc: str, base: int, low9: bool, book: bool) -> int:
+    """Offset just after the first mark of `para` when it is a closing one (a continuation paragraph whose
+    opening mark was lost in scraping), else -1."""
+    for m in marks.finditer(para):
+        kind = _is_open(doc, base + m.start(), m.group(0), low9, book)
+        if kind is None:
+            continue
+        return m.start() if kind is False else -1
+    return -1
+
+
+def find_spans(paragraphs: Sequence[str], dashes: bool = False, max_spans: int = 1_000_000) -> list[Span]:
+    """Pair quote marks across the body. Double marks win; single marks count only in texts with no double
+    marks (tabloid style), so apostrophes are not read as quotations elsewhere. With `dashes`, a paragraph
+    that opens with a dash and has no marks is a line of dialogue."""
     doc = "\n".join(paragraphs)
+    low9, book = _styles(doc)
     single = _DOUBLE.search(doc) is None
     marks = _SINGLE if single else _DOUBLE
-    para_starts = []
+    starts = []
     pos = 0
     for p in paragraphs:
-        para_starts.append(pos)
+        starts.append(pos)
         pos += len(p) + 1
     spans: list[Span] = []
+    current: Span | None = None
+    part_start = -1
     for pi, para in enumerate(paragraphs):
-        base = para_starts[pi]
-        current = spans[-1] if spans and spans[-1].end < 0 else None
-        part_start = -1
-        if current is not None:
-            first = para.lstrip()[:1]
-            reopens = bool(first) and marks.match(first) is not None \
-                and _is_open(doc, base + para.index(first), first, single) is not False
-            if not reopens:
-                _close(current, doc, para_starts[pi - 1] + len(paragraphs[pi - 1]))
-                current = None
-        for m in marks.finditer(para):
-            i = base + m.start()
-            kind = _is_open(doc, i, m.group(0), single)
-            if kind is None:
-                continue
-            if kind:
-                if current is None:
-                    current = Span([], i, -1, pi)
-                    spans.append(current)
-                    part_start = i + 1
-                elif part_start < 0 or _TERMINAL_BEFORE.search(doc[part_start:i]):
-                    if part_start >= 0:
-                        current.parts.append(doc[part_start:i].strip())
-                    part_start = i + 1
-            elif current is not None and part_start >= 0:
-                current.parts.append(doc[part_start:i])
-                current.end = i + 1
-                current = None
-                part_start = -1
+        if len(spans) > max_spans:
+            break
+        base = starts[pi]
+        limit = base + len(para)
+        frm = base
+        if current is not None and not _opens(para, marks, doc, base, low9, book):
+            # a quotation left open at the end of the previous paragraph: continued without its opening
+            # mark (scraped text) when this paragraph's first mark closes it, else it ended there
+            close = _closes_first(para, marks, doc, base, low9, book)
+            if close >= 0:
+                current.parts.append(doc[base:base + close].strip())
+                current.inner.append((base, base + close))
+                current.end = frm = base + close + 1
+            else:
+                current.end = starts[pi - 1] + len(paragraphs[pi - 1])
+            current = None
+        if dashes and current is None and para[:1] in "—–" and marks.search(para) is None:
+            spans.append(_dialogue(doc, base, limit, pi))
+            continue
+        current, part_start = _scan(doc, para, base, frm, marks, low9, book, pi, spans, current, max_spans)
         if current is not None and part_start >= 0:
-            current.parts.append(doc[part_start: base + len(para)].strip())
+            current.parts.append(doc[part_start:limit].strip())
+            current.inner.append((part_start, limit))
             part_start = -1
-    if spans and spans[-1].end < 0:
-        _close(spans[-1], doc, len(doc))
-    return [s for s in spans if s.parts]
+    if current is not None:
+        current.end = len(doc)
+    return [s for s in spans if any(p.strip() for p in s.parts)][:max_spans]
 
 
-def _close(span: Span, doc: str, end: int) -> None:
-    span.end = end
+def _scan(doc: str, para: str, base: int, frm: int, marks: re.Pattern[str], low9: bool, book: bool, pi: int,
+          spans: list[Span], current: Span | None = None, max_spans: int = 1_000_000
+          ) -> tuple[Span | None, int]:
+    part_start = -1
+    for m in marks.finditer(doc, frm, base + len(para)):
+        if len(spans) > max_spans:
+            break
+        i = m.start()
+        kind = _is_open(doc, i, m.group(0), low9, book)
+        if kind is None:
+            continue
+        if kind:
+            if current is None:
+                current = Span([], i, -1, pi)
+                spans.append(current)
+                part_start = i + 1
+            elif part_start < 0 or _TERMINAL_BEFORE.search(doc, part_start, i):
+                if part_start >= 0:  # a closing mark went missing: the new mark starts the next part
+                    current.parts.append(doc[part_start:i].strip())
+                    current.inner.append((part_start, i))
+                part_start = i + 1
+        elif current is not None and part_start >= 0:
+            current.parts.append(doc[part_start:i])
+            current.inner.append((part_start, i))
+            current.end = i + 1
+            current = None
+            part_start = -1
+    return current, part_start
 
 
-def is_quotation(text: str, sentence: str) -> bool:
+_DASH_SPLIT = re.compile(r"\s*[—–]\s*")
+
+
+def _dialogue(doc: str, base: int, limit: int, pi: int) -> Span:
+    """'—Words —says Name—. More words.': dash pieces alternate between speech and narration."""
+    pieces = [(m.start(), m.end()) for m in _DASH_SPLIT.finditer(doc, base, limit)]
+    bounds = [*pieces, (limit, limit)]
+    span = Span([], base, limit, pi)
+    for k in range(len(bounds) - 1):
+        lo, hi = bounds[k][1], bounds[k + 1][0]
+        text = doc[lo:hi].lstrip(" .,;")
+        if not text.strip():
+            continue
+        if k % 2 == 0:
+            span.parts.append(text.strip())
+            span.inner.append((lo, hi))
+        elif span.attribution is None:
+            span.attribution = (lo, hi)
+    return span
+
+
+def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None) -> bool:
     """Scare quotes, titles of works and labels aren't quotations; a short phrase counts only when the
     sentence credits it to someone with a speech verb."""
     words = text.split()
-    if not words or not any(c.isalpha() for c in text):
+    if not words or not _LETTER.search(text):
+        return False
+    at = sentence.find(text)
+    if at > 0 and _SO_CALLED.search(sentence, 0, max(0, at - 1)):
         return False
     if len(words) >= 2 and all(w[:1].isupper() or not w[:1].isalpha() for w in words) and len(words) < 8:
-        return False  # Title Case: a book, film or programme
+        return False  # Title Case: a book, film, newspaper or programme
     if len(words) >= 5:
         return True
-    return bool(_SPEECH.search(sentence.replace(text, " ")))
+    rest = sentence.replace(text, " ")
+    verbs = verbs or verb_pattern(lexicon("english"))
+    return any(not _SO_CALLED.search(rest, 0, m.start()) for m in verbs.finditer(rest))
+
+
+class Sentences:
+    """Sentence starts of one document, found once, so every look-up is a binary search (linear overall)."""
+
+    def __init__(self, doc: str) -> None:
+        self.doc = doc
+        starts = {0}
+        starts.update(m.end() for m in _SENT_START.finditer(doc))
+        starts.update(m.end() for m in _NEWLINE.finditer(doc))
+        self.starts = sorted(starts)
+
+    def bounds(self, start: int, end: int) -> tuple[int, int]:
+        """Offsets of the sentence(s) containing doc[start:end]."""
+        k = bisect.bisect_right(self.starts, start) - 1
+        left = self.starts[max(0, k)]
+        j = bisect.bisect_right(self.starts, end)
+        right = self.starts[j] if j < len(self.starts) else len(self.doc)
+        while right > left and self.doc[right - 1].isspace():
+            right -= 1
+        return left, max(right, min(end, len(self.doc)))
+
+
+_LAST = threading.local()  # per thread (the bot summarizes in worker threads): the last document's index
+
+
+def sentence_bounds(doc: str, start: int, end: int) -> tuple[int, int]:
+    """Offsets of the sentence(s) containing doc[start:end]."""
+    found: Sentences | None = getattr(_LAST, "sentences", None)
+    if found is None or found.doc is not doc:
+        found = _LAST.sentences = Sentences(doc)
+    return found.bounds(start, end)
 
 
 def sentence_around(doc: str, start: int, end: int) -> str:
     """The sentence(s) containing doc[start:end], for attribution and scare-quote checks."""
-    left = max(doc.rfind("\n", 0, start) + 1, start - 1500)  # bounded: huge one-line inputs stay linear
-    for m in _SENT_START.finditer(doc, left, start):
-        left = m.end()
-    right_nl = doc.find("\n", end)
-    right_nl = min(len(doc) if right_nl < 0 else right_nl, end + 1500)
-    m2 = _SENT_START.search(doc, end, right_nl)
-    right = m2.start() + 1 if m2 else right_nl
+    left, right = sentence_bounds(doc, start, end)
     return doc[left:right]
 
 
@@ -145,11 +246,8 @@ def quote_text(span: Span) -> str:
     return " ".join(" ".join(p.split()) for p in span.parts if p.strip())
 
 
-def extract_quotes(text: str) -> tuple[Quote, ...]:
-    """Every direct quotation in an article with its speaker (see `speakers.attribute`)."""
-    from .speakers import attribute  # local: speakers imports this module's helpers
-
-    if not isinstance(text, str):
-        raise TypeError(f"text must be a str, not {type(text).__name__}")
-    paragraphs = [b.text for b in clean(text) if not b.heading or _DOUBLE.search(b.text)]
-    return attribute(paragraphs)
+@cache
+def verb_pattern(lex: Lexicon) -> re.Pattern[str]:
+    """Any speech verb of the language as a whole word (longest first so "pointed out" beats "pointed")."""
+    verbs = sorted(lex.speech_verbs, key=len, reverse=True)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(v) for v in verbs) + r")(?![\w-])", re.IGNORECASE)

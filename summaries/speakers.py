@@ -1,225 +1,399 @@
-"""Who said it: attribution patterns around a quotation ("…," said X / X said: "…" / "…," X told the BBC),
-falling back to the previous quote's speaker for continuations. Mentions and pronouns are resolved to the
-fullest name given by `coref.Index`."""
+"""Who said it, from the structure of the attribution clause.
+
+Around each quotation we find the clause that credits it: after the closing mark ('"…," said X' /
+'"…," X told Y') or before the opening one ('X said: "…"', 'According to X, …'). In that clause the
+speech verb's subject is the speaker: a name (titles, roles and modifiers dropped, "X of/at Y" cut at
+the preposition, an appositive name preferred to a role), a pronoun resolved to the nearest person of
+that gender, a role resolved to the person the article names with it, or an organisation when the
+clause makes it the subject. A quote with no clause continues the previous speaker's words.
+"""
 
 from __future__ import annotations
 
-import bisect
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from functools import cache
 
-from .coref import DESCRIPTION, NAME, NOT_NAMES, PRONOUN, ROLES, Index, role_of, strip_titles
-from .gender import is_org
+from .cleaning import clean
+from .lexicon import ANONYMOUS_ROLES, COMPANY_NOUNS, Lexicon, first_name_gender, lexicon
 from .model import Quote
-from .quotes import SPEECH_VERBS, Span, find_spans, is_quotation, quote_text, sentence_around
+from .names import RUN, NameIndex, clean_name, is_org
+from .quotes import Span, find_spans, is_quotation, quote_text, sentence_around, sentence_bounds, verb_pattern
 
-_WHO = (r"(?:" + PRONOUN + r"|\b(?:[Tt]he|[Aa]n?)\s+(?:[\w'’-]+\s+){0,4}?(?i:" + ROLES + r")\b"
-        r"(?:\s+(?:for|of|at)\s+(?:the\s+)?" + NAME.pattern + ")?|" + NAME.pattern + ")")
-_VERB = r"(?:" + SPEECH_VERBS + r")"
-_AFTER_VERB_WHO = re.compile(r"^[\s,]*(?:" + _VERB + r")\s+(?P<who>" + _WHO + r")", re.UNICODE)
-_AFTER_WHO_VERB = re.compile(
-    r"^[\s,]*(?P<who>" + _WHO + r")(?:,[^,]{1,80},)?\s+(?:has\s+|had\s+|then\s+|also\s+)?(?:" + _VERB + r")\b"
-)
-# '"…," said his coach Peter Stanley' / '"…," Citigroup analyst Kyle Cooper told Reuters'
-_AFTER_VERB_ROLE_NAME = re.compile(
-    r"^[\s,]*(?:" + _VERB + r")\s+(?:(?:his|her|their|its|the)\s+)?(?:[a-z][\w'’-]*\s+){0,3}(?P<who>"
-    + NAME.pattern + ")"
-)
-_AFTER_THE_ORG_VERB = re.compile(
-    r"^[\s,]*[Tt]he\s+(?P<who>" + NAME.pattern + r")\s+(?:has\s+|have\s+)?(?:" + _VERB + r")\b")
-_VERB_BEFORE = re.compile(r"\b(?:" + _VERB + r")\b", re.IGNORECASE)
-_TAIL_END = re.compile(r"[.!?:](?:\s|$)|[\"“”]")
+MAX_QUOTES = 100  # a summary lists at most this many quotations (the first ones in the article)
+MAX_SCAN = 250  # characters of attribution clause looked at on either side of a quotation
+_CLAUSE_END = re.compile(r"[.!?](?=\s|$)|[\"“”„«»]|\n")
+_TOKEN = re.compile(r"[\w'’.-]+")
+_INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)
+_INCISE = re.compile(r",\s*(?:[\w'’]+\s+){0,2}[\w'’]+-(?:t-)?(?:il|elle)(?:\s+[\w'’]+){0,2}\s*,\s*", re.I)
+# where the clause of the last speech verb starts: a sentence break (not after "Mr." or an initial) or a
+# coordinated clause ("…, and the coach said")
+_CLAUSE_BREAK = re.compile(
+    r"(?<![A-Z])(?<!\b(?:Mr|Dr|Ms|St))(?<!Mrs)[.;!?]\s+"
+    r"|,\s+(?:and|but|while|as|und|aber|et|mais|y|pero)\s+|\s(?:and|but)\s+(?=[A-Z])")
+_REPORTED = re.compile(
+    r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
+_ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
+_AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
 
-def _is_personish(index: Index, who: str) -> bool:
-    if re.fullmatch(PRONOUN, who, re.IGNORECASE):
+def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
+    found = None
+    for found in matches:  # noqa: B007 - only the last one is wanted
+        pass
+    return found
+
+
+_RECIPIENT = re.compile(r"\s*(?:a|à|al|to)\s+(?:l['’]|la\s+|el\s+)?[A-ZÀ-Þ][\w'’.-]*")  # "dijo a EFE X"
+
+
+@cache
+def _according_pattern(lex: Lexicon) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in lex.according_to)
+                      + r")\s+([^,.:;\"“”„«»]{1,80})", re.IGNORECASE)
+
+
+class _Parsed:
+    __slots__ = ("at", "kind", "text")
+
+    def __init__(self, kind: str, text: str, at: int) -> None:
+        self.kind, self.text, self.at = kind, text, at
+
+
+def _plain(word: str, lex: Lexicon) -> str:
+    """Lowercase, with a plural role reduced to its singular ("officials", "the two firms")."""
+    w = word.lower()
+    nouns = lex.roles | lex.org_roles
+    return w[:-1] if w not in nouns and w[:-1] in nouns else w
+
+
+def _skip_chunk(first: str, lex: Lexicon, mode: str) -> bool:
+    """"In a statement", "Speaking on the radio": an opening phrase, not the subject."""
+    low = first.lower()
+    if low in ("in", "on") or (mode == "before" and (low in lex.prepositions or low in lex.subordinators)):
         return True
-    if DESCRIPTION.fullmatch(who):
-        return False
-    name = index.full(who)
-    return bool(name) and name.split()[-1] in index.person_keys
+    return mode == "before" and low.endswith("ing") and first_name_gender(low) is None
 
 
-def _candidates(index: Index, text: str, base: int) -> list[tuple[str, int]]:
-    """Possible speakers in `text`, leading 'The'/'But' stripped; months kept when they are a surname."""
-    out = []
-    for m in re.finditer(_WHO, text):
-        who, at = m.group(0), base + m.start()
-        if re.fullmatch(PRONOUN, who, re.IGNORECASE):
-            if who.lower() in ("he", "she"):
-                out.append((who, at))
-            continue
-        if DESCRIPTION.fullmatch(who):
-            out.append((who, at))
-            continue
-        words = who.split()
-        while words and words[0] in NOT_NAMES and not (len(words) == 1 and words[0] in index.fullest):
-            at += len(words.pop(0)) + 1
-        if words:
-            out.append((" ".join(words), at))
-    return out
-
-
-def _who_before(index: Index, doc: str, seg_start: int, quote_start: int) -> tuple[str, int] | None:
-    seg = doc[seg_start:quote_start]
-    verbs = list(_VERB_BEFORE.finditer(seg))
-    if not verbs:
+def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[str], bool]) -> _Parsed | None:
+    """The head of one comma-separated chunk: a name, a pronoun, a role description or an org role."""
+    stripped = chunk.strip()
+    tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(stripped)]
+    if not tokens or _skip_chunk(tokens[0][0], lex, mode):
         return None
-    head = seg[: verbs[-1].start()].rstrip()
-    if verbs[-1].group(0).lower().endswith("ing") and head.endswith(","):
-        # "X has defended the Act, saying ...": a participle's subject is the clause subject, not the object
-        subjects = [c for c in _candidates(index, head, seg_start) if _is_personish(index, c[0])]
-        if subjects:
-            return subjects[0]
-    appositive = ""
-    if head.endswith(","):  # drop an appositive: "Lisa Power, head of policy at X, said"
-        cut = head[:-1].rfind(",")
-        if cut > 0:
-            head, appositive = head[:cut], head[cut + 1:-1]
-    cands = _candidates(index, head, seg_start)
-    named = [m for m in NAME.finditer(appositive) if len(strip_titles(m.group(0))[0].split()) >= 2]
-    app_at = seg_start + len(head) + 1
-    if not cands and named:
-        return named[-1].group(0), app_at + named[-1].start()
-    if not cands:
+    at += chunk.find(stripped)
+    words = [_plain(t, lex) for t, _ in tokens]
+    cut = len(stripped)
+    for i in range(1, len(tokens)):
+        if words[i] in lex.prepositions and words[i - 1] not in lex.determiners:
+            cut = tokens[i][1]  # "Jane Fox at Capital Economics", "the ambassador to the U.N."
+            break
+    head = stripped[:cut]
+    name = _head_name(head, stripped, lex, known)
+    if name is not None:
+        return _Parsed("name", name[0], at + name[1])
+    for (_tok, pos), low in zip(tokens[:3], words[:3], strict=False):
+        inv = _INVERTED.search(low)
+        if low in lex.pronouns or (inv and inv.group(1) in lex.pronouns):
+            return _Parsed("pronoun", low if low in lex.pronouns else inv.group(1) if inv else low, at + pos)
+    nouns = [i for i, (_, pos) in enumerate(tokens)
+             if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles)]
+    if not nouns:
         return None
-    last = cands[-1]
-    if appositive and named and not _is_personish(index, last[0]):
-        return named[-1].group(0), app_at + named[-1].start()
-    between = doc[last[1] + len(last[0]): seg_start + len(head)].strip()
-    if between and not re.fullmatch(r"(?:has|had|also|then|later|have|,)*", between):
-        personish = [c for c in cands if _is_personish(index, c[0])]
-        last = personish[0] if personish else last
-    return last
+    i = nouns[-1]  # the head noun is the last one: "a government spokesperson"
+    j = i + 1
+    if j < len(words) and words[j] in lex.prepositions:  # "spokesman for the Labour Party"
+        j += 1
+        while j < len(words) and (words[j] in lex.determiners or tokens[j][0][:1].isupper()):
+            j += 1
+    lo = 0
+    while lo < i and words[lo] in lex.determiners:
+        lo += 1
+    desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
+    if words[i] in lex.roles:
+        definite = lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")
+        plain = j == i + 1 and all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i])
+        return _Parsed("the-role" if definite and plain else "role", desc, at)
+    return _Parsed("org" if i == lo and words[i] in COMPANY_NOUNS else "desc", desc, at)
 
 
-def attribute(paragraphs: Sequence[str]) -> tuple[Quote, ...]:
-    doc = "\n".join(paragraphs)
-    spans = find_spans(paragraphs)
-    if not spans:
-        return ()
-    index = Index(doc)
-    index.quoted = sorted((s.start, s.end) for s in spans)
-    spans = _merge_split(doc, spans)
-    out: list[Quote] = []
-    prev: tuple[Span, str | None] | None = None
-    for span in spans:
-        text = quote_text(span)
-        sentence = sentence_around(doc, span.start, span.end)
-        if not is_quotation(text, sentence):
+def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool]) -> tuple[str, int] | None:
+    """The name heading a noun phrase: the first, or the one after a role ("US lawyer Jamie Firestone");
+    none when the name only modifies a role ("a Labour source"); organisations keep "of Y"."""
+    runs = [m for m in RUN.finditer(head) if not re.search(r"['’]s?$", m.group(0))]  # owners: "X's chief"
+    names = []
+    for m in runs:
+        name, _, _ = clean_name(m.group(0), lex)
+        if name and not (len(name) <= 3 and name.isupper()) and (" " in name or known(name)):
+            names.append((name, m))
+    if not names:
+        return None
+    between = head[names[0][1].end():names[-1][1].start()]
+    name, m = names[-1] if len(names) > 1 and any(_plain(t, lex) in lex.roles for t in between.split()) \
+        else names[0]
+    after = _TOKEN.match(head, m.end() + 1) if m.end() < len(head) else None
+    if after and after.group(0).lower() in lex.roles | lex.org_roles:
+        return None  # "a Labour source": the role is the head
+    if is_org(name.split()):
+        org = _ORG_OF.match(chunk, m.start())
+        if org:  # keep the whole name: only leading grammar words go
+            words = org.group(0).split()
+            while len(words) > 1 and words[0].lower() in lex.capitalised_function_words | lex.determiners:
+                words.pop(0)
+            name = " ".join(words)
+    return name, m.start() + m.group(0).rfind(name.split()[0])
+
+
+def _subject(text: str, at: int, lex: Lexicon, mode: str, known: Callable[[str], bool]) -> _Parsed | None:
+    """The speaker in a clause's noun phrase: the first chunk that names someone; a role followed by an
+    appositive name ("its chair, Helen Marsh,") gives the name."""
+    chunks, pos = [], 0
+    for piece in text.split(","):
+        chunks.append((piece, at + pos))
+        pos += len(piece) + 1
+    found: _Parsed | None = None
+    for piece, where in chunks:
+        parsed = _parse_chunk(piece, where, lex, mode, known)
+        if parsed is None:
+            if found is not None:
+                break
             continue
-        speaker, how = _attribute_one(index, doc, span, prev)
-        out.append(Quote(text, speaker, span.paragraph, how))
-        prev = (span, speaker)
-    return tuple(out)
+        if found is None:
+            if parsed.kind == "name":
+                return parsed
+            found = parsed
+            continue
+        return parsed if parsed.kind == "name" and len(piece.split()) <= 7 else found
+    return found
 
 
-_SPLIT_GAP = re.compile(r"^[\s,]*(?:(?:" + _WHO + r")\s+(?:" + _VERB + r")|(?:" + _VERB + r")\s+(?:" + _WHO
-                        + r"))\s*,\s*$")
+class _Attributor:
+    def __init__(self, doc: str, lex: Lexicon, index: NameIndex) -> None:
+        self.doc, self.lex, self.index = doc, lex, index
+        self.verbs = verb_pattern(lex)
+        org_names = {name for _, name in index.orgs}
+        self.known = lambda name: name in index.fullest or name in org_names or name.isupper()
+        self.according = _according_pattern(lex)
+
+    def resolve(self, parsed: _Parsed, previous: str | None, since: int) -> str | None:
+        index = self.index
+        if parsed.kind == "name":
+            name = index.full(parsed.text)
+            if index.is_place(name):
+                return None
+            index.note_speaker(name)
+            return name
+        if parsed.kind == "pronoun":
+            return index.resolve_pronoun(self.lex.pronouns[parsed.text], parsed.at, previous, since)
+        if parsed.kind == "org":
+            return index.org_before(parsed.at) or parsed.text
+        if parsed.kind in ("role", "the-role"):
+            role = next((w for w in reversed(parsed.text.lower().split()) if w in self.lex.roles), "")
+            named = index.named_role(role) if role else None
+            if named is None and role not in ANONYMOUS_ROLES and parsed.kind == "the-role":
+                named = index.resolve_pronoun(None, parsed.at, previous, since)  # "the presenter said"
+            return named or parsed.text
+        return parsed.text
+
+    def clause(self, text: str, at: int, last: bool = False) -> _Parsed | None:
+        """Speaker of a clause holding a speech verb: verb-first ('said X') or subject-first ('X said')."""
+        verb = _last(self.verbs.finditer(text)) if last else self.verbs.search(text)
+        if verb is None:
+            return None
+        before = text[: verb.start()]
+        if last:  # only this verb's own clause: from the last clause break before it
+            cut = _last(_CLAUSE_BREAK.finditer(before))
+            if cut is not None:
+                at, text, before = at + cut.end(), text[cut.end():], before[cut.end():]
+                verb = self.verbs.search(text, len(before)) or verb
+        words = [w.lower() for w in _TOKEN.findall(before)]
+        if words and not all(w in _AUXILIARIES for w in words):
+            found = _subject(before, at, self.lex, "before", self.known)
+            if found is not None:
+                return found
+        rest = text[verb.end():]
+        rest_at = at + verb.end()
+        recipient = _RECIPIENT.match(rest)
+        if recipient:
+            rest_at += recipient.end()
+            rest = rest[recipient.end():]
+        return _subject(rest, rest_at, self.lex, "after", self.known)
+
+    def after(self, end: int) -> _Parsed | None:
+        tail = self.doc[end: end + MAX_SCAN]
+        stop = _CLAUSE_END.search(tail)
+        tail = tail[: stop.start() if stop else len(tail)]
+        if not tail.strip(" ,") or not self.verbs.search(tail):
+            return None
+        return self.clause(tail, end)
+
+    def before(self, span: Span, seg_start: int) -> _Parsed | None:
+        seg = self.doc[seg_start: span.start]
+        acc = _last(self.according.finditer(seg))
+        if acc is not None:
+            found = _subject(acc.group(1), seg_start + acc.start(1), self.lex, "after", self.known)
+            if found is not None:
+                return found
+        verbs = list(self.verbs.finditer(seg))
+        if verbs:
+            head = seg[: verbs[-1].end()]
+            return self.clause(head, seg_start, last=True)
+        if seg.rstrip().endswith(":"):
+            return _subject(seg.rstrip()[:-1], seg_start, self.lex, "before", self.known)
+        return None
 
 
-def _merge_split(doc: str, spans: list[Span]) -> list[Span]:
+def _merge_split(doc: str, spans: list[Span], verbs: re.Pattern[str]) -> list[Span]:
     """'"We ran out," she added, "and had to borrow."' is one quotation interrupted by its attribution."""
     out: list[Span] = []
     for span in spans:
         prev = out[-1] if out else None
-        if prev is not None and prev.parts and prev.parts[-1].rstrip().endswith(",") \
-                and span.parts and span.parts[0][:1].islower() and _SPLIT_GAP.match(doc[prev.end:span.start]):
+        gap = doc[prev.end:span.start] if prev is not None else ""
+        if prev is not None and prev.parts and prev.parts[-1].rstrip().endswith(",") and span.parts \
+                and span.parts[0][:1].islower() and len(gap) < 80 and "\n" not in gap \
+                and gap.rstrip().endswith(",") and verbs.search(gap):
             merged = Span(prev.parts + span.parts, prev.start, span.end, prev.paragraph)
-            merged.split_at = prev.end  # attribution sits between the parts
+            merged.split_at = prev.end
+            merged.inner = prev.inner + span.inner
             out[-1] = merged
             continue
         out.append(span)
     return out
 
 
-def _after(index: Index, doc: str, end: int, prev_name: str | None) -> tuple[str | None, str] | None:
-    """Attribution right after the closing mark: '"…," said X', '"…," X, who …, added', '"…," X told Y'."""
-    tail = doc[end: end + 200].split("\n", 1)[0]
-    for pat in (_AFTER_VERB_WHO, _AFTER_WHO_VERB, _AFTER_VERB_ROLE_NAME):
-        m = pat.match(tail)
-        if m:
-            who = m.group("who")
-            appositive = re.search(NAME.pattern, m.group(0)[m.end("who") - m.start(0):])
-            if not _is_personish(index, who) and appositive and len(appositive.group(0).split()) >= 2:
-                who = appositive.group(0)
-            if pat is _AFTER_VERB_WHO and not _is_personish(index, who):
-                m2 = _AFTER_VERB_ROLE_NAME.match(tail)
-                if m2 and _is_personish(index, m2.group("who")):
-                    m, who = m2, m2.group("who")
-            return index.name_for(who, end + m.start("who"), prev_name), m.group(0).strip(" ,")
-    m = _AFTER_THE_ORG_VERB.match(tail)
-    if m and is_org(m.group("who")):  # '"…," the Northfield Trading Company said'
-        return index.full(m.group("who")), m.group(0).strip(" ,")
-    stop = _TAIL_END.search(tail)
-    clause = tail[: stop.start() if stop else len(tail)]
-    verb = _VERB_BEFORE.search(clause)
-    if verb and verb.start() < 120:
-        cands = [c for c in _candidates(index, clause[: verb.start()], end) if _is_personish(index, c[0])]
-        if cands:
-            who, at = cands[-1]
-            return index.name_for(who, at, prev_name), clause[: verb.end()].strip(" ,")
-    return None
+def _cut_incise(doc: str, span: Span, verbs: re.Pattern[str]) -> None:
+    """« C'est difficile, a-t-il reconnu, mais nécessaire » : the narration inside the marks is attribution."""
+    for k, part in enumerate(span.parts):
+        m = _INCISE.search(part)
+        if m and verbs.search(m.group(0)):
+            lo, _ = span.inner[k] if k < len(span.inner) else (span.start + 1, 0)
+            span.parts[k] = part[: m.start()] + ", " + part[m.end():]
+            span.attribution = (lo + m.start(), lo + m.end())
+            return
 
 
-def _attribute_one(
-    index: Index, doc: str, span: Span, prev: tuple[Span, str | None] | None
-) -> tuple[str | None, str | None]:
-    prev_name = prev[1] if prev else None
+def attribute(paragraphs: Sequence[str], language: str = "english") -> tuple[Quote, ...]:
+    lex = lexicon(language)
+    doc = "\n".join(paragraphs)
+    spans = find_spans(paragraphs, dashes=language != "english", max_spans=2 * MAX_QUOTES)
+    if not spans:
+        return ()
+    verbs = verb_pattern(lex)
+    spans = _merge_split(doc, spans, verbs)
+    # names are read up to a little past the last quotation considered: bounded work on huge inputs
+    index = NameIndex(doc[: spans[-1].start + 3000], lex, [r for span in spans for r in span.inner])
+    who = _Attributor(doc, lex, index)
+    out: list[Quote] = []
+    prev: tuple[Span, str | None] | None = None
+    for span in spans:
+        _cut_incise(doc, span, verbs)
+        text = quote_text(span)
+        sentence = sentence_around(doc, span.start, span.end)
+        if span.attribution is None and not is_quotation(text, sentence, verbs):
+            continue
+        speaker, how = _attribute_one(who, span, prev)
+        out.append(Quote(text, speaker, span.paragraph, how))
+        prev = (span, speaker)
+        if len(out) == MAX_QUOTES:
+            break
+    return tuple(out)
+
+
+def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] | None
+                   ) -> tuple[str | None, str | None]:
+    doc, index = who.doc, who.index
+    previous = prev[1] if prev else None
+    found: _Parsed | None = None
+    if span.attribution is not None:
+        lo, hi = span.attribution
+        found = who.clause(doc[lo:hi], lo)
     end = span.split_at if span.split_at >= 0 else span.end
-    tail = doc[end: end + 160].split("\n", 1)[0]
+    tail = doc[end:end + 3].lstrip(" ")
     last = span.parts[-1].rstrip() if span.parts else ""
-    continues = (span.split_at >= 0 or last.endswith((",", "?", "!", "-", "—", "…"))
-                 or tail.lstrip().startswith(","))
-    if continues:
-        found_after = _after(index, doc, end, prev_name)
-        if found_after:
-            return found_after
-    sent = sentence_around(doc, span.start, span.start + 1)
-    sent_start = doc.rfind(sent, 0, span.start + 1) if sent else span.start
-    seg_start = max(0, sent_start, prev[0].end if prev else 0)
-    found = _who_before(index, doc, seg_start, span.start)
-    if found:
-        who, at = found
-        return index.name_for(who, at, prev_name), who
-    reported = _reported_by(index, doc, span)
+    continues = span.split_at >= 0 or last.endswith((",", "?", "!", "-", "—", "…")) or tail[:1] == ","
+    if found is None and continues:
+        found = who.after(end)
+    if found is None:
+        sent_start = sentence_bounds(doc, span.start, span.start + 1)[0]
+        seg_start = max(0, sent_start, prev[0].end if prev else 0)
+        found = who.before(span, seg_start)
+        if found is None and doc[max(0, span.start - 1):span.start] == "\n" and \
+                doc[:span.start].rstrip().endswith(":") and (prev is None or prev[0].end < span.start - 2):
+            # 'He told the Guardian:' closing the previous paragraph introduces this one
+            para_end = doc.rfind("\n", 0, span.start)
+            pstart = sentence_bounds(doc, max(0, para_end - 1), para_end)[0]
+            found = who.before(Span([], para_end, para_end, 0), max(0, pstart, prev[0].end if prev else 0))
+    if found is not None:
+        speaker = who.resolve(found, previous, prev[0].end if prev else -1)
+        if speaker is not None:
+            gender = _speaker_gender(who, found)
+            if gender:
+                index.learn_gender(speaker, gender)
+            return speaker, found.text
+        if found.kind == "pronoun":
+            return None, found.text  # "she said" with no woman in sight: unknown, never someone else
+    reported = _reported(who, span)
     if reported:
         return reported, None
+    told = _told_before(who, span, prev)
+    if told:
+        return told, None
     if prev is not None:
         gap = doc[prev[0].end: span.start]
-        if len(gap) < 120:
-            return prev[1], None
-    # unattributed: the subject of the previous sentence, if it names anyone
-    prev_end = max(0, sent_start - 1)
-    prev_sent = sentence_around(doc, max(0, prev_end - 1), prev_end)
-    ps = doc.rfind(prev_sent, 0, prev_end + 1) if prev_sent else -1
-    lo = bisect.bisect_left(index.ends, ps)
-    for mention in index.mentions[lo:lo + 40]:
-        if ps <= mention.start < prev_end and index.is_person(mention) and not mention.possessive:
-            if DESCRIPTION.fullmatch(mention.text) and role_of(mention.text) in ("newspaper", "report"):
-                continue
-            return index.name_for(mention.text, mention.start), None
-    return (prev[1] if prev else None), None
+        if gap.count("\n") <= 2 and len(gap) < 400:
+            return previous, None
+    return _previous_subject(who, span), None
 
 
-_REPORTED = re.compile(r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?:" + _VERB
-                       + r")[.!?]?[\"”]?\s*$")
-
-
-def _reported_by(index: Index, doc: str, span: Span) -> str | None:
-    """A lede credited at its end: '…, lenders have said' names a group; '…, it has been claimed' leaves the
-    name to the next paragraph, whose first reported speaker is the one the lede means."""
-    m = _REPORTED.search(sentence_around(doc, span.start, span.end))
-    if not m:
+def _told_before(who: _Attributor, span: Span, prev: tuple[Span, str | None] | None) -> str | None:
+    """'X said talks were difficult. "Some of these people …"': a quote opening the sentence right after
+    reported speech is the reporter's subject's."""
+    doc = who.doc
+    start, _ = sentence_bounds(doc, span.start, span.start + 1)
+    if start != span.start or start < 2 or doc[start - 1] == "\n":
         return None
-    if m.group("who") != "it":
+    lo, _ = sentence_bounds(doc, start - 2, start - 1)
+    if prev is not None and prev[0].end > lo:
+        return None
+    found = who.clause(doc[lo:start], lo, last=True)
+    if found is None or found.kind not in ("name", "pronoun"):
+        return None
+    return who.resolve(found, prev[1] if prev else None, prev[0].end if prev else -1)
+
+
+def _reported(who: _Attributor, span: Span) -> str | None:
+    """A lede credited at its end: '…, MPs have warned.' names a group; '…, it has been claimed.' leaves the
+    name to the next paragraph, whose first reported speaker is the one the lede means."""
+    doc = who.doc
+    _, right = sentence_bounds(doc, span.start, span.end)
+    m = _REPORTED.search(doc, max(span.end, right - 120), right)
+    if not m or not who.verbs.fullmatch(m.group("verb")):
+        return None
+    if m.group("who").lower() != "it":
         return m.group("who")
-    nxt = doc.find("\n", span.end)
+    nxt = doc.find("\n", right)
     if nxt < 0:
         return None
-    para = doc[nxt + 1: doc.find("\n", nxt + 1) if "\n" in doc[nxt + 1:] else len(doc)]
-    verb = _VERB_BEFORE.search(para)
-    if not verb:
-        return None
-    cands = [c for c in _candidates(index, para[: verb.start()], nxt + 1) if _is_personish(index, c[0])]
-    return index.name_for(cands[0][0], cands[0][1]) if cands else None
+    para_end = doc.find("\n", nxt + 1)
+    para = doc[nxt + 1: para_end if para_end > 0 else min(len(doc), nxt + 600)]
+    verb = who.verbs.search(para)
+    found = who.clause(para[: verb.end()], nxt + 1) if verb else None
+    return who.resolve(found, None, -1) if found else None
+
+
+def _speaker_gender(who: _Attributor, found: _Parsed) -> str | None:
+    return who.lex.pronouns.get(found.text) if found.kind == "pronoun" else None
+
+
+def _previous_subject(who: _Attributor, span: Span) -> str | None:
+    """An unattributed quote after a sentence about someone: that sentence's subject, if a person."""
+    lo, _ = sentence_bounds(who.doc, max(0, span.start - 2), max(0, span.start - 1))
+    return who.index.first_subject(lo, span.start)
+
+
+def extract_quotes(text: str, language: str = "english") -> tuple[Quote, ...]:
+    """Every direct quotation in an article with its speaker (see `attribute`)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be a str, not {type(text).__name__}")
+    paragraphs = [b.text for b in clean(text) if not b.heading or not b.text or re.search(r"[\"“”„«»]", b.text)]
+    return attribute(paragraphs, language)

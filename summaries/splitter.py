@@ -9,28 +9,16 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from .lexicon import ABBREVIATIONS, SENTENCE_FINAL_ABBREVIATIONS, SENTENCE_STARTERS
 
-def _wordset(words: str) -> frozenset[str]:
-    return frozenset(words.split())
-
-
-# Words that end in a period but rarely end a sentence (compared lowercase, without the final dot).
-_ABBREVIATIONS = _wordset(
-    """mr mrs ms dr sen gov rep st jan feb mar apr jun jul aug sep sept oct nov dec no nos vs v prof gen
-    col lt sgt capt cmdr adm maj brig jr sr inc corp co ltd mt ft rev hon fig approx dept est vol pp
-    messrs mme mlle gens reps sens supt insp det cpl pte pvt ave blvd rd op ed cf al e.g i.e u.s u.k u.n
-    u.s.a d.c l.a n.y a.m p.m"""
-)
-# After "U.S." or "a.m." a capital may still start a new sentence when it is one of these.
-_SENTENCE_STARTERS = _wordset(
-    "The A An He She It They We I But And In On At This That These Those There His Her Its Their "
-    "Our After Before When While If As So Yet"
-)
-_CLOSERS = "\"'”’»)]"
-_OPENERS = "\"'“‘«(["
+_ABBREVIATIONS = ABBREVIATIONS
+_SENTENCE_STARTERS = SENTENCE_STARTERS
+_CLOSERS = "\"'”’»«“‘)]」』"
+_OPENERS = "\"'“‘«»„‚(「『—–"
 # A candidate boundary: terminal punctuation, optional closing quotes/brackets, then whitespace.
 _BOUNDARY = re.compile(r"(?:[.!?]+|…)[" + re.escape(_CLOSERS) + r"]*(?=\s+)")
-_NEXT_START = re.compile(r"\s+([" + re.escape(_OPENERS) + r"]*)(\S+)")
+_NEXT_START = re.compile(r"\s+([" + re.escape(_OPENERS) + r"]*)\s*(\S+)")
+_INITIALS = re.compile(r"(?:[A-Z]\.)+[A-Z]")
 _WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n")
 
@@ -59,14 +47,13 @@ def _is_boundary(text: str, match: re.Match[str]) -> bool:
     low = token.lower().rstrip(".")
     if not token:
         return True
-    if len(token) == 1 and token.isalpha() and token.isupper():
-        return False  # an initial: "J. R. Smith"
+    if len(token) == 1 and token.isalpha() and (token.isupper() or (len(word) == 2 and word.endswith("."))):
+        return False  # an initial ("J. R. Smith") or a spaced abbreviation ("z. B.", "d. h.")
     if low in _ABBREVIATIONS:
-        if "." in low or low in ("a.m", "p.m", "inc", "co", "ltd", "corp", "jr", "sr", "etc"):
+        if low in SENTENCE_FINAL_ABBREVIATIONS:
             return word.strip(_CLOSERS + ",;:") in _SENTENCE_STARTERS
         return False
-    # "J.R.R." style initials
-    return not re.fullmatch(r"(?:[A-Z]\.)+[A-Z]", token)
+    return not _INITIALS.fullmatch(token)  # "J.R.R." style initials
 
 
 def sentence_spans(text: str) -> Iterator[tuple[int, int]]:

@@ -44,3 +44,15 @@ def test_documented_errors():
         summarize(ARTICLE, algorithm="magic")
     assert summarize(ARTICLE, language="fr").language == "french"
     assert "german" in summaries.SUPPORTED_LANGUAGES
+
+
+def test_edmundson_reads_the_title():
+    text = ("The harbour board met on Monday to discuss the annual budget. "
+            "Members approved new lighting for the car park. "
+            "The old lighthouse will be restored with a grant of 2 million pounds. "
+            "The meeting ended early because of the weather. "
+            "Fishing quotas were not discussed at the meeting.")
+    without = summarize(text, bullets=1, algorithm="edmundson").bullets
+    with_title = summarize(text, bullets=1, algorithm="edmundson", title="Old lighthouse to be restored").bullets
+    assert with_title == ("The old lighthouse will be restored with a grant of 2 million pounds.",)
+    assert without != with_title

@@ -14,15 +14,15 @@ def test_flattened_paragraphs_with_reopened_marks():
 
 
 def test_scare_quotes_and_titles_are_not_quotes():
-    assert not is_quotation("supergroup", 'They formed a successful "supergroup" with friends.')
-    assert not is_quotation("The Two Ronnies", 'He starred in "The Two Ronnies" for years.')
-    assert is_quotation("lousy history", 'The bishop described it as "lousy history".')
+    assert not is_quotation("megaband", 'They formed a successful "megaband" with friends.')
+    assert not is_quotation("The Night Harbour", 'She starred in "The Night Harbour" for years.')
+    assert is_quotation("badly drawn", 'The architect described the plan as "badly drawn".')
 
 
 def test_curly_single_quotes_and_apostrophes():
-    text = "‘I’d be over the moon to get it,’ said Gary Locke, Kilmarnock’s coach."
+    text = "‘I’d be delighted to win it,’ said Ross Imrie, Dunmore’s manager."
     (q,) = extract_quotes(text)
-    assert q.text == "I’d be over the moon to get it," and q.speaker == "Gary Locke"
+    assert q.text == "I’d be delighted to win it," and q.speaker == "Ross Imrie"
 
 
 def test_quote_split_by_attribution_is_joined():

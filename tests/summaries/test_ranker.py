@@ -13,7 +13,7 @@ def test_prefers_lead_facts_over_quote_heavy_and_fragments():
         "Weather was mild.",
         "Some residents walked dogs nearby in the afternoon sun.",
     ]
-    picked = rank(sents, 2, STEM, STOP)
+    picked = rank([sents], 2, STEM, STOP)
     assert picked == [0, 3]
 
 
@@ -22,12 +22,12 @@ def test_near_duplicates_are_dropped():
     sents = [a, a.replace("officials said", "officials confirmed"),
              "The budget was approved by the council on Monday.",
              "Parking near the library will be free for the first month."]
-    picked = rank(sents, 2, STEM, STOP)
+    picked = rank([sents], 2, STEM, STOP)
     assert 0 in picked and 1 not in picked
 
 
 def test_short_documents_return_everything_in_order():
-    assert rank(["One.", "Two."], 3, STEM, STOP) == [0, 1]
+    assert rank([["One.", "Two."]], 3, STEM, STOP) == [0, 1]
 
 
 def test_overlong_glued_sentence_loses_to_a_concise_one():
@@ -41,4 +41,38 @@ def test_overlong_glued_sentence_loses_to_a_concise_one():
         long_blob,
         "Parking near the library will be free for the first month.",
     ]
-    assert 2 not in rank(sents, 2, STEM, STOP)
+    assert 2 not in rank([sents], 2, STEM, STOP)
+
+
+def test_sentence_from_inside_a_quote_is_never_a_bullet_without_its_marks():
+    para = ["The council will close ten libraries to save two million pounds, officials said on Monday.",
+            '"We believe this is wrong and the libraries must stay open for the children of this town.',
+            "We will fight the closures in court and we will win this fight for the libraries,\" said "
+            "campaigner Ann Fry.",
+            "The libraries served 40,000 people last year, council figures show."]
+    for count in (1, 2, 3):
+        picked = rank([para], count, STEM, STOP)
+        assert 1 not in picked and 2 not in picked
+
+
+def test_first_person_sentence_outside_quotes_is_not_chosen():
+    sents = ["The river burst its banks on Sunday and flooded 200 homes in the town centre.",
+             "We spoke to residents who had lost everything in the flood waters overnight.",
+             "The Environment Agency said more rain was expected on Tuesday.",
+             "Sandbags were handed out at the town hall."]
+    assert 1 not in rank([sents], 2, STEM, STOP)
+
+
+def test_default_is_a_sumy_summarizer_on_sumys_document_model():
+    from sumy.summarizers._summarizer import AbstractSummarizer
+
+    from summaries.ranker import NewsSummarizer, build_document
+
+    summarizer = NewsSummarizer(STEM)
+    summarizer.stop_words = STOP
+    document = build_document([["A long first sentence about the new library budget.", "Short."],
+                               ["The library opens in May with 120,000 books."]], "english")
+    picked = summarizer(document, 2)
+    assert isinstance(summarizer, AbstractSummarizer)
+    assert [str(s) for s in picked] == ["A long first sentence about the new library budget.",
+                                        "The library opens in May with 120,000 books."]

@@ -16,7 +16,7 @@ def test_pronoun_resolved_by_gender_between_two_candidates():
 
 
 def test_title_mention_resolves_to_fullest_name():
-    text = ("Deputy press secretary Karen Holt briefed reporters. Later the deputy press secretary said: "
+    text = ("Port director Karen Holt briefed reporters. Later the port director said: "
             '"No decision has been made on the deployment yet."')
     (q,) = extract_quotes(text)
     assert q.speaker == "Karen Holt"
@@ -33,8 +33,8 @@ def test_said_title_surname_gives_fullest_name():
 
 
 def test_role_phrase_resolves_to_named_person():
-    text = ("The Bishop of Wells, the Rt Rev Dr Peter Hall, praised the book. "
-            'Later the Bishop said: "It is a fine read for a winter evening."')
+    text = ("The Governor of Norland, Sir Peter Hall, praised the book. "
+            'Later the Governor said: "It is a fine read for a winter evening."')
     assert [q.speaker for q in extract_quotes(text)] == ["Peter Hall"]
 
 

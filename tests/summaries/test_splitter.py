@@ -34,3 +34,16 @@ def test_words_and_sumy_tokenizer_interface():
     tok = Tokenizer("english")
     assert tok.to_sentences("A b. C d.") == ("A b.", "C d.")
     assert tok.to_words("A b.") == ("A", "b")
+
+
+def test_spaced_german_abbreviations_and_french_guillemets():
+    assert split_sentences("Es gibt z. B. neue Busse. Die Stadt zahlt.") == [
+        "Es gibt z. B. neue Busse.", "Die Stadt zahlt."]
+    assert split_sentences("Le maire a parlé. « Nous allons construire », a-t-il dit.") == [
+        "Le maire a parlé.", "« Nous allons construire », a-t-il dit."]
+    assert split_sentences("„Wir sind fertig.“ Dann ging er.") == ["„Wir sind fertig.“", "Dann ging er."]
+
+
+def test_abbreviations_of_other_languages():
+    assert split_sentences("La Sra. Gil llegó tarde. Nadie habló.") == ["La Sra. Gil llegó tarde.", "Nadie habló."]
+    assert split_sentences("Sie kam bzw. ging um 10 Uhr. Er blieb.") == ["Sie kam bzw. ging um 10 Uhr.", "Er blieb."]

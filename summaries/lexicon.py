@@ -1,0 +1,304 @@
+"""Every word list the summarizer uses, one `Lexicon` per language, in one leaf module (imports nothing of ours).
+
+The lists are general language knowledge (grammar words, common titles, speech verbs), never names or
+phrases from any benchmark article. Attribution works for the languages in `QUOTE_LANGUAGES`; the others
+still get summaries, and quotes only where the marks and verbs are shared with a supported language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+
+def wordset(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Lexicon:
+    """Lowercase word sets for one language (multi-word entries joined by one space)."""
+
+    speech_verbs: frozenset[str]
+    according_to: tuple[str, ...]  # "according to X", "selon X": the speaker follows, up to a comma
+    determiners: frozenset[str]
+    prepositions: frozenset[str]  # cut a noun phrase: "Jane Fox at Capital Economics" → "Jane Fox"
+    pronouns: dict[str, str]  # subject pronoun → "m" / "f"
+    first_person: frozenset[str]
+    roles: frozenset[str]  # person role nouns: a description or a prefix to strip from a name
+    org_roles: frozenset[str]  # "the company", "the ministry": a body named elsewhere in the article
+    titles: frozenset[str]  # "Mr", "Dr", "Herr": dropped from names; some give the gender
+    male_titles: frozenset[str]
+    female_titles: frozenset[str]
+    capitalised_function_words: frozenset[str]  # capitalised at a sentence start, never a name
+    object_pronouns: re.Pattern[str] | None = None  # he/his/him/she/her: teaches a name's gender
+    male_pronouns: frozenset[str] = frozenset()
+    subordinators: frozenset[str] = frozenset()  # "As X spoke, Y said": the opening clause is not the subject
+    max_name_words: int = 3  # longer capitalised runs keep their last two names (German capitalises nouns)
+
+
+_EN_SPEECH = wordset(
+    """said says say saying added adds told tells telling asked asks explained explains insisted insists
+    warned warns claimed claims described describes describing called calls calling branded brands labelled
+    labeled dubbed stated states wrote writes argued argues noted notes declared admitted admits suggested
+    replied continued urged announced revealed joked jokes acknowledged stressed commented predicted confirmed
+    recalled promised vowed remarked conceded agreed accused criticised criticized tweeted posted responded
+    shouted cried whispered boasted complained concluded contended cautioned maintained recounted
+    reiterated emphasised emphasized observed laughed sighed quipped dismissed hailed praised condemned
+    attacked"""
+)
+_DE_SPEECH = wordset(
+    """sagte sagt sagten sagen gesagt erklärte erklärt erklärten betonte betont meinte meint fügte fügt
+    ergänzte ergänzt kritisierte kritisiert warnte warnt teilte teilt schrieb schreibt sprach spricht
+    berichtete berichtet räumte räumt versicherte versichert kündigte kündigt forderte fordert so
+    antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
+    zitiert zitierte mahnte mahnt"""
+)
+_FR_SPEECH = wordset(
+    """dit déclaré déclare affirmé affirme expliqué explique ajouté ajoute réagi réagit estimé estime
+    souligné souligne assuré assure indiqué indique confié confie reconnu reconnaît précisé précise
+    annoncé annonce insisté insiste lancé lance martelé martèle prévenu prévient raconté raconte
+    répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
+    dénoncé dénonce"""
+)
+_ES_SPEECH = wordset(
+    """dijo dice afirmó afirma aseguró asegura explicó explica añadió añade señaló señala indicó indica
+    declaró declara sostuvo sostiene advirtió advierte responde respondió comentó comenta reconoció
+    reconoce apuntó apunta subrayó subraya insistió insiste manifestó manifiesta agregó agrega
+    denunció denuncia admitió admite contó cuenta precisó precisa destacó destaca confesó confiesa
+    relata relató dicho"""
+)
+
+_ROLES_EN = wordset(
+    """spokesman spokeswoman spokesperson spokespeople source sources official officials secretary minister
+    chairman chairwoman chair chief director bishop archbishop cardinal president manager coach boss leader
+    head executive analyst economist lawyer attorney prosecutor judge officer inspector commissioner mayor
+    governor senator ambassador actress actor singer star presenter host player striker captain winner
+    campaigner expert professor chancellor premier founder editor author writer producer designer comedian
+    musician rapper teacher doctor nurse scientist researcher resident residents witness neighbour neighbor
+    commuter worker driver pilot owner customer student parent mother father wife husband son daughter sister
+    brother friend colleague partner councillor mp representative adviser advisor strategist consultant
+    historian surgeon paramedic firefighter detective sergeant constable veteran fan fans member members
+    organiser organizer trader investor banker novelist artist composer activist volunteer victim survivor
+    glaciologist physicist chemist biologist engineer architect planner pensioner shopkeeper farmer"""
+)
+_ORG_ROLES_EN = wordset(
+    """company firm bank group ministry department government council committee club agency authority
+    party union police army commission board court regulator airline retailer charity university
+    school hospital league federation association newspaper"""
+)
+_ROLES_DE = wordset(
+    """sprecher sprecherin minister ministerin chef chefin präsident präsidentin vorsitzende vorsitzender
+    direktor direktorin trainer trainerin anwalt anwältin experte expertin bürgermeister bürgermeisterin
+    kanzler kanzlerin sekretär sekretärin vorstand leiter leiterin analyst analystin ökonom ökonomin
+    professor professorin arzt ärztin polizist polizistin augenzeuge augenzeugin bewohner bewohnerin rat rätin
+    stadtrat stadträtin abgeordnete abgeordneter"""
+)
+_ROLES_FR = wordset(
+    """porte-parole ministre maire président présidente directeur directrice secrétaire avocat avocate
+    expert experte analyste économiste professeur professeure médecin responsable dirigeant dirigeante
+    entraîneur chef cheffe député députée sénateur sénatrice habitant habitante témoin syndicaliste
+    commerçant commerçante"""
+)
+_ROLES_ES = wordset(
+    """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario
+    secretaria abogado abogada experto experta analista economista profesor profesora médico médica
+    responsable dirigente entrenador entrenadora jefe jefa diputado diputada senador senadora vecino
+    vecina testigo productor productora"""
+)
+
+_EN = Lexicon(
+    speech_verbs=_EN_SPEECH | {"pointed out", "went on"},
+    according_to=("according to",),
+    determiners=wordset("the a an this that its his her their our"),
+    prepositions=wordset("of at for from with in to on by about against near"),
+    pronouns={"he": "m", "she": "f"},
+    object_pronouns=re.compile(r"\b(?:he|him|his|himself|she|her|hers|herself)\b", re.IGNORECASE),
+    male_pronouns=wordset("he him his himself"),
+    subordinators=wordset("as when while although though if because since after before once until whereas"),
+    first_person=wordset("i we me us my our mine ours myself ourselves"),
+    roles=_ROLES_EN,
+    org_roles=_ORG_ROLES_EN,
+    titles=wordset(
+        """mr mrs ms miss dr sir lord lady dame prof professor rev sen senator gov governor rep president
+        judge justice cardinal bishop archbishop det insp supt sgt capt captain gen general col chancellor
+        mayor councillor cllr father sister rt hon coach chief detective superintendent inspector constable
+        secretary minister king queen prince princess"""
+    ),
+    male_titles=wordset("mr sir lord father king prince duke baron brother"),
+    female_titles=wordset("mrs ms miss lady dame sister queen princess duchess baroness"),
+    capitalised_function_words=wordset(
+        """the a an however but and in on at this that these those there his her its their our after before
+        when while if as so yet he she it they we i you meanwhile despite although speaking asked writing
+        last next earlier later now today yesterday some many most other one two three under over with
+        without for from by also even only still then because since not no yes why what where who how here
+        such both each every all any several according responding one resident delighted"""
+    ),
+)
+_DE = Lexicon(
+    speech_verbs=_DE_SPEECH,
+    according_to=("laut", "zufolge", "nach angaben von"),
+    determiners=wordset("der die das den dem des ein eine einer einem eines sein seine ihr ihre"),
+    prepositions=wordset("von vom bei beim aus für mit im in an am zu zum zur gegen"),
+    pronouns={"er": "m", "sie": "f"},
+    first_person=wordset("ich wir mich uns mein meine unser unsere"),
+    roles=_ROLES_DE,
+    org_roles=wordset("unternehmen konzern firma verein ministerium regierung partei polizei verband"),
+    titles=wordset("herr frau dr prof professor"),
+    male_titles=wordset("herr"),
+    female_titles=wordset("frau"),
+    capitalised_function_words=wordset(
+        """der die das den dem des ein eine einer einem eines er sie es wir ich man aber und oder in im am
+        auf mit nach vor bei seit auch doch dann so wie was wer wo als wenn dass selbst"""
+    ),
+    max_name_words=2,
+    subordinators=wordset("als wenn während nachdem obwohl weil bevor"),
+)
+_FR = Lexicon(
+    speech_verbs=_FR_SPEECH,
+    according_to=("selon", "d'après", "pour"),
+    determiners=wordset("le la les l' un une son sa ses leur"),
+    prepositions=wordset("de du des d' à au aux chez pour avec dans sur en"),
+    pronouns={"il": "m", "elle": "f"},
+    subordinators=wordset("quand lorsque alors si comme après avant bien parce"),
+    first_person=wordset("je nous me mon ma mes notre nos j'"),
+    roles=_ROLES_FR,
+    org_roles=wordset("entreprise société groupe ministère gouvernement parti police syndicat mairie"),
+    titles=wordset("m mme mlle dr pr"),
+    male_titles=wordset("m"),
+    female_titles=wordset("mme mlle"),
+    capitalised_function_words=wordset(
+        """le la les l un une il elle ils elles nous je on mais et ou en dans pour avec selon depuis
+        après avant quand si ce cette ces"""
+    ),
+)
+_ES = Lexicon(
+    speech_verbs=_ES_SPEECH,
+    according_to=("según", "de acuerdo con"),
+    determiners=wordset("el la los las un una su sus"),
+    prepositions=wordset("de del a al en con para por desde"),
+    pronouns={"él": "m", "ella": "f"},
+    subordinators=wordset("cuando mientras si aunque porque tras como"),
+    first_person=wordset("yo nosotros nosotras me mi mis nuestro nuestra"),
+    roles=_ROLES_ES,
+    org_roles=wordset("empresa compañía grupo ministerio gobierno partido policía sindicato ayuntamiento"),
+    titles=wordset("sr sra srta don doña dr dra"),
+    male_titles=wordset("sr don"),
+    female_titles=wordset("sra srta doña"),
+    capitalised_function_words=wordset(
+        """el la los las un una él ella ellos ellas nosotros yo pero y o en con para según desde tras
+        después antes cuando si este esta estos estas su sus"""
+    ),
+)
+
+LEXICONS: dict[str, Lexicon] = {"english": _EN, "german": _DE, "french": _FR, "spanish": _ES}
+QUOTE_LANGUAGES: tuple[str, ...] = tuple(LEXICONS)
+
+# Quote marks: an opener and the closers it pairs with. Straight double quotes are decided by context.
+OPENERS = "“„«»‘‚「『"
+PAIRS = {"“": "”", "„": "“”", "«": "»", "»": "«", "‘": "’", "‚": "‘’", "「": "」", "『": "』"}
+DASHES = "—–"
+
+# Sentence splitter: words ending in a period that rarely end a sentence, in any language we read.
+ABBREVIATIONS = wordset(
+    """mr mrs ms dr sen gov rep st jan feb mar apr jun jul aug sep sept oct nov dec no nos vs v prof gen
+    col lt sgt capt cmdr adm maj brig jr sr inc corp co ltd mt ft rev hon fig approx dept est vol pp
+    messrs mme mlle gens reps sens supt insp det cpl pte pvt ave blvd rd op ed cf al e.g i.e u.s u.k u.n
+    u.s.a d.c l.a n.y a.m p.m etc
+    bzw ca evtl ggf inkl nr str vgl z.b u.a d.h usw bzw dipl
+    mme av env cf art p ex
+    sra srta dra ud uds pág núm aprox"""
+)
+# Abbreviations that do end a sentence when a typical sentence opener follows.
+SENTENCE_FINAL_ABBREVIATIONS = wordset("a.m p.m inc co ltd corp jr sr etc usw u.s u.k u.n u.s.a d.c l.a n.y")
+SENTENCE_STARTERS = wordset(
+    """The A An He She It They We I But And In On At This That These Those There His Her Its Their Our After
+    Before When While If As So Yet Der Die Das Er Sie Es Wir Le La Les Il Elle Nous El Los Las Ella"""
+)
+
+# First names by usual gender: common given names across Europe (general knowledge, for pronoun agreement).
+MALE_NAMES = wordset(
+    """aaron abdul adam adrian ahmed al alan alastair albert alberto alec alejandro alessandro alex alexander alfie
+    alfred ali alistair allan alvin amir andre andreas andrew andrés andy angelo angus anthony antonio archie
+    arnold arthur barack barney barry basil ben benjamin bernard bernie bert bill billy bob bobby boris brad
+    bradley brendan brett brian bruce bryan callum calvin cameron carl carlos cecil charles charlie chris
+    christian christopher chuck clarence claude clint clive colin conor cormac craig curtis cyril dale damian
+    damien dan daniel danny darren dave david dean declan denis dennis derek des desmond dick diego dmitry
+    dominic don donald doug douglas duncan dwayne dylan ed eddie edgar edmund eduardo edward edwin elliot elton
+    emmanuel eric ernest ernie eugene evan fabio felipe felix fernando francesco francis francisco frank frankie
+    franz françois fred freddie frederick gareth garry gary gavin geoff geoffrey george gerald gerard gerry
+    giles glen glenn gordon graeme graham grant greg gregory guy hamish hank hans harold harry harvey hector
+    henrik henry herbert howard hugh hugo iain ian igor isaac ivan jack jacob jacques jake james jamie jan jason
+    jean jeff jeffrey jens jeremy jerome jerry jesse jim jimmy joe joel johan johann johannes john johnny jon
+    jonathan jordan jorge jose joseph josh joshua josé juan julian julien julio justin jürgen karl keith ken
+    kenneth kenny kevin kieran kirk klaus kofi kurt kyle lance larry lars lee leo leon leonard leonardo les
+    lewis liam lionel lloyd louis luca lucas luis luke malcolm marc marco marcus mario mark markus martin marvin
+    mathew matt matthew maurice max michael michel mick mickey miguel mike miles mitchell mohamed mohammed
+    muhammad murray nathan neil nelson nicholas nick nicolas nigel noel norman oliver omar oscar oskar owen
+    pablo paddy paolo patrick paul pedro pete peter phil philip philippe phillip pierre piers quentin rafael
+    ralf ralph ray raymond reg reginald rex rhys ricardo rich richard rick ricky rob robbie robert rod rodney
+    roger roman ronald ronnie ross rowan roy rudolph rupert russell ryan sam sammy samuel scott sean sebastian
+    sergei sergio seth shane shaun sidney silvio simon stan stanley stefan stephen steve steven stewart stuart
+    ted terence terry theo thierry thomas tim timothy toby todd tom tommy tony trevor troy tyler uwe victor
+    vijay vince vincent vladimir walt walter warren wayne wesley will william willie wolfgang xavier yusuf zach
+    zachary"""
+)
+FEMALE_NAMES = wordset(
+    """abigail ada adele agnes aisha alexandra alexis alice alicia alison amanda amber amelia amy ana andrea angela
+    angelina angie anita anja ann anna anne annette annie antonia april audrey barbara beatrice becky belinda
+    beth bethany betty beverly brenda bridget britney brittany camilla carla carmen carol carole caroline
+    carolyn cassandra cat cate catherine cathy cecilia celia charlene charlotte chelsea cheryl chloe christina
+    christine cindy claire clara clare claudia colleen connie courtney cynthia daisy dana daniela danielle
+    daphne dawn debbie deborah debra denise diana diane dolores donna doris dorothy edith edna eileen elaine
+    eleanor elena elisabeth eliza elizabeth ella ellen eloise elsa emily emma erica erin esther ethel eva eve
+    evelyn fatima felicity fiona florence frances françoise gabriele gail gemma georgia geraldine gillian gina
+    ginny giselle gladys gloria grace gwen gwyneth hannah harriet hazel heather heidi helen helena hilary
+    hillary holly ida imelda ingrid irene iris isabel isabella isabelle jackie jacqueline jade jan jane janet
+    janice jasmine jean jeanette jennifer jenny jessica jill jo joan joanna joanne jodie josephine joy joyce
+    judith judy julia julie juliet justine karen kate katharina katherine kathleen kathryn kathy katie kay kayla
+    keira kelly kerry kirsty kristin laura lauren leah lena lily linda lindsay lisa liz lorraine louise lucy
+    lucía lydia lynn lynne madeleine madison madonna maggie mandy margaret margot maria marian marie marilyn
+    marion marjorie marta martha martina mary maureen maxine megan melanie melissa mia michelle mildred miranda
+    molly monica monika nadia nancy naomi natalie natasha nathalie niamh nicola nicole nina nora norma olga
+    olivia paige pamela patricia paula pauline penelope penny petra phoebe phyllis polly priya rachel rebecca
+    regina renee rita roberta rosa rose rosemary ruth sabine sally samantha sandra sara sarah serena sharon
+    sheila shirley siobhan sonia sophia sophie stacey stella stephanie sue susan suzanne svetlana sylvia sylvie
+    tamara tanya teresa tessa theresa tina tracey tracy ursula valerie valérie vanessa vera veronica victoria
+    violet virginia wendy whitney yvonne zoe"""
+)
+_GENERIC = LEXICONS["english"]
+
+
+@cache
+def lexicon(language: str) -> Lexicon:
+    """The lexicon for a normalised language name; languages without one share English's grammar words."""
+    return LEXICONS.get(language, _GENERIC)
+
+
+def first_name_gender(word: str) -> str | None:
+    w = word.lower()
+    return "m" if w in MALE_NAMES else "f" if w in FEMALE_NAMES else None
+
+# Words that make a capitalised run an organisation, event or work rather than a person (any language).
+ORG_WORDS = wordset(
+    """Act Agency Airlines Airport Alliance Association Authority Awards Bank Bill Board Books Bureau Capital
+    Championship Church Club College Commission Committee Company Conference Congress Corporation Council
+    Court Cup Department Economics Energy Exchange Executive Federation Festival Foundation Fund Games
+    Government Group Holdings Hospital House Inc Institute League Ltd Markets Ministry Museum Network News
+    Office Organisation Organization Parliament Partners Partnership Party Police Press Radio Railways
+    Reserve Research School Securities Service Services Shipping Society Street Team Times Trust Union
+    United University Verband Ministerium Partei Verein Zeitung Gewerkschaft Regierung Bundesregierung
+    Ministère Syndicat Gouvernement Assemblée Ministerio Gobierno Asociación Sindicato Consejo Ayuntamiento
+    Reuters AFP AP EFE BBC CNN dpa"""
+)
+# Before a capitalised run these make it a place or an object, not someone who speaks.
+PLACE_PREPOSITIONS = wordset(
+    "in from at near to into across around outside inside aus nach en à dans vers desde hacia")
+# Roles that stand for an unnamed speaker: never resolved to a named person.
+ANONYMOUS_ROLES = wordset(
+    "spokesman spokeswoman spokesperson source sources official officials sprecher sprecherin porte-parole portavoz")
+# "the company said": the organisation the article named, not the word.
+COMPANY_NOUNS = wordset(
+    """company firm group bank club airline retailer charity unternehmen konzern firma entreprise société groupe
+    empresa compañía grupo""")

@@ -1,0 +1,324 @@
+"""Who is named in one article: people's fullest names and genders, organisations, and what a pronoun or a
+role ("the minister", "the company") refers to. One linear pass builds the index; look-ups are bounded."""
+
+from __future__ import annotations
+
+import bisect
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+
+from .lexicon import ANONYMOUS_ROLES, ORG_WORDS, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
+
+_CAP = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
+_DOTTED_TITLES = wordset("Mr Mrs Ms Dr St Prof Sen Gov Rev Gen Sr Sra Mme M")
+_TITLE_DOT = "(?:" + "|".join(f"(?<={t})" for t in sorted(_DOTTED_TITLES)) + r")\."
+_PARTICLE = r"(?:de|van|von|der|den|da|del|di|du|le|la|bin|al|dos|das)"
+# a run of capitalised words: a name, a title, an organisation or a sentence's first word
+RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(?:" + _PARTICLE + r"[ \t]+)*"
+                 + _CAP + r")*")
+_AGE = re.compile(r"['’]?s?,\s*(?:\d{1,3}|who|whose|aged)\b")
+_ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
+_POSSESSIVE = re.compile(r"['’]s?$")
+# words before a capitalised run that make it a place
+_PLACE_ONLY = wordset("in across near into around outside inside throughout aus nach dans desde")
+_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
+_INITIAL = re.compile(r"(?:[.!?:][\"'”’“»«]?|\n|^)\s*[\"'“‘„«»]?$")
+_WORD = re.compile(r"[\w'’-]+")
+_SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    name: str
+    start: int
+    gender: str | None
+    subject: bool  # the first person named in its sentence
+    quoted: bool  # named inside a quotation: talked about, not talking
+
+
+def _is_role(word: str, lex: Lexicon) -> bool:
+    w = word.lower().rstrip(".")
+    if w in lex.roles or w in lex.titles:
+        return True
+    # compounds such as "Verbandschefin", "Verdi-Sprecherin", "Finanzstaatssekretär"
+    return len(w) > 6 and w.endswith(_role_suffixes(lex))
+
+
+@cache
+def _role_suffixes(lex: Lexicon) -> tuple[str, ...]:
+    return tuple(r for r in lex.roles if len(r) >= 4)
+
+
+def is_org(words: list[str]) -> bool:
+    return any(_POSSESSIVE.sub("", w) in ORG_WORDS for w in words) or (
+        len(words) >= 2 and len(words[-1]) == 1)
+
+
+def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple[str, str | None, bool]:
+    """A capitalised run as a name: leading grammar words, titles, roles and modifiers ("Moscow-based",
+    "US") dropped. Returns (name, gender from a title, whether a title or role preceded it)."""
+    words = [w.rstrip(".") if w.lower().rstrip(".") in lex.titles else w for w in run.split()]
+    gender = None
+    marked = False
+    inner = [i for i, w in enumerate(words[:-1]) if _POSSESSIVE.search(w)]
+    if inner:  # "the bank's chief": the owner is someone else
+        words = words[inner[-1] + 1:]
+    while words:
+        w = words[0]
+        low = w.lower()
+        if low in lex.male_titles or low in lex.female_titles:
+            gender = "m" if low in lex.male_titles else "f"
+        if low in lex.titles or _is_role(w, lex):
+            marked = True
+        elif not (low in lex.capitalised_function_words or low in lex.determiners
+                  or (lowered is not None and low in lowered and first_name_gender(w) is None)
+                  or (_ACRONYM.fullmatch(w) and len(words) > 1) or ("-" in w and w.rsplit("-", 1)[1].islower())):
+            break
+        words.pop(0)
+    roles = [i for i, w in enumerate(words[:-1]) if _is_role(w, lex)]
+    if roles:  # "Transport Secretary Alan Pryce"
+        words = words[roles[-1] + 1:]
+        marked = True
+    if words:
+        words[-1] = _POSSESSIVE.sub("", words[-1])
+    caps = [i for i, w in enumerate(words) if w[:1].isupper()]
+    if len(caps) > lex.max_name_words:
+        words = words[caps[-2]:]
+    return " ".join(words), gender, marked
+
+
+@cache
+def _role_pattern(lex: Lexicon) -> re.Pattern[str]:
+    anonymous = sorted((r for r in lex.roles if r in ANONYMOUS_ROLES), key=len, reverse=True)
+    return re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+(?:[\w'’-]+\s+){0,2}?(?P<role>(?i:" + "|".join(anonymous)
+                      + r"))\b(?:\s+(?:for|of|at)\s+(?:the\s+)?" + RUN.pattern + ")?")
+
+
+class NameIndex:
+    """People named in the article (with surname → fullest name), organisations, and places."""
+
+    def __init__(self, doc: str, lex: Lexicon, quoted: Sequence[tuple[int, int]] = ()) -> None:
+        self.doc = doc
+        self._quoted = sorted(quoted)
+        self._q = 0
+        self._bounds = [m.end() for m in _SENTENCE_END.finditer(doc)]
+        self._b = 0
+        self._sentence_has_person = False
+        self.lex = lex
+        self.fullest: dict[str, str] = {}
+        self.gender: dict[str, str] = {}
+        self.people: list[Person] = []
+        self.orgs: list[tuple[int, str]] = []
+        self.places: set[str] = set()
+        lowered = {w for w in _LOWER_WORD.findall(doc)}
+        found = []
+        for m in RUN.finditer(doc):
+            initial = m.start() == 0 or _INITIAL.search(doc, max(0, m.start() - 3), m.start()) is not None
+            name, gender, marked = clean_name(m.group(0), lex, lowered if initial else None)
+            if name:
+                found.append((m, name, gender, marked))
+        alone = {name for _, name, _, _ in found if " " not in name}
+        # a name ever written "in X" / "across X" is a place unless a title, first name or age says otherwise
+        self._placey = {name.split()[-1] for m, name, _, _ in found if self._after_place_word(m)}
+        person_keys: set[str] = set()
+        for m, name, gender, marked in found:
+            self._add(m, name, gender, marked, alone, person_keys)
+        self._add_roles()
+        self.starts = [p.start for p in self.people]
+        self._learn_genders()
+        self.org_starts = [o[0] for o in self.orgs]
+        self._roles: dict[str, str] = {}
+
+    def _add(self, m: re.Match[str], name: str, gender: str | None, marked: bool, alone: set[str],
+             person_keys: set[str]) -> None:
+        words = name.split()
+        if is_org(words) or _ACRONYM.fullmatch(name):
+            self.orgs.append((m.start(), name))
+            return
+        if words[0].lower() in self.lex.capitalised_function_words:
+            return
+        gender = gender or (first_name_gender(words[0]) if len(words) >= 2 else None)
+        before = self.doc[max(0, m.start() - 12):m.start()].split()
+        after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
+        if before and before[-1].lower() == "of" and not (marked or gender):
+            return  # "the Association of Probation Officers": part of a longer name
+        key = words[-1]
+        strong = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None
+        weak = (len(words) >= 2 and key in alone) or key in person_keys \
+            or (not after_prep and self._role_or_verb_near(m)) or (len(words) >= 2 and self._pronoun_follows(m))
+        if not strong and key in self._placey:
+            self.places.add(key)
+            return
+        if not (strong or weak):
+            if after_prep:
+                self.places.add(key)
+            return
+        person_keys.add(key)
+        if len(words) > len(self.fullest.get(key, "").split()):
+            self.fullest[key] = name
+        if gender:
+            self.gender.setdefault(key, gender)
+        start = m.end() - len(name) if m.group(0).endswith(name) else m.start()
+        while self._b < len(self._bounds) and self._bounds[self._b] <= start:
+            self._b += 1
+            self._sentence_has_person = False
+        while self._q < len(self._quoted) and self._quoted[self._q][1] <= start:
+            self._q += 1
+        quoted = self._q < len(self._quoted) and self._quoted[self._q][0] <= start
+        subject = not self._sentence_has_person and self._early(start)
+        self.people.append(Person(name, start, gender, subject, quoted))
+        self._sentence_has_person = True
+
+    def _learn_genders(self) -> None:
+        """'Okoro, 30, had set his sights' → Okoro is male: the first pronoun after a mention (before the next
+        person) votes; a name keeps a gender only when its votes agree."""
+        pattern = self.lex.object_pronouns
+        if pattern is None:
+            return
+        votes: dict[str, list[int]] = {}
+        for p, nxt in zip(self.people, [*self.people[1:], None], strict=False):
+            if p.quoted:
+                continue
+            stop = min(p.start + 300, nxt.start if nxt else len(self.doc))
+            m = pattern.search(self.doc, p.start + len(p.name), stop)
+            if m:
+                v = votes.setdefault(p.name.split()[-1], [0, 0])
+                v[0 if m.group(0).lower() in self.lex.male_pronouns else 1] += 1
+        for key, (male, female) in votes.items():
+            if key not in self.gender and male != female:
+                self.gender[key] = "m" if male > female else "f"
+
+    def _after_place_word(self, m: re.Match[str]) -> bool:
+        before = self.doc[max(0, m.start() - 12):m.start()].split()
+        return bool(before) and before[-1].lower() in _PLACE_ONLY
+
+    def _pronoun_follows(self, m: re.Match[str]) -> bool:
+        """'Pia Lund won her heat': a his/her in the rest of the clause makes a full name a person."""
+        pattern = self.lex.object_pronouns
+        if pattern is None:
+            return False
+        end = self.doc.find(".", m.end(), m.end() + 60)
+        return pattern.search(self.doc, m.end(), end if end > 0 else m.end() + 60) is not None
+
+    def _early(self, start: int) -> bool:
+        """Near the start of its sentence, or right after an opening phrase: where subjects stand."""
+        sent_start = self._bounds[self._b - 1] if self._b else 0
+        head = self.doc[sent_start:start]
+        return len(head.split()) <= 4 or head.rstrip().endswith(",")
+
+    def _role_or_verb_near(self, m: re.Match[str]) -> bool:
+        """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
+        before = _WORD.findall(self.doc, max(0, m.start() - 40), m.start())[-1:]
+        after = _WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
+        if after and after[0].lower() in self.lex.roles:
+            return False  # "the Harbour Band singer": the name only modifies a role
+        if after and after[0].lower() not in ("has", "had", "also", "then", "hat", "a", "ha"):
+            after = after[:1]
+        lex = self.lex
+        several = " " in m.group(0).strip()
+        return any(w.lower() in lex.roles or (several and w.lower() in lex.speech_verbs) for w in before) \
+            or any(w.lower() in lex.speech_verbs for w in after)
+
+    def _add_roles(self) -> None:
+        """'A spokesman for the group said …. He added': an unnamed speaker's role phrase is an antecedent."""
+        roles = _role_pattern(self.lex)
+        found = []
+        for m in roles.finditer(self.doc):  # unnamed speakers only: "a spokesman for X"
+            role = m.group("role").lower()
+            gender = "f" if role.endswith("woman") else "m" if role.endswith("man") else None
+            found.append(Person(m.group(0).split(None, 1)[1], m.start(), gender, False, False))
+        if not found:
+            return
+        merged = sorted([*self.people, *found], key=lambda p: p.start)
+        people, b, seen_in_sentence = [], 0, False
+        quoted = {p.start: p.quoted for p in self.people}
+        for p in merged:
+            while b < len(self._bounds) and self._bounds[b] <= p.start:
+                b += 1
+                seen_in_sentence = False
+            people.append(Person(p.name, p.start, p.gender, not seen_in_sentence, quoted.get(p.start, False)))
+            seen_in_sentence = True
+        self.people = people
+
+    def note_speaker(self, name: str) -> None:
+        """A name the clause structure made a speaker is a person, whatever the index thought."""
+        key = name.split()[-1] if name.split() else ""
+        if key and key not in self.fullest:
+            self.fullest[key] = name
+
+    def full(self, name: str) -> str:
+        words = name.split()
+        if not words:
+            return name
+        return self.fullest.get(words[-1], name)
+
+    def is_place(self, name: str) -> bool:
+        words = name.split()
+        return bool(words) and words[-1] in self.places and words[-1] not in self.fullest
+
+    def gender_of(self, name: str) -> str | None:
+        words = name.split()
+        return self.gender.get(words[-1]) if words else None
+
+    def learn_gender(self, name: str, gender: str) -> None:
+        words = name.split()
+        if words:
+            self.gender.setdefault(words[-1], gender)
+
+    def resolve_pronoun(self, gender: str | None, at: int, previous: str | None, since: int = -1) -> str | None:
+        """The person a pronoun (or "the presenter") means: a person of that gender named since the last
+        quotation (a sentence subject first), else the last speaker when they agree, else the nearest
+        earlier person of that gender. Looks back a bounded distance."""
+        k = bisect.bisect_left(self.starts, at)
+        recent = [p for p in self.people[max(0, k - 40):k] if not p.quoted and at - p.start <= 3000]
+
+        def g(p: Person) -> str | None:
+            return p.gender or self.gender_of(p.name)
+
+        exact = [p for p in recent if gender is None or g(p) == gender]
+        fresh = [p for p in exact if p.start > since]
+        if fresh:
+            subjects = [p for p in fresh if p.subject]
+            return self.full((subjects or fresh)[-1].name)
+        if previous and (self.gender_of(previous) == gender or ((
+                gender is None or self.gender_of(previous) is None) and len(previous.split()) >= 2)):
+            return previous
+        if exact:
+            return self.full(exact[-1].name)
+        unknown = [p for p in recent if g(p) is None and len(self.full(p.name).split()) >= 2]
+        return self.full(unknown[-1].name) if unknown else None
+
+    def first_subject(self, lo: int, hi: int) -> str | None:
+        """The first person named (outside quotations) as a sentence subject in doc[lo:hi]."""
+        k = bisect.bisect_left(self.starts, lo)
+        for p in self.people[k:k + 20]:
+            if p.start >= hi:
+                break
+            if p.subject and not p.quoted:
+                return self.full(p.name)
+        return None
+
+    def org_before(self, at: int) -> str | None:
+        k = bisect.bisect_left(self.org_starts, at)
+        for _, name in reversed(self.orgs[max(0, k - 20):k]):
+            if not _ACRONYM.fullmatch(name) and len(name.split()) >= 2:
+                return name
+        return self.orgs[k - 1][1] if k else None
+
+    def named_role(self, role: str) -> str | None:
+        """The one person the article names with this role ("the minister, Jane Roe" / "minister Jane Roe")."""
+        key = role.lower()
+        if key not in self._roles:
+            pat = re.compile(r"(?i:\b" + re.escape(key) + r")\b(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?"
+                             r",?\s+(?:the\s+)?(" + RUN.pattern + ")")
+            found = set()
+            for m in pat.finditer(self.doc):
+                name, _, _ = clean_name(m.group(1), self.lex)
+                if len(name.split()) >= 2 and not is_org(name.split()):
+                    found.add(self.full(name))
+                if len(found) > 1:
+                    break
+            self._roles[key] = found.pop() if len(found) == 1 else ""
+        return self._roles[key] or None
