@@ -123,6 +123,22 @@ class DigestSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class LimitsSettings:
+    feeds_per_server: int = field(default=50, metadata={"doc": "feeds one server may follow", **_range(1, 10_000)})
+    user_cooldown: float = field(
+        default=10.0, metadata={"doc": "seconds between two /summarize, /search or /quotes of one member",
+                                **_range(0, 3600)})
+    server_cooldown: float = field(
+        default=2.0, metadata={"doc": "seconds between two /summarize, /search or /quotes in one server",
+                               **_range(0, 3600)})
+    summarize_jobs: int = field(
+        default=4, metadata={"doc": "on-demand /summarize jobs in flight at once (extra ones are refused)",
+                             **_range(1, 64)})
+    missed_stories: int = field(
+        default=10, metadata={"doc": "stories posted at most by /feed resume missed:post", **_range(1, 100)})
+
+
+@dataclass(frozen=True, slots=True)
 class SchedulerSettings:
     poll_check_seconds: float = field(
         default=30.0, metadata={"doc": "how often due feeds are looked for", **_range(0.05, 3600)}
@@ -147,6 +163,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     digest: DigestSettings = field(default_factory=DigestSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
     token: str | None = field(default=None, repr=False)
     source: Path | None = None  # the file these settings came from, for messages
 

@@ -171,3 +171,23 @@ class StoredArticle:
     story_id: int
     new_story: bool
     deliveries: tuple[int, ...] = field(default=())  # delivery ids queued in the same transaction
+
+
+LOOKS = ("full", "compact", "text")
+
+
+@dataclass(frozen=True, slots=True)
+class PostSettings:
+    """How one subscription's stories are posted: the defaults are today's full embed from the bot."""
+
+    look: str = "full"  # one of LOOKS
+    bullets: int | None = None  # None: as many as the summary has
+    quotes: bool = True
+    colour: int | None = None  # 0xRRGGBB; None: the default colour
+    webhook: bool = False
+    thread_per_story: bool = False
+    auto_publish: bool = False
+    forum_tag_id: int | None = None
+    ping_role_id: int | None = None
+    ping_keywords: str | None = None  # comma-separated; None: every story pings
+    paused_at: datetime | None = None

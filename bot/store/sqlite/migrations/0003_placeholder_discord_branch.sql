@@ -1,0 +1,2 @@
+-- Placeholder so this branch's 0005 applies; the lead replaces it with the real 0003 migration at merge.
+SELECT 1;

@@ -1,0 +1,186 @@
+"""Per-subscription delivery settings, pausing with catch-up, moving a subscription, channel webhooks.
+
+Plain SQL on two tables of migration 0005, so the methods port to PostgreSQL as they are.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import aiosqlite
+
+from bot.models import Feed, PostSettings, Subscription
+from bot.pipeline.filters import matches
+from bot.store.errors import StoreError
+from bot.store.sqlite.articles import filter_text
+from bot.store.sqlite.base import StoreBase, execute, fetchall, fetchone
+from bot.store.sqlite.rows import (
+    bullets_from_json,
+    feed_from_row,
+    opt_from_db,
+    subscription_from_row,
+    to_db,
+)
+
+ADMIN_PAUSE = "paused by an admin"
+_COLUMNS = ("look", "bullets", "quotes", "colour", "webhook", "thread_per_story", "auto_publish",
+            "forum_tag_id", "ping_role_id", "ping_keywords")
+
+
+def settings_from_row(row: aiosqlite.Row | None) -> PostSettings:
+    if row is None:
+        return PostSettings()
+    return PostSettings(
+        look=row["look"], bullets=row["bullets"], quotes=bool(row["quotes"]), colour=row["colour"],
+        webhook=bool(row["webhook"]), thread_per_story=bool(row["thread_per_story"]),
+        auto_publish=bool(row["auto_publish"]), forum_tag_id=row["forum_tag_id"],
+        ping_role_id=row["ping_role_id"], ping_keywords=row["ping_keywords"],
+        paused_at=opt_from_db(row["paused_at"]),
+    )
+
+
+class PostSettingsOps(StoreBase):
+    async def post_settings(self, subscription_id: int) -> PostSettings:
+        async with self._read() as conn:
+            row = await fetchone(conn, "SELECT * FROM subscription_settings WHERE subscription_id = ?",
+                                 (subscription_id,))
+        return settings_from_row(row)
+
+    async def set_post_settings(self, subscription_id: int, **changes: Any) -> PostSettings:
+        """Change some settings of a subscription (keyword names are PostSettings fields); returns all."""
+        unknown = set(changes) - set(_COLUMNS)
+        if unknown:
+            raise StoreError(f"unknown post settings: {sorted(unknown)}")
+        async with self._tx() as conn:
+            if await fetchone(conn, "SELECT 1 FROM subscriptions WHERE id = ?", (subscription_id,)) is None:
+                raise StoreError(f"subscription {subscription_id} does not exist")
+            await execute(conn, "INSERT INTO subscription_settings (subscription_id) VALUES (?) "
+                                "ON CONFLICT (subscription_id) DO NOTHING", (subscription_id,))
+            for name, value in changes.items():  # names checked against _COLUMNS above
+                await execute(conn, f"UPDATE subscription_settings SET {name} = ? WHERE subscription_id = ?",
+                              (value, subscription_id))
+            row = await fetchone(conn, "SELECT * FROM subscription_settings WHERE subscription_id = ?",
+                                 (subscription_id,))
+        return settings_from_row(row)
+
+    async def delivery_context(self, subscription_id: int) -> tuple[Subscription, Feed, PostSettings] | None:
+        """What the sink needs to post a subscription's story: the subscription, its feed, its settings."""
+        async with self._read() as conn:
+            sub = await fetchone(conn, "SELECT * FROM subscriptions WHERE id = ?", (subscription_id,))
+            if sub is None:
+                return None
+            feed = await fetchone(conn, "SELECT * FROM feeds WHERE id = ?", (sub["feed_id"],))
+            settings = await fetchone(conn, "SELECT * FROM subscription_settings WHERE subscription_id = ?",
+                                      (subscription_id,))
+        if feed is None:
+            return None
+        return subscription_from_row(sub), feed_from_row(feed), settings_from_row(settings)
+
+    async def pause_subscription(self, subscription_id: int, *, now: datetime) -> bool:
+        """Stop posting: pending deliveries are cancelled and new stories are not queued until resumed.
+        False when it was paused already."""
+        async with self._tx() as conn:
+            changed = await execute(conn, "UPDATE subscriptions SET paused = 1, paused_reason = ? "
+                                          "WHERE id = ? AND paused = 0", (ADMIN_PAUSE, subscription_id))
+            if not changed:
+                return False
+            await execute(conn, "UPDATE deliveries SET status = 'cancelled', last_error = ? "
+                                "WHERE subscription_id = ? AND status = 'pending'", (ADMIN_PAUSE, subscription_id))
+            await execute(conn, "INSERT INTO subscription_settings (subscription_id, paused_at) VALUES (?, ?) "
+                                "ON CONFLICT (subscription_id) DO UPDATE SET paused_at = excluded.paused_at",
+                          (subscription_id, to_db(now)))
+        return True
+
+    async def resume_subscription_missed(self, subscription_id: int, *, now: datetime, missed: int) -> int:
+        """Resume a paused subscription; with `missed` > 0 also queue up to that many of the stories its
+        feed stored while it was paused (filters apply), newest first. Returns how many were queued."""
+        async with self._tx() as conn:
+            sub = await fetchone(conn, "SELECT * FROM subscriptions WHERE id = ?", (subscription_id,))
+            if sub is None:
+                raise StoreError(f"subscription {subscription_id} does not exist")
+            row = await fetchone(conn, "SELECT paused_at FROM subscription_settings WHERE subscription_id = ?",
+                                 (subscription_id,))
+            since = row["paused_at"] if row is not None else None
+            await execute(conn, "UPDATE subscriptions SET paused = 0, paused_reason = NULL WHERE id = ?",
+                          (subscription_id,))
+            await execute(conn, "UPDATE subscription_settings SET paused_at = NULL WHERE subscription_id = ?",
+                          (subscription_id,))
+            if missed <= 0 or since is None:
+                return 0
+            story_ids = await self._missed_stories(conn, sub, since, missed)
+            now_s = to_db(now)
+            queued = 0
+            for story_id in story_ids:
+                await execute(conn, "DELETE FROM deliveries WHERE channel_id = ? AND story_id = ? "
+                                    "AND status = 'cancelled'", (sub["channel_id"], story_id))
+                queued += await execute(
+                    conn, "INSERT INTO deliveries (guild_id, channel_id, subscription_id, story_id, "
+                          "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+                          "ON CONFLICT (channel_id, story_id) DO NOTHING",
+                    (sub["guild_id"], sub["channel_id"], subscription_id, story_id, now_s, now_s))
+        return queued
+
+    async def _missed_stories(self, conn: aiosqlite.Connection, sub: aiosqlite.Row, since: str,
+                              limit: int) -> list[int]:
+        rows = await fetchall(conn, "SELECT story_id, title, bullets FROM articles WHERE feed_id = ? "
+                                    "AND created_at >= ? ORDER BY created_at DESC, id DESC",
+                              (sub["feed_id"], since))
+        picked: list[int] = []
+        for r in rows:
+            if r["story_id"] in picked:
+                continue
+            if matches(sub["include"], sub["exclude"], filter_text(r["title"], bullets_from_json(r["bullets"]))):
+                picked.append(int(r["story_id"]))
+                if len(picked) >= limit:
+                    break
+        return picked
+
+    async def move_subscription(self, guild_id: int, feed_id: int, from_channel: int, to_channel: int) -> bool:
+        """Move the guild's subscription to a feed from one channel to another, keeping its settings and
+        its pending stories. False when there is none in `from_channel`; StoreError when `to_channel`
+        already follows the feed."""
+        async with self._tx() as conn:
+            sub = await fetchone(conn, "SELECT id FROM subscriptions WHERE guild_id = ? AND feed_id = ? "
+                                       "AND channel_id = ?", (guild_id, feed_id, from_channel))
+            if sub is None:
+                return False
+            if await fetchone(conn, "SELECT 1 FROM subscriptions WHERE channel_id = ? AND feed_id = ?",
+                              (to_channel, feed_id)) is not None:
+                raise StoreError("that channel already follows this feed")
+            await execute(conn, "UPDATE subscriptions SET channel_id = ? WHERE id = ?", (to_channel, sub["id"]))
+            # A story the target channel already has (from another feed) stays where it was: cancelled.
+            await execute(conn, "UPDATE OR IGNORE deliveries SET channel_id = ? WHERE subscription_id = ? "
+                                "AND status = 'pending'", (to_channel, sub["id"]))
+            await execute(conn, "UPDATE deliveries SET status = 'cancelled', last_error = 'moved' "
+                                "WHERE subscription_id = ? AND channel_id = ? AND status = 'pending'",
+                          (sub["id"], from_channel))
+        return True
+
+    async def guild_feed_count(self, guild_id: int) -> int:
+        async with self._read() as conn:
+            row = await fetchone(conn, "SELECT COUNT(DISTINCT feed_id) FROM subscriptions WHERE guild_id = ?",
+                                 (guild_id,))
+        return int(row[0]) if row is not None else 0
+
+    async def next_delivery_story(self, subscription_id: int) -> int | None:
+        """The story the subscription will post next (its oldest pending delivery), if any."""
+        async with self._read() as conn:
+            row = await fetchone(conn, "SELECT story_id FROM deliveries WHERE subscription_id = ? "
+                                       "AND status = 'pending' ORDER BY id LIMIT 1", (subscription_id,))
+        return None if row is None else int(row[0])
+
+    async def channel_webhook(self, channel_id: int) -> tuple[int, str] | None:
+        async with self._read() as conn:
+            row = await fetchone(conn, "SELECT webhook_id, token FROM channel_webhooks WHERE channel_id = ?",
+                                 (channel_id,))
+        return None if row is None else (int(row[0]), str(row[1]))
+
+    async def set_channel_webhook(self, channel_id: int, webhook: tuple[int, str] | None) -> None:
+        async with self._tx() as conn:
+            if webhook is None:
+                await execute(conn, "DELETE FROM channel_webhooks WHERE channel_id = ?", (channel_id,))
+            else:
+                await execute(conn, "INSERT INTO channel_webhooks (channel_id, webhook_id, token) VALUES (?, ?, ?) "
+                                    "ON CONFLICT (channel_id) DO UPDATE SET webhook_id = excluded.webhook_id, "
+                                    "token = excluded.token", (channel_id, *webhook))
