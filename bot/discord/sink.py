@@ -26,7 +26,9 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from bot.discord.render import digest_messages, escape, fit, story_embed, truncate
+from bot.discord.post_look import story_post
+from bot.discord.post_modes import PostModes, post_context
+from bot.discord.render import digest_messages, escape, fit, truncate
 from bot.models import DigestSchedule, Feed, PendingDelivery, StoryView
 from bot.work.delivery import ChannelGone, Delivered, Outcome, Refused, RetryLater
 from bot.work.digests import slot_of
@@ -47,7 +49,7 @@ RECENT_HISTORY = 50
 """Messages read back per channel after a start, to find posts that a crash left unrecorded."""
 
 
-Sender = Callable[[discord.abc.Messageable], Awaitable[discord.Message]]
+Sender = Callable[[Any], Awaitable[discord.Message]]
 
 
 class _Gone(Exception):
@@ -70,19 +72,24 @@ class DiscordSink:
         self._last_post: dict[int, float] = {}
         self._notified: dict[int, float] = {}
         self._recent_posts: dict[int, dict[str, discord.Message]] = {}
+        self.modes = PostModes(bot, timeout=send_timeout)
 
     # ---------------------------------------------------------------- Sink
 
     async def deliver(self, delivery: PendingDelivery) -> Outcome:
-        embed = story_embed(delivery.story)
+        settings, feed = await post_context(self.bot.store, delivery.subscription_id)
+        post = story_post(delivery.story, settings)
+        embed_url = post.embed.url if post.embed is not None else None
 
-        async def send(channel: discord.abc.Messageable) -> discord.Message:
-            earlier = await self._posted_before_start(channel, embed.url)
-            if earlier is not None:
-                log.info("delivery %s was already posted as message %s before a restart; not posting again",
-                         delivery.id, earlier)
-                return earlier
-            return await channel.send(embed=embed, nonce=delivery.id, allowed_mentions=NO_MENTIONS)
+        async def send(channel: Any) -> discord.Message:
+            if isinstance(channel, discord.abc.Messageable):
+                earlier = await self._posted_before_start(channel, embed_url)
+                if earlier is not None:
+                    log.info("delivery %s was already posted as message %s before a restart; not posting again",
+                             delivery.id, earlier)
+                    return earlier
+            return await self.modes.send(channel, post, settings, feed, guild_id=delivery.guild_id,
+                                         nonce=delivery.id)
 
         return await self._post(delivery.guild_id, delivery.channel_id, send, what="stories")
 
@@ -257,11 +264,11 @@ class DiscordSink:
             if wait > 0:
                 await asyncio.sleep(wait)
 
-    async def _channel(self, channel_id: int) -> discord.abc.Messageable:
+    async def _channel(self, channel_id: int) -> Any:
         channel: Any = self.bot.get_channel(channel_id)
         if channel is None:
             channel = await self.bot.fetch_channel(channel_id)  # NotFound / Forbidden handled by caller
-        if not isinstance(channel, discord.abc.Messageable):
+        if not isinstance(channel, discord.abc.Messageable | discord.ForumChannel):
             raise _Gone("the channel is not a text channel", "Pick a text channel with `/feed add`.")
         return channel
 

@@ -1,0 +1,211 @@
+"""Delivery modes of a story post beyond "a message from the bot": forum posts, a thread per story,
+a channel webhook named after the feed, auto-publishing in announcement channels.
+
+Kept apart from the sink's error mapping: the sink decides what a failure means; this module only posts.
+A missing permission for an optional extra (thread, publish, webhook) never loses the story: the story
+goes out without the extra and the guild's log channel is told once what to grant.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+import aiohttp
+import discord
+
+from bot.discord.post_look import NO_MENTIONS, StoryPost
+from bot.discord.render import fit_plain, safe_url, truncate
+from bot.models import Feed, PostSettings
+
+if TYPE_CHECKING:
+    from bot.discord.client import AnyNewsBot
+
+log = logging.getLogger(__name__)
+
+WEBHOOK_NAME = "newsbot"
+NOTE_AGAIN_AFTER = 3600.0
+_EXTRA_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    """What a subscription needs from Discord, for permission checks before anything is posted."""
+
+    name: str
+    required: tuple[str, ...]  # discord.Permissions attribute names
+
+
+PERMISSION_NAMES = {
+    "view_channel": "View Channel", "send_messages": "Send Messages", "embed_links": "Embed Links",
+    "read_message_history": "Read Message History", "manage_webhooks": "Manage Webhooks",
+    "create_public_threads": "Create Public Threads", "send_messages_in_threads": "Send Messages in Threads",
+    "mention_everyone": "Mention @everyone, @here and All Roles",
+}
+
+
+def required_permissions(channel: Any, settings: PostSettings, *, role_mentionable: bool = True) -> list[str]:
+    """The permissions (attribute names) a subscription's mode needs in `channel`."""
+    needed = ["view_channel", "send_messages"]
+    if settings.look != "text":
+        needed.append("embed_links")
+    if isinstance(channel, discord.ForumChannel):
+        return needed  # a forum post's first message is part of creating it: Send Messages covers both
+    needed.append("read_message_history")  # the after-restart duplicate check
+    if settings.webhook:
+        needed.append("manage_webhooks")
+    if settings.thread_per_story:
+        needed += ["create_public_threads", "send_messages_in_threads"]
+    if settings.ping_role_id is not None and not role_mentionable:
+        needed.append("mention_everyone")
+    return needed
+
+
+def missing_permissions(channel: Any, settings: PostSettings, *, role_mentionable: bool = True) -> list[str]:
+    """Human names of the permissions the bot lacks in `channel` for this subscription's mode."""
+    me = getattr(getattr(channel, "guild", None), "me", None)
+    if me is None or not isinstance(channel, discord.abc.GuildChannel):
+        return []
+    perms = channel.permissions_for(me)
+    return [PERMISSION_NAMES[p] for p in required_permissions(channel, settings, role_mentionable=role_mentionable)
+            if not getattr(perms, p)]
+
+
+def feed_icon(feed: Feed) -> str | None:
+    """The site's favicon, used as the webhook's avatar."""
+    parts = urlsplit(feed.site_url or feed.url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return safe_url(f"{parts.scheme}://{parts.netloc}/favicon.ico")
+
+
+async def post_context(store: Any, subscription_id: int | None) -> tuple[PostSettings, Feed | None]:
+    """A delivery's subscription settings and feed (defaults when the subscription is gone)."""
+    if subscription_id is None:
+        return PostSettings(), None
+    context = await store.delivery_context(subscription_id)
+    if context is None:
+        return PostSettings(), None
+    _sub, feed, settings = context
+    return settings, feed
+
+
+class PostModes:
+    """Posting one story in the subscription's mode; one instance per sink (it remembers notes sent)."""
+
+    def __init__(self, bot: AnyNewsBot, *, timeout: float = 30.0) -> None:
+        self.bot = bot
+        self.timeout = timeout
+        self._noted: dict[tuple[int, str], float] = {}
+        self._webhooks: dict[int, discord.Webhook] = {}
+
+    async def send(self, channel: Any, post: StoryPost, settings: PostSettings, feed: Feed | None, *,
+                   guild_id: int, nonce: int | str | None) -> discord.Message:
+        if isinstance(channel, discord.ForumChannel):
+            return await self._forum_post(channel, post, settings)
+        message: discord.Message | None = None
+        if settings.webhook and feed is not None:
+            message = await self._via_webhook(channel, post, feed, guild_id)
+        if message is None:
+            message = await channel.send(post.content, embed=post.embed or discord.utils.MISSING, nonce=nonce,
+                                         allowed_mentions=post.allowed_mentions)
+        assert message is not None
+        if settings.thread_per_story:
+            await self._thread(message, post, guild_id)
+        if settings.auto_publish and getattr(channel, "type", None) == discord.ChannelType.news:
+            await self._publish(message, guild_id)
+        return message
+
+    async def _forum_post(self, forum: discord.ForumChannel, post: StoryPost,
+                          settings: PostSettings) -> discord.Message:
+        """A new forum post titled with the story; the story is its first message."""
+        tags = []
+        if settings.forum_tag_id is not None:
+            tag = forum.get_tag(settings.forum_tag_id)
+            if tag is not None:
+                tags.append(tag)
+        created = await forum.create_thread(name=post.thread_name, content=post.content,
+                                            embed=post.embed or discord.utils.MISSING, applied_tags=tags,
+                                            allowed_mentions=post.allowed_mentions)
+        return created.message
+
+    async def _via_webhook(self, channel: Any, post: StoryPost, feed: Feed,
+                           guild_id: int) -> discord.Message | None:
+        """Post through the channel's webhook with the feed's name and icon; None to fall back to the bot."""
+        if not isinstance(channel, discord.TextChannel):
+            return None
+        me = channel.guild.me
+        if me is not None and not channel.permissions_for(me).manage_webhooks:
+            await self.note(guild_id, channel.id, "webhook",
+                            f"I need **Manage Webhooks** in <#{channel.id}> to post with the feeds' names and "
+                            "icons; until then stories there are posted by me.")
+            return None
+        try:
+            webhook = await self._webhook(channel)
+            return await webhook.send(post.content or discord.utils.MISSING,
+                                      embed=post.embed or discord.utils.MISSING,
+                                      username=fit_plain(feed.display_name, 80) or "News",
+                                      avatar_url=feed_icon(feed) or discord.utils.MISSING,
+                                      allowed_mentions=post.allowed_mentions, wait=True)
+        except discord.NotFound:  # the webhook was deleted: make a new one next time, post as the bot now
+            self._webhooks.pop(channel.id, None)
+            await self.bot.store.set_channel_webhook(channel.id, None)
+            return None
+        except discord.Forbidden:
+            return None
+
+    async def _webhook(self, channel: discord.TextChannel) -> discord.Webhook:
+        cached = self._webhooks.get(channel.id)
+        if cached is not None:
+            return cached
+        stored = await self.bot.store.channel_webhook(channel.id)
+        if stored is not None:
+            webhook = discord.Webhook.partial(stored[0], stored[1], client=self.bot)
+        else:
+            webhook = await channel.create_webhook(name=WEBHOOK_NAME, reason="newsbot: post with feed names")
+            assert webhook.token is not None
+            await self.bot.store.set_channel_webhook(channel.id, (webhook.id, webhook.token))
+        self._webhooks[channel.id] = webhook
+        return webhook
+
+    async def _thread(self, message: discord.Message, post: StoryPost, guild_id: int) -> None:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await message.create_thread(name=post.thread_name, auto_archive_duration=1440)
+        except _EXTRA_ERRORS as exc:
+            log.info("thread for message %s not created: %s", message.id, exc)
+            await self.note(guild_id, message.channel.id, "thread",
+                            f"I couldn't open a thread under a story in <#{message.channel.id}> ({exc}); "
+                            "grant me Create Public Threads and Send Messages in Threads there.")
+
+    async def _publish(self, message: discord.Message, guild_id: int) -> None:
+        try:
+            async with asyncio.timeout(self.timeout):
+                await message.publish()
+        except discord.RateLimited as exc:  # Discord allows 10 publishes per channel per hour
+            log.info("story %s not published: rate limited for %.0f s", message.id, exc.retry_after)
+        except _EXTRA_ERRORS as exc:
+            log.info("story %s not published: %s", message.id, exc)
+            await self.note(guild_id, message.channel.id, "publish",
+                            f"I couldn't publish a story in <#{message.channel.id}> ({exc}).")
+
+    async def note(self, guild_id: int, channel_id: int, kind: str, text: str) -> None:
+        """Tell the guild's log channel about a mode that fell back, at most once an hour per channel."""
+        now = time.monotonic()
+        if now - self._noted.get((channel_id, kind), -NOTE_AGAIN_AFTER) < NOTE_AGAIN_AFTER:
+            return
+        self._noted[(channel_id, kind)] = now
+        log.warning("guild %s channel %s: %s", guild_id, channel_id, text)
+        log_channel_id = await self.bot.store.get_log_channel(guild_id)
+        if log_channel_id is None:
+            return
+        try:
+            target: Any = self.bot.get_channel(log_channel_id) or await self.bot.fetch_channel(log_channel_id)
+            async with asyncio.timeout(self.timeout):
+                await target.send(truncate(f"⚠️ {text}", 2000), allowed_mentions=NO_MENTIONS)
+        except (*_EXTRA_ERRORS, AttributeError) as exc:
+            log.info("could not note in log channel %s: %s", log_channel_id, exc)
