@@ -20,6 +20,7 @@ import yarl
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.discord.limits import Limits
 from bot.fetch.net import Fetcher
 from bot.store import Store
 
@@ -64,6 +65,7 @@ class _NewsBotMixin:
     fetcher: Fetcher
     clock: Clock
     sync_on_start: bool
+    limits: Limits
     tree: discord.app_commands.CommandTree[Any]
 
     def _init_news(self, settings: Settings, store: Store, fetcher: Fetcher, clock: Clock | None,
@@ -76,6 +78,7 @@ class _NewsBotMixin:
         self.clock = clock or utcnow
         self.sync_on_start = sync_on_start and settings.discord.sync_commands
         self.sink = DiscordSink(self)  # type: ignore[arg-type]
+        self.limits = Limits(settings.limits)
 
     async def setup_hook(self) -> None:
         bot = cast(commands.Bot, self)

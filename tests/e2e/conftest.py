@@ -89,6 +89,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
         settings = parse_settings({
             "net": {"allow_private_addresses": True},
             "discord": {"api_base": fake.api_base, "gateway_url": fake.gateway_url, "delivery_interval": 0},
+            "limits": {"user_cooldown": 0, "server_cooldown": 0},  # tests/e2e/test_limits.py sets its own
         })
         store = await Store.open(tmp_path / "newsbot.db")
         clock = Clock(datetime(2024, 5, 1, 7, 0, tzinfo=UTC))

@@ -24,7 +24,9 @@ async def test_commands_are_synced_once_and_only_when_changed(world: World) -> N
     assert names == {"feed", "summarize", "search", "latest", "quotes", "digest"}
     feed = next(c for c in world.fake.global_commands() if c["name"] == "feed")
     assert int(feed["default_member_permissions"]) == 1 << 5  # Manage Server
-    assert {o["name"] for o in feed["options"]} == {"add", "remove", "list", "filter", "enable", "logchannel"}
+    assert {o["name"] for o in feed["options"]} == {"add", "remove", "list", "filter", "enable", "logchannel",
+                                                   "ping", "pause", "resume", "preview", "test", "move",
+                                                   "look", "mode"}
     puts = len(world.fake.requests_to("PUT", "/applications/*/commands"))
     assert puts == 1
     assert await world.store.get_meta(COMMANDS_HASH_KEY) == world.bot.commands_hash()

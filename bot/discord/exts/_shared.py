@@ -68,10 +68,11 @@ def guild_id(interaction: discord.Interaction) -> int:
     return interaction.guild_id
 
 
-def post_channel_id(interaction: discord.Interaction, channel: discord.TextChannel | None) -> int:
-    """Where a command should post: its `channel` option (Discord offers text and announcement channels
-    only), else the channel it was run in, which must be one too: not a thread (it gets archived), a forum
-    post, a voice channel's chat or a DM."""
+def post_channel_id(interaction: discord.Interaction,
+                    channel: discord.TextChannel | discord.ForumChannel | None) -> int:
+    """Where a command should post: its `channel` option (Discord offers text, announcement and, where
+    allowed, forum channels only), else the channel it was run in, which must be a text or announcement
+    channel: not a thread (it gets archived), a forum post, a voice channel's chat or a DM."""
     if channel is not None:
         return channel.id
     if isinstance(interaction.channel, discord.TextChannel):
@@ -134,3 +135,26 @@ async def reply(interaction: discord.Interaction, content: str | None = None, *,
                 embed: discord.Embed | None = None, ephemeral: bool = True) -> None:
     """Answer whether or not the interaction was deferred already (see `errors.answer`)."""
     await answer(interaction, content, embed=embed, ephemeral=ephemeral)
+
+
+def pick_subscriptions(subs: list[Subscription], channel: discord.abc.GuildChannel | None,
+                       feed: Feed) -> list[Subscription]:
+    """The subscriptions a per-channel command applies to: the one in `channel`, or all when not given."""
+    if channel is None:
+        return subs
+    picked = [s for s in subs if s.channel_id == channel.id]
+    if not picked:
+        raise UserError(f"**{fit(feed.display_name, 200)}** is not posted in <#{channel.id}>; "
+                        "see `/feed list`.")
+    return picked
+
+
+def one_subscription(subs: list[Subscription], channel: discord.abc.GuildChannel | None,
+                     feed: Feed) -> Subscription:
+    """The single subscription a command acts on; with several channels the `channel` option is needed."""
+    picked = pick_subscriptions(subs, channel, feed)
+    if len(picked) > 1:
+        channels = ", ".join(f"<#{s.channel_id}>" for s in picked[:10])
+        raise UserError(f"**{fit(feed.display_name, 200)}** is posted in {channels}; "
+                        "pick one with the `channel` option.")
+    return picked[0]

@@ -13,6 +13,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.exts._shared import UserError, answer
+from bot.discord.limits import Busy
 from bot.discord.render import fit
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,8 @@ def message_for(error: app_commands.AppCommandError, command: str) -> str | None
     """The text to show for `error`, or None when it is unexpected (logged, generic message)."""
     if isinstance(error, app_commands.CommandInvokeError) and isinstance(error.original, UserError):
         return str(error.original)
+    if isinstance(error, Busy):
+        return str(error)
     if isinstance(error, app_commands.MissingPermissions):
         names = " and ".join(_PERMISSION_NAMES.get(p, p.replace("_", " ").title())
                              for p in error.missing_permissions)

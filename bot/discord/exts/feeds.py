@@ -13,16 +13,23 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord.exts._feed_group import manage_guild
 from bot.discord.exts._shared import (
     UserError,
     defer,
     feed_autocomplete,
+    guild_feeds,
     guild_id,
     news_bot,
+    pick_subscriptions,
     post_channel_id,
     reply,
     resolve_feed,
 )
+from bot.discord.exts.feed_delivery import COMMANDS as DELIVERY_COMMANDS
+from bot.discord.exts.feed_delivery import FeedDeliveryCommands
+from bot.discord.exts.feed_look import COMMANDS as LOOK_COMMANDS
+from bot.discord.exts.feed_look import FeedLookCommands
 from bot.discord.render import code, feed_list_embed, fit
 from bot.fetch.feeds import FeedError, parse_feed
 from bot.fetch.net import FetchError, FetchResponse
@@ -33,19 +40,22 @@ log = logging.getLogger(__name__)
 
 FEED_ACCEPT = ("application/rss+xml, application/atom+xml, application/feed+json, application/json;q=0.9, "
                "application/xml;q=0.8, text/xml;q=0.8, text/html;q=0.5, */*;q=0.1")
-manage_guild = app_commands.checks.has_permissions(manage_guild=True)
 
 
-class Feeds(commands.Cog):
+class Feeds(FeedDeliveryCommands, FeedLookCommands):
     feed = app_commands.Group(name="feed", description="Manage the news feeds this server follows",
                               guild_only=True, default_permissions=discord.Permissions(manage_guild=True))
+    for _command in (*DELIVERY_COMMANDS, *LOOK_COMMANDS):
+        feed.add_command(_command)
+    del _command
 
     @feed.command(name="add", description="Follow a feed (RSS, Atom or JSON Feed) in a channel")
     @app_commands.describe(url="The feed's address (a site's page that links to its feed works too)",
-                           channel="Where new stories are posted (default: this channel)")
+                           channel="Where new stories are posted: a text, announcement or forum channel "
+                                   "(default: this channel)")
     @manage_guild
     async def add(self, interaction: discord.Interaction, url: str,
-                  channel: discord.TextChannel | None = None) -> None:
+                  channel: discord.TextChannel | discord.ForumChannel | None = None) -> None:
         gid = guild_id(interaction)
         target_id = post_channel_id(interaction, channel)
         url = url.strip().strip("<>")
@@ -53,7 +63,9 @@ class Feeds(commands.Cog):
             raise UserError("Give the feed's full address, starting with https:// (or http://).")
         await defer(interaction, ephemeral=True)  # fetching can take longer than 3 s
         bot = news_bot(interaction)
+        await _check_feed_limit(interaction, url)
         url, parsed = await self._probe(interaction, url)
+        await _check_feed_limit(interaction, url)  # the page may have led to a feed the server follows
         now = bot.clock()
         feed = await bot.store.add_feed(url, title=parsed.title, site_url=parsed.site_url,
                                         poll_interval=bot.settings.feeds.poll_interval, now=now)
@@ -87,14 +99,17 @@ class Feeds(commands.Cog):
                             f"read: {exc.reason}.") from None
         return alternate, parsed
 
-    @feed.command(name="remove", description="Stop following a feed in this server")
-    @app_commands.describe(feed="The feed to remove")
+    @feed.command(name="remove", description="Stop following a feed in this server (or in one channel)")
+    @app_commands.describe(feed="The feed to remove", channel="Only in this channel (default: every channel)")
     @app_commands.autocomplete(feed=feed_autocomplete)
     @manage_guild
-    async def remove(self, interaction: discord.Interaction, feed: str) -> None:
+    async def remove(self, interaction: discord.Interaction, feed: str,
+                     channel: discord.TextChannel | discord.ForumChannel | None = None) -> None:
         await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
-        found, _subs = await resolve_feed(interaction, feed)
-        removed = await news_bot(interaction).store.unsubscribe(guild_id(interaction), found.id)
+        found, subs = await resolve_feed(interaction, feed)
+        pick_subscriptions(subs, channel, found)  # says so when the feed is not posted in that channel
+        removed = await news_bot(interaction).store.unsubscribe(guild_id(interaction), found.id,
+                                                                channel.id if channel else None)
         await reply(interaction, f"Stopped following **{fit(found.display_name, 200)}** "
                                  f"({removed} channel{'s' if removed != 1 else ''}).")
 
@@ -108,13 +123,16 @@ class Feeds(commands.Cog):
     @app_commands.describe(feed="The feed to filter",
                            include="Post only stories matching: comma-separated keywords or /regex/ "
                                    "(leave both empty to clear)",
-                           exclude="Never post stories matching: comma-separated keywords or /regex/")
+                           exclude="Never post stories matching: comma-separated keywords or /regex/",
+                           channel="Only in this channel (default: every channel)")
     @app_commands.autocomplete(feed=feed_autocomplete)
     @manage_guild
     async def filter(self, interaction: discord.Interaction, feed: str, include: str | None = None,
-                     exclude: str | None = None) -> None:
+                     exclude: str | None = None,
+                     channel: discord.TextChannel | discord.ForumChannel | None = None) -> None:
         await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
         found, subs = await resolve_feed(interaction, feed)
+        subs = pick_subscriptions(subs, channel, found)
         include = (include or "").strip() or None
         exclude = (exclude or "").strip() or None
         for label, expr in (("include", include), ("exclude", exclude)):
@@ -165,6 +183,19 @@ class Feeds(commands.Cog):
         text = f"I'll report delivery problems in {channel.mention}."
         warning = _missing_post_permissions(channel)
         await reply(interaction, f"{text}\n{warning}" if warning else text)
+
+
+async def _check_feed_limit(interaction: discord.Interaction, url: str) -> None:
+    """Refuse a feed beyond the server's limit; a feed the server already follows never counts twice."""
+    bot = news_bot(interaction)
+    gid = guild_id(interaction)
+    limit = bot.settings.limits.feeds_per_server
+    known = await bot.store.get_feed_by_url(url)
+    if known is not None and any(f.id == known.id for f, _ in (await guild_feeds(interaction)).values()):
+        return
+    if await bot.store.guild_feed_count(gid) >= limit:
+        raise UserError(f"This server follows {limit} feeds already, the most it may; remove one with "
+                        "`/feed remove` first.")
 
 
 async def _fetch(interaction: discord.Interaction, url: str) -> FetchResponse:

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.discord.exts._shared import defer, guild_id, news_bot, reply
 from bot.discord.exts._visibility import visible_channel_ids
+from bot.discord.limits import cooldown
 from bot.discord.render import quotes_embed
 
 RESULTS = 10
@@ -20,6 +21,7 @@ class Quotes(commands.Cog):
     @app_commands.command(name="quotes", description="What someone has been quoted saying in the news")
     @app_commands.describe(who="A person's name (full name or surname)", days="Only the last N days")
     @app_commands.guild_only()
+    @cooldown("quotes")
     async def quotes(self, interaction: discord.Interaction, who: app_commands.Range[str, 2, 100],
                      days: app_commands.Range[int, 1, 3650] | None = None) -> None:
         gid = guild_id(interaction)

@@ -11,6 +11,7 @@ from discord.ext import commands
 
 from bot.discord.exts._shared import UserError, defer, guild_id, news_bot, reply, resolve_feed
 from bot.discord.exts._visibility import visible_channel_ids, visible_feed_autocomplete
+from bot.discord.limits import cooldown
 from bot.discord.render import latest_embed, search_results_embed
 from bot.models import Feed
 
@@ -30,6 +31,7 @@ class Search(commands.Cog):
                            days="Only stories from the last N days", feed="Only this feed")
     @app_commands.autocomplete(feed=visible_feed_autocomplete)
     @app_commands.guild_only()
+    @cooldown("search")
     async def search(self, interaction: discord.Interaction, query: app_commands.Range[str, 1, 200],
                      days: app_commands.Range[int, 1, 3650] | None = None, feed: str | None = None) -> None:
         gid = guild_id(interaction)

@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.discord.exts._shared import UserError, defer, news_bot, reply
+from bot.discord.limits import cooldown
 from bot.discord.render import fit, story_embed
 from bot.fetch.extract import extract_article
 from bot.fetch.net import BlockedAddressError, FetchError
@@ -32,19 +33,23 @@ TIME_LIMIT = 60.0
 class Summarize(commands.Cog):
     @app_commands.command(name="summarize", description="Summarize an article: key points and quotes")
     @app_commands.describe(url="The article's address", bullets="How many key points (default from settings)")
+    @cooldown("summarize")
     async def summarize(self, interaction: discord.Interaction, url: str,
                         bullets: app_commands.Range[int, 1, 10] | None = None) -> None:
         url = url.strip().strip("<>")
         if not url.startswith(("http://", "https://")):
             raise UserError("Give the article's full address, starting with https:// (or http://).")
+        pool = news_bot(interaction).limits.summarize
+        job = pool.start(self._summarize(interaction, url, bullets))
+        if job is None:
+            raise UserError(f"I'm already summarizing {pool.size} articles; try again in a minute.")
         await defer(interaction, ephemeral=False)  # fetching and summarizing take seconds
-        try:
-            async with asyncio.timeout(TIME_LIMIT):
-                story = await self._summarize(interaction, url, bullets)
-        except TimeoutError:
+        # The job keeps its pool slot until its worker threads are done, even after we stop waiting.
+        done, _ = await asyncio.wait({job}, timeout=TIME_LIMIT)
+        if not done:
             raise UserError(f"Summarizing {fit(url, 300)} took longer than {TIME_LIMIT:g} s; the site may be "
-                            "slow. Try again later.") from None
-        await reply(interaction, embed=story_embed(story), ephemeral=False)
+                            "slow. Try again later.")
+        await reply(interaction, embed=story_embed(job.result()), ephemeral=False)
 
     async def _summarize(self, interaction: discord.Interaction, url: str, bullets: int | None) -> StoryView:
         bot = news_bot(interaction)

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import Feed, PostSettings, Subscription
+from bot.models import Feed, PostSettings, StoryView, Subscription
 from bot.pipeline.filters import matches
 from bot.store.errors import StoreError
 from bot.store.sqlite.articles import filter_text
@@ -22,6 +22,7 @@ from bot.store.sqlite.rows import (
     subscription_from_row,
     to_db,
 )
+from bot.store.sqlite.views import load_views
 
 ADMIN_PAUSE = "paused by an admin"
 _COLUMNS = ("look", "bullets", "quotes", "colour", "webhook", "thread_per_story", "auto_publish",
@@ -184,3 +185,9 @@ class PostSettingsOps(StoreBase):
                 await execute(conn, "INSERT INTO channel_webhooks (channel_id, webhook_id, token) VALUES (?, ?, ?) "
                                     "ON CONFLICT (channel_id) DO UPDATE SET webhook_id = excluded.webhook_id, "
                                     "token = excluded.token", (channel_id, *webhook))
+
+    async def story_view(self, guild_id: int, story_id: int) -> StoryView | None:
+        """One story as `guild_id` sees it (only its own feeds' articles)."""
+        async with self._read() as conn:
+            views = await load_views(conn, [story_id], guild_id)
+        return views.get(story_id)
