@@ -43,6 +43,7 @@ class InteractionHandle:
     followups: list[JSON] = field(default_factory=list)
     rejections: list[Rejection] = field(default_factory=list)
     original_deleted: bool = False
+    first_followup_edited: bool = False  # the first follow-up after a deferral replaced "thinking…"
 
     # -- state ---------------------------------------------------------------------
 

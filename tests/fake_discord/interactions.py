@@ -3,8 +3,12 @@
 Enforces the rules that bite bots in production: the initial response must
 arrive within 3 s (else 404 10062), only once (else 400 40060), followups
 and @original edits need an acknowledged interaction and a token younger
-than 15 minutes.  Command options are typed from the *registered* schema,
-so a test cannot invoke a command shape Discord would never send.
+than 15 minutes.  After a deferred response (type 5) the first follow-up
+edits the "thinking" message and keeps the deferral's visibility, whatever
+flags it carries; autocomplete choices need 1-100 character names and
+values; a command whose allowed contexts exclude DMs cannot be run in one.
+Command options are typed from the *registered* schema, so a test cannot
+invoke a command shape Discord would never send.
 """
 
 from __future__ import annotations
@@ -51,6 +55,8 @@ class InteractionsMixin(MessagesMixin):
         parts = name.split()
         guild, channel = (None, None) if dm else self._target(guild_id, channel_id)
         cmd = self._find_command(parts[0], guild.id if guild else None)
+        if dm and (cmd.get("dm_permission") is False or 1 not in (cmd.get("contexts") or [0, 1, 2])):
+            raise PermissionError(f"/{parts[0]} is not offered in DMs (its contexts exclude BOT_DM)")
         perms = MEMBER_PERMISSIONS if permissions is None else int(getattr(permissions, "value", permissions))
         required = cmd.get("default_member_permissions")
         if guild and required is not None and not perms & ADMINISTRATOR and int(required) & ~perms:
@@ -230,7 +236,8 @@ class InteractionsMixin(MessagesMixin):
         if is_autocomplete != (ctype == 8):
             raise api_error(400, 50035, "Invalid Form Body")
         if ctype == 8:
-            if len(data.get("choices") or []) > 25:
+            choices = data.get("choices") or []
+            if len(choices) > 25 or not all(_choice_ok(c) for c in choices):
                 raise api_error(400, 50035, "Invalid Form Body")
             return None
         if ctype == 9:
@@ -292,12 +299,25 @@ class InteractionsMixin(MessagesMixin):
         return msg
 
     async def _followup(self, request: web.Request) -> web.Response:
+        if request.match_info["app"] != str(self.application_id):
+            return await self.execute_webhook(request)
         handle = self._webhook_handle(request)
         body: JSON = request[BODY_KEY] or {}
         try:
             validate_message(body, has_files=bool(request[FILES_KEY]))
         except FormError as err:
             raise self._reject(handle, request, err) from None
+        original = handle.original
+        if (handle.deferred and original is not None and not handle.original_deleted
+                and int(original.get("flags") or 0) & LOADING):
+            # Discord: the first follow-up after a deferral replaces "thinking…", with the defer's flags.
+            edit = {k: v for k, v in body.items() if k != "flags"}
+            msg = self.edit_message(original, edit, files=request[FILES_KEY])
+            handle.first_followup_edited = True
+            self.notify()
+            if request.query.get("wait") in ("true", "1", "True"):
+                return json_response(200, msg)
+            return web.Response(status=204)
         msg = self._interaction_message(handle, body, request[FILES_KEY], mtype=0)
         handle.followups.append(msg)
         self.notify()
@@ -327,3 +347,13 @@ class InteractionsMixin(MessagesMixin):
             handle.followups.remove(msg)
         self.remove_message(msg)
         return web.Response(status=204)
+
+
+def _choice_ok(choice: Any) -> bool:
+    """Discord: an autocomplete choice's name is 1-100 characters, a string value too."""
+    if not isinstance(choice, dict):
+        return False
+    name, value = choice.get("name"), choice.get("value")
+    if not isinstance(name, str) or not 1 <= len(name) <= 100:
+        return False
+    return not isinstance(value, str) or 1 <= len(value) <= 100

@@ -32,15 +32,32 @@ ATTACH_FILES = 1 << 15
 READ_MESSAGE_HISTORY = 1 << 16
 USE_APPLICATION_COMMANDS = 1 << 31
 CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
+MANAGE_MESSAGES = 1 << 13
+MANAGE_WEBHOOKS = 1 << 29
+MENTION_EVERYONE = 1 << 17
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
+
+#: Permissions by the name Discord's docs and newsbot's messages use (for tests and error texts).
+PERMISSION_BITS = {
+    "View Channel": VIEW_CHANNEL, "Send Messages": SEND_MESSAGES, "Embed Links": EMBED_LINKS,
+    "Read Message History": READ_MESSAGE_HISTORY, "Manage Webhooks": MANAGE_WEBHOOKS,
+    "Create Public Threads": CREATE_PUBLIC_THREADS, "Send Messages in Threads": SEND_MESSAGES_IN_THREADS,
+    "Manage Messages": MANAGE_MESSAGES, "Mention Everyone": MENTION_EVERYONE,
+}
 
 #: What @everyone and an ordinary member get: read, write, use commands.
 MEMBER_PERMISSIONS = (
     VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
     | USE_APPLICATION_COMMANDS | CREATE_PUBLIC_THREADS | SEND_MESSAGES_IN_THREADS
 )
+#: What the bot's own role grants on top of @everyone (its invite asks for Manage Webhooks).
+BOT_ROLE_PERMISSIONS = MANAGE_WEBHOOKS
+
+TEXT, ANNOUNCEMENT, FORUM = 0, 5, 15
+THREAD_TYPES = (10, 11, 12)
 
 #: Known JSON error codes and the messages Discord sends with them.
 ERROR_MESSAGES: dict[int, str] = {
@@ -49,11 +66,15 @@ ERROR_MESSAGES: dict[int, str] = {
     10004: "Unknown Guild",
     10008: "Unknown Message",
     10015: "Unknown Webhook",
+    10011: "Unknown Role",
     10062: "Unknown interaction",
     10063: "Unknown Application Command",
     40060: "Interaction has already been acknowledged.",
     50001: "Missing Access",
     50006: "Cannot send an empty message",
+    50008: "Cannot send messages in a non-text channel",
+    40033: "This message has already been crossposted.",
+    50068: "Invalid message type",
     50013: "Missing Permissions",
     50027: "Invalid Webhook Token",
     50035: "Invalid Form Body",
@@ -68,7 +89,11 @@ def iso(ts: float | None = None) -> str:
 
 @dataclass
 class Channel:
-    """A guild text channel or thread; ``deleted`` ones answer 10003."""
+    """A guild channel (text 0, announcement 5, forum 15) or thread; ``deleted`` ones answer 10003.
+
+    ``allow``/``deny`` are the bot's permission overwrite in this channel; ``can_send=False`` is a
+    shorthand denying Send Messages and Send Messages in Threads.
+    """
 
     id: int
     guild_id: int | None
@@ -81,10 +106,14 @@ class Channel:
     topic: str | None = None
     #: permission overwrites besides the bot's can_send one (see ``make_private``)
     overwrites: list[JSON] = field(default_factory=list)
+    allow: int = 0  # the bot's own overwrite (see ``set_bot_permissions``)
+    deny: int = 0
+    tags: list[JSON] = field(default_factory=list)  # forum tags: {"id", "name"}
+    applied_tags: list[str] = field(default_factory=list)
 
     @property
     def is_thread(self) -> bool:
-        return self.type in (10, 11, 12)
+        return self.type in THREAD_TYPES
 
 
 @dataclass
@@ -141,7 +170,11 @@ class FakeState:
         self.channels: dict[int, Channel] = {}
         self._messages: dict[int, list[JSON]] = {}
         self._message_index: dict[int, JSON] = {}
-        self._nonces: dict[tuple[int, str], tuple[int, float]] = {}
+        self._nonces: dict[tuple[int, str], tuple[int, float]] = {}  # (author, nonce) -> (message, when)
+        self._deleted_nonces: dict[tuple[int, str], float] = {}
+        #: channel webhooks by id ({"id", "channel_id", "name", "token"}) and crossposted message ids.
+        self.webhooks: dict[int, JSON] = {}
+        self.crossposted: list[int] = []
         #: allowed_mentions sent with each created/edited message, by message id.
         self.allowed_mentions: dict[int, Any] = {}
         #: app commands by guild id (None = global), as Discord stores them.
@@ -213,25 +246,30 @@ class FakeState:
 
     def add_channel(
         self, guild_id: int, channel_id: int, name: str | None = None, *, can_send: bool = True,
-        topic: str | None = None,
+        topic: str | None = None, type: int = TEXT, tags: list[str] | None = None,
     ) -> Channel:
-        """Create a text channel; ``can_send=False`` makes sends answer 403 50013."""
+        """Create a text channel (or ``type=5`` announcement, ``type=15`` forum with ``tags``);
+        ``can_send=False`` makes sends answer 403 50013."""
         guild = self.add_guild(guild_id)
         channel = Channel(channel_id, guild_id, name or f"channel-{channel_id}", can_send=can_send,
-                          position=len(guild.channel_ids), topic=topic)
+                          position=len(guild.channel_ids), topic=topic, type=type,
+                          tags=[{"id": str(self.snowflake()), "name": t, "moderated": False, "emoji_id": None,
+                                 "emoji_name": None} for t in tags or []])
         self.channels[channel_id] = channel
         guild.channel_ids.append(channel_id)
         if self.connected.is_set():
             self.dispatch("CHANNEL_CREATE", self.channel_payload(channel), guild_id=guild_id)
         return channel
 
-    def add_role(self, guild_id: int, role_id: int, name: str | None = None, *, permissions: int = 0) -> JSON:
-        """A guild role; give it to an invoking member with ``invoke(..., roles=[role_id])``."""
+    def add_role(self, guild_id: int, role_id: int, name: str | None = None, *, permissions: int = 0,
+                 mentionable: bool = False) -> JSON:
+        """A guild role; give it to an invoking member with ``invoke(..., roles=[role_id])``; a message pings
+        it only when it is ``mentionable`` or the author may Mention Everyone."""
         guild = self.add_guild(guild_id)
         role: JSON = {
             "id": str(role_id), "name": name or f"role-{role_id}", "permissions": str(permissions),
             "position": len(guild.roles) + 1, "color": 0, "colors": {"primary_color": 0}, "hoist": False,
-            "managed": False, "mentionable": False, "icon": None, "unicode_emoji": None, "flags": 0,
+            "managed": False, "mentionable": mentionable, "icon": None, "unicode_emoji": None, "flags": 0,
         }
         guild.roles.append(role)
         if self.connected.is_set():
@@ -252,6 +290,16 @@ class FakeState:
 
     def set_can_send(self, channel_id: int, can_send: bool) -> None:
         self.channels[channel_id].can_send = can_send
+
+    def set_bot_permissions(self, channel_id: int, *, allow: int = 0, deny: int = 0) -> None:
+        """Set the bot's permission overwrite in a channel; discord.py hears of it (CHANNEL_UPDATE)."""
+        channel = self.channels[channel_id]
+        channel.allow, channel.deny = allow, deny
+        if self.connected.is_set():
+            self.dispatch("CHANNEL_UPDATE", self.channel_payload(channel), guild_id=channel.guild_id)
+
+    def bot_role_id(self, guild_id: int) -> int:
+        return guild_id + 1
 
     def delete_channel(self, channel_id: int) -> None:
         """Mark a channel deleted: REST answers 404 10003 and CHANNEL_DELETE is dispatched."""
@@ -332,11 +380,24 @@ class FakeState:
             member["permissions"] = str(permissions)
         return member
 
+    def _overwrite(self, channel: Channel) -> tuple[int, int]:
+        """The bot's member overwrite in a channel: its own allow/deny, ``can_send`` and ``make_private``'s."""
+        allow = channel.allow
+        deny = channel.deny | (0 if channel.can_send else SEND_MESSAGES | SEND_MESSAGES_IN_THREADS)
+        for o in channel.overwrites:
+            if o["type"] == 1 and o["id"] == str(self.bot_id):
+                allow, deny = allow | int(o["allow"]), deny | int(o["deny"])
+        return allow & ~deny, deny
+
+    def role(self, guild_id: int | None, role_id: int) -> JSON | None:
+        guild = self.guilds.get(guild_id) if guild_id is not None else None
+        return next((r for r in guild.roles if int(r["id"]) == role_id), None) if guild else None
+
     def channel_payload(self, channel: Channel) -> JSON:
-        overwrites = list(channel.overwrites)
-        if not channel.can_send:
-            deny = SEND_MESSAGES | SEND_MESSAGES_IN_THREADS
-            overwrites.append({"id": str(self.bot_id), "type": 1, "allow": "0", "deny": str(deny)})
+        overwrites = [o for o in channel.overwrites if not (o["type"] == 1 and o["id"] == str(self.bot_id))]
+        allow, deny = self._overwrite(channel)
+        if allow or deny:
+            overwrites.append({"id": str(self.bot_id), "type": 1, "allow": str(allow), "deny": str(deny)})
         payload: JSON = {
             "id": str(channel.id), "type": channel.type, "name": channel.name, "position": channel.position,
             "permission_overwrites": overwrites, "topic": channel.topic, "nsfw": False,
@@ -345,7 +406,11 @@ class FakeState:
         }
         if channel.guild_id is not None:
             payload["guild_id"] = str(channel.guild_id)
+        if channel.type == FORUM:
+            payload.update(available_tags=channel.tags, default_reaction_emoji=None, default_sort_order=None,
+                           default_forum_layout=0, default_thread_rate_limit_per_user=0)
         if channel.is_thread:
+            payload["applied_tags"] = channel.applied_tags
             payload.update(
                 owner_id=str(self.bot_id), member_count=1, message_count=0, total_message_sent=0,
                 thread_metadata={"archived": False, "auto_archive_duration": 1440,
@@ -354,9 +419,20 @@ class FakeState:
         return payload
 
     def bot_permissions(self, channel: Channel | None) -> int:
-        perms = MEMBER_PERMISSIONS
-        if channel is not None and not channel.can_send:
-            perms &= ~(SEND_MESSAGES | SEND_MESSAGES_IN_THREADS)
+        """The bot's permissions in a channel: @everyone + its role, then its overwrite there (a thread
+        takes its parent's)."""
+        perms = MEMBER_PERMISSIONS | BOT_ROLE_PERMISSIONS
+        if channel is not None and channel.is_thread and channel.parent_id in self.channels:
+            parent = self.channels[channel.parent_id]
+            perms = self.bot_permissions(parent)
+            if not channel.can_send:
+                perms &= ~SEND_MESSAGES_IN_THREADS
+            return perms
+        if channel is not None:
+            allow, deny = self._overwrite(channel)
+            perms = (perms & ~deny) | allow
+        if not perms & VIEW_CHANNEL:
+            return 0
         return perms
 
     def guild_payload(self, guild: Guild) -> JSON:
@@ -374,14 +450,22 @@ class FakeState:
             "nsfw_level": 0, "premium_tier": 0, "premium_subscription_count": 0, "preferred_locale": "en-US",
             "system_channel_id": None, "system_channel_flags": 0, "rules_channel_id": None,
             "public_updates_channel_id": None, "vanity_url_code": None, "max_members": 500000,
-            "features": [], "roles": [everyone, *guild.roles], "emojis": [], "stickers": [],
+            "features": [], "emojis": [], "stickers": [],
+            "roles": [everyone, self._bot_role(guild), *guild.roles],
             "channels": [self.channel_payload(c) for c in channels if not c.is_thread],
             "threads": [self.channel_payload(c) for c in channels if c.is_thread],
-            "members": [self.member_payload(self.bot_user_payload())],
+            "members": [{**self.member_payload(self.bot_user_payload()),
+                         "roles": [str(self.bot_role_id(guild.id))]}],
             "member_count": 2, "large": False, "unavailable": False, "joined_at": iso(),
             "voice_states": [], "presences": [], "stage_instances": [], "guild_scheduled_events": [],
             "soundboard_sounds": [], "lazy": True, "application_id": None,
         }
+
+    def _bot_role(self, guild: Guild) -> JSON:
+        return {"id": str(self.bot_role_id(guild.id)), "name": self.bot_name,
+                "permissions": str(BOT_ROLE_PERMISSIONS), "position": 1, "color": 0,
+                "colors": {"primary_color": 0}, "hoist": False, "managed": True, "mentionable": False,
+                "icon": None, "unicode_emoji": None, "flags": 0, "tags": {"bot_id": str(self.bot_id)}}
 
     def shard_of(self, guild_id: int | None, num_shards: int) -> int:
         """Discord's sharding formula; DMs always go to shard 0."""

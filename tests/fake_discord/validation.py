@@ -9,6 +9,7 @@ the same limits it will meet in production.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ MAX_EMBED_TOTAL = 6000
 EMBED_LIMITS = {"title": 256, "description": 4096}
 MAX_FIELDS = 25
 COMMAND_NAME = re.compile(r"^[-_\w]{1,32}$")
+_CONTENT_KEYS = ("title", "description", "fields", "image", "thumbnail", "author", "footer", "video")
 
 
 class FormError(Exception):
@@ -105,6 +107,20 @@ def _check_embed_urls(embed: JSON, path: list[str], errors: JSON) -> None:
 
 def _check_embed(embed: JSON, path: list[str], errors: JSON) -> None:
     _check_embed_urls(embed, path, errors)
+    if not any(embed.get(key) for key in _CONTENT_KEYS):
+        _set(errors, [*path, "description"], _required())  # Discord refuses an empty embed
+    stamp = embed.get("timestamp")
+    if stamp is not None:
+        try:
+            datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+        except ValueError:
+            _set(errors, [*path, "timestamp"], {"_errors": [
+                {"code": "DATE_TIME_TYPE_PARSE", "message": "Could not parse timestamp."}]})
+    colour = embed.get("color")
+    if colour is not None and (not isinstance(colour, int) or isinstance(colour, bool)
+                               or not 0 <= colour <= 0xFFFFFF):
+        _set(errors, [*path, "color"], {"_errors": [
+            {"code": "NUMBER_TYPE_MAX", "message": "int value should be less than or equal to 16777215."}]})
     for key, limit in EMBED_LIMITS.items():
         if len(_text(embed.get(key))) > limit:
             _set(errors, [*path, key], _too_long(limit))
