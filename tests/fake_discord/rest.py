@@ -17,6 +17,7 @@ from typing import Any
 
 from aiohttp import web
 
+from .ratelimits import RateLimiter, too_many
 from .state import ERROR_MESSAGES, JSON, FakeState, RecordedRequest
 from .validation import FormError, validate_commands
 
@@ -57,6 +58,17 @@ class RestMixin(FakeState):
 
     valid_tokens: set[str] | None
     _fail_rules: list[FailRule]
+    ratelimits: RateLimiter
+
+    @property
+    def rate_limited(self) -> list[tuple[str, str, str]]:
+        """Every 429 the fake answered on its own (not injected ones): (method, path, scope)."""
+        return self.ratelimits.limited
+
+    @property
+    def invalid_requests(self) -> int:
+        """Requests Discord counts toward its invalid-request ban (401, 403, 429)."""
+        return self.ratelimits.invalid_requests
 
     # -- failure injection -------------------------------------------------------
 
@@ -124,6 +136,7 @@ class RestMixin(FakeState):
         rec.route = None if unmatched else request.match_info.route.resource.canonical  # type: ignore[union-attr]
         resp = await self._respond(request, handler, rel, token, unmatched)
         rec.status = resp.status
+        self.ratelimits.record(request.method, rel, resp.status, resp.headers.get("X-RateLimit-Scope"))
         if unmatched:
             self.unexpected_requests.append(rec)
             log.warning("fake discord: unexpected %s %s -> %s", request.method, rel, resp.status)
@@ -146,10 +159,18 @@ class RestMixin(FakeState):
             token is None or (self.valid_tokens is not None and token not in self.valid_tokens)
         ):
             return json_response(401, {"message": "401: Unauthorized", "code": 0})
+        template = request.match_info.route.resource.canonical.removeprefix(API_PREFIX)  # type: ignore[union-attr]
+        # Interaction callbacks and webhook-token routes do not count toward the bot's global limit.
+        verdict = self.ratelimits.check(request.method, template, dict(request.match_info),
+                                        counts_global=token is not None and not rel.startswith("/interactions/"))
+        if verdict.retry_after is not None:
+            log.info("fake discord: 429 (%s) for %s %s", verdict.scope, request.method, rel)
+            return json_response(429, too_many(verdict), verdict.headers)
         try:
             resp: web.StreamResponse = await handler(request)
         except FormError as err:
-            return json_response(err.status, err.body)
+            resp = json_response(err.status, err.body)
+        resp.headers.update(verdict.headers)
         return resp
 
     # -- routes ------------------------------------------------------------------------

@@ -17,6 +17,7 @@ from aiohttp import web
 
 from .gateway import GatewayMixin
 from .interactions import InteractionsMixin
+from .ratelimits import RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -30,8 +31,9 @@ class FakeDiscord(InteractionsMixin, GatewayMixin):
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
-                 valid_tokens: set[str] | None = None, **options: Any) -> None:
+                 valid_tokens: set[str] | None = None, rate_limits: bool = True, **options: Any) -> None:
         super().__init__(**options)
+        self.ratelimits = RateLimiter(clock=self.now, enabled=rate_limits)
         self.host = host
         self.port = port
         self.valid_tokens = valid_tokens
