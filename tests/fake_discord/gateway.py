@@ -2,6 +2,11 @@
 
 Sessions outlive connections, so events dispatched while the bot is
 reconnecting are buffered and replayed on RESUME exactly like Discord does.
+As strict as Discord: a client that stops heartbeating is disconnected
+(4009, session gone), IDENTIFYs are limited to one per ``identify_interval``
+per rate-limit key (shard id % max_concurrency; a faster one gets op 9),
+more than 120 payloads a minute closes with 4008, unknown intent bits with
+4013 and privileged intents the app has not enabled with 4014.
 discord.py asks for ``compress=zlib-stream`` unless zstd is installed; the
 fake then compresses each payload with one zlib context per connection and
 ``Z_SYNC_FLUSH``.  For any other compression it sends text frames, which
@@ -25,6 +30,9 @@ from .state import JSON, FakeState
 log = logging.getLogger(__name__)
 
 MAX_BACKLOG = 2000
+PAYLOADS_PER_MINUTE = 120
+KNOWN_INTENTS = (1 << 26) - 1
+PRIVILEGED_INTENTS = (1 << 1) | (1 << 8) | (1 << 15)  # members, presences, message content
 
 
 class _Conn:
@@ -37,6 +45,9 @@ class _Conn:
         self.session: Session | None = None
         self.closing = False
         self.task = asyncio.create_task(self._writer())
+        self.last_heartbeat = asyncio.get_running_loop().time()
+        self.payload_times: list[float] = []
+        self.watchdog: asyncio.Task[None] | None = None
 
     def send(self, payload: JSON) -> None:
         self.queue.put_nowait(payload)
@@ -95,6 +106,14 @@ class GatewayMixin(FakeState):
     #: events re-sent on RESUME because the client missed them.
     replayed_count: int
     _gate: asyncio.Event
+    #: seconds between two IDENTIFYs of one rate-limit key (Discord: 5), privileged intents enabled for
+    #: the app, connections closed for missing heartbeats, IDENTIFYs refused for the rate limit.
+    identify_interval: float
+    privileged_intents: int
+    heartbeat_timeouts: int
+    identify_refused: int
+    close_codes: list[int]
+    _last_identify: dict[int, float]
 
     @property
     def resume_gateway_url(self) -> str:
@@ -164,16 +183,19 @@ class GatewayMixin(FakeState):
         conn = _Conn(ws, compress=request.query.get("compress") == "zlib-stream")
         self._conns.add(conn)
         conn.send({"op": 10, "d": {"heartbeat_interval": self.heartbeat_interval_ms, "_trace": ["fake-gw"]}})
+        conn.watchdog = asyncio.create_task(self._watch_heartbeats(conn))
         try:
             async for msg in ws:
                 if msg.type is not WSMsgType.TEXT:
-                    await conn.close(4002)  # the fake speaks JSON text only
+                    await self._close(conn, 4002)  # the fake speaks JSON text only
                     break
-                close_code = self._on_frame(conn, json.loads(msg.data))
+                close_code = self._count_payload(conn) or self._on_frame(conn, json.loads(msg.data))
                 if close_code:
-                    await conn.close(close_code)
+                    await self._close(conn, close_code)
                     break
         finally:
+            if conn.watchdog is not None:
+                conn.watchdog.cancel()
             self._conns.discard(conn)
             if conn.session is not None and conn.session.conn is conn:
                 conn.session.conn = None
@@ -183,11 +205,36 @@ class GatewayMixin(FakeState):
             self.notify()
         return ws
 
+    async def _close(self, conn: _Conn, code: int) -> None:
+        self.close_codes.append(code)
+        await conn.close(code)
+
+    def _count_payload(self, conn: _Conn) -> int | None:
+        now = asyncio.get_running_loop().time()
+        conn.payload_times = [t for t in conn.payload_times if now - t < 60.0]
+        conn.payload_times.append(now)
+        return 4008 if len(conn.payload_times) > PAYLOADS_PER_MINUTE else None
+
+    async def _watch_heartbeats(self, conn: _Conn) -> None:
+        """Disconnect a client that goes silent: no heartbeat within the interval plus Discord's grace."""
+        allowed = self.heartbeat_interval_ms / 1000 * 1.5
+        loop = asyncio.get_running_loop()
+        while not conn.ws.closed:
+            await asyncio.sleep(max(0.01, conn.last_heartbeat + allowed - loop.time()))
+            if loop.time() - conn.last_heartbeat >= allowed and not conn.ws.closed:
+                log.info("fake gateway: no heartbeat for %.2f s; disconnecting", loop.time() - conn.last_heartbeat)
+                self.heartbeat_timeouts += 1
+                if conn.session is not None:
+                    self._sessions.pop(conn.session.id, None)  # a timed-out session cannot be resumed
+                await self._close(conn, 4009)
+                return
+
     def _on_frame(self, conn: _Conn, frame: JSON) -> int | None:
         """Handle one client payload; returns a close code to end the connection."""
         op, data = frame.get("op"), frame.get("d")
         if op == 1:
             self.heartbeat_count += 1
+            conn.last_heartbeat = asyncio.get_running_loop().time()
             conn.send({"op": 11})
             return None
         if op == 2:
@@ -216,6 +263,18 @@ class GatewayMixin(FakeState):
         shard_id, num_shards = data.get("shard") or (0, 1)
         if not 0 <= shard_id < num_shards:
             return 4010
+        intents = int(data.get("intents") or 0)
+        if intents & ~KNOWN_INTENTS:
+            return 4013
+        if intents & PRIVILEGED_INTENTS & ~self.privileged_intents:
+            return 4014
+        now = asyncio.get_running_loop().time()
+        last = self._last_identify.get(shard_id % 1)  # max_concurrency 1: one key
+        if last is not None and now - last < self.identify_interval - 0.05:
+            self.identify_refused += 1
+            conn.send({"op": 9, "d": False})  # identified too fast: invalid session, try again later
+            return None
+        self._last_identify[shard_id % 1] = now
         session = Session(secrets.token_hex(16), token, (shard_id, num_shards), int(data.get("intents") or 0))
         session.conn = conn
         conn.session = session

@@ -31,8 +31,15 @@ class FakeDiscord(InteractionsMixin, GatewayMixin):
     """
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0,
-                 valid_tokens: set[str] | None = None, rate_limits: bool = True, **options: Any) -> None:
+                 valid_tokens: set[str] | None = None, rate_limits: bool = True, identify_interval: float = 5.0,
+                 privileged_intents: int = 0, **options: Any) -> None:
         super().__init__(**options)
+        self.identify_interval = identify_interval
+        self.privileged_intents = privileged_intents
+        self.heartbeat_timeouts = 0
+        self.identify_refused = 0
+        self.close_codes = []
+        self._last_identify = {}
         self.ratelimits = RateLimiter(clock=self.now, enabled=rate_limits)
         self.host = host
         self.port = port

@@ -78,7 +78,7 @@ class Bot(commands.Bot):
         self.ready_count += 1
 
     async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
-        """Skip discord.py's 5 s pause between IDENTIFYs; the fake has no identify rate limit."""
+        """Skip discord.py's 5 s pause between IDENTIFYs (the fakes here allow it: identify_interval=0)."""
 
 
 class ShardedBot(commands.AutoShardedBot):
@@ -88,7 +88,7 @@ class ShardedBot(commands.AutoShardedBot):
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
-    async with FakeDiscord(interaction_deadline=DEADLINE) as server:
+    async with FakeDiscord(interaction_deadline=DEADLINE, identify_interval=0) as server:
         server.add_channel(GUILD, NEWS, "news")
         server.add_channel(GUILD, LOCKED, "locked", can_send=False)
         server.add_channel(GUILD, GONE, "gone")
@@ -270,7 +270,7 @@ async def test_invalidated_session_identifies_again(fake: FakeDiscord, bot: Bot)
 
 async def test_sharded_identify_splits_guilds() -> None:
     other = (1 << 22) | 5  # lands on shard 1 of 2
-    async with FakeDiscord(shard_count=2) as fake:
+    async with FakeDiscord(shard_count=2, identify_interval=0) as fake:
         fake.add_channel(GUILD & ~(1 << 22), NEWS)  # shard 0
         fake.add_channel(other, LOCKED)
         client = ShardedBot(command_prefix="!", intents=discord.Intents.default(), guild_ready_timeout=0.05)
