@@ -151,6 +151,7 @@ async def main() -> None:
                             p50, p95 = statistics.median(ms), pct(ms, 95)
                             print(f"/{name:<7} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  "
                                   f"max {max(ms):7.1f} ms  errors {errors}/{CONCURRENT}")
+                        print(f"429s during the lookups: {len(fake.rate_limited)}")
                         for n, interval in enumerate((0.0, 1.0)):
                             channels = [c + 100 * n for c in CHANNELS[:args.channels]]
                             for ch in channels:

@@ -160,9 +160,9 @@ class RestMixin(FakeState):
         ):
             return json_response(401, {"message": "401: Unauthorized", "code": 0})
         template = request.match_info.route.resource.canonical.removeprefix(API_PREFIX)  # type: ignore[union-attr]
-        # Interaction callbacks and webhook-token routes do not count toward the bot's global limit.
+        # Interaction callbacks and webhook-token routes (follow-ups) do not count toward the global limit.
         verdict = self.ratelimits.check(request.method, template, dict(request.match_info),
-                                        counts_global=token is not None and not rel.startswith("/interactions/"))
+                                        counts_global=token is not None and not rel.startswith(_TOKENLESS))
         if verdict.retry_after is not None:
             log.info("fake discord: 429 (%s) for %s %s", verdict.scope, request.method, rel)
             return json_response(429, too_many(verdict), verdict.headers)
