@@ -12,6 +12,7 @@ import asyncio
 import logging
 import time
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -29,6 +30,8 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_NAME = "newsbot"
 NOTE_AGAIN_AFTER = 3600.0
+FORUM_RETRY_WINDOW = timedelta(hours=6)
+"""How far back a retried forum post looks for the post it may already have made."""
 _EXTRA_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
 
 
@@ -121,8 +124,17 @@ class PostModes:
         return message
 
     async def _forum_post(self, forum: discord.ForumChannel, post: StoryPost,
-                          settings: PostSettings) -> discord.Message:
-        """A new forum post titled with the story; the story is its first message."""
+                          settings: PostSettings) -> Any:
+        """A new forum post titled with the story; the story is its first message.
+
+        Creating a forum post takes no nonce, so a retry after a crash first looks for the bot's own recent
+        post with this title among the forum's active threads (which discord.py knows from the gateway).
+        """
+        earlier = self._recent_forum_post(forum, post.thread_name)
+        if earlier is not None:
+            log.info("forum %s already has our post %s titled %r; not posting again", forum.id, earlier.id,
+                     post.thread_name)
+            return earlier
         tags = []
         if settings.forum_tag_id is not None:
             tag = forum.get_tag(settings.forum_tag_id)
@@ -132,6 +144,16 @@ class PostModes:
                                             embed=post.embed or discord.utils.MISSING, applied_tags=tags,
                                             allowed_mentions=post.allowed_mentions)
         return created.message
+
+    def _recent_forum_post(self, forum: discord.ForumChannel, name: str) -> discord.PartialMessage | None:
+        me = self.bot.user
+        if me is None:
+            return None
+        cutoff = discord.utils.utcnow() - FORUM_RETRY_WINDOW
+        for thread in forum.threads:
+            if thread.owner_id == me.id and thread.name == name and discord.utils.snowflake_time(thread.id) > cutoff:
+                return thread.get_partial_message(thread.id)  # a forum post's first message has its id
+        return None
 
     async def _via_webhook(self, channel: Any, post: StoryPost, feed: Feed,
                            guild_id: int) -> discord.Message | None:
