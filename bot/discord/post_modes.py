@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 WEBHOOK_NAME = "newsbot"
 NOTE_AGAIN_AFTER = 3600.0
+RECENT_HISTORY = 50
 FORUM_RETRY_WINDOW = timedelta(hours=6)
 """How far back a retried forum post looks for the post it may already have made."""
 _EXTRA_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
@@ -105,6 +106,8 @@ class PostModes:
         self.timeout = timeout
         self._noted: dict[tuple[int, str], float] = {}
         self._webhooks: dict[int, discord.Webhook] = {}
+        self._webhook_recent: dict[int, dict[str, discord.Message]] = {}
+        self._found_earlier: set[int] = set()
 
     async def send(self, channel: Any, post: StoryPost, settings: PostSettings, feed: Feed | None, *,
                    guild_id: int, nonce: int | str | None) -> discord.Message:
@@ -113,6 +116,8 @@ class PostModes:
         message: discord.Message | None = None
         if settings.webhook and feed is not None:
             message = await self._via_webhook(channel, post, feed, guild_id)
+            if message is not None and message.id in self._found_earlier:
+                return message  # posted before a restart, extras included
         if message is None:
             message = await channel.send(post.content, embed=post.embed or discord.utils.MISSING, nonce=nonce,
                                          allowed_mentions=post.allowed_mentions)
@@ -168,6 +173,11 @@ class PostModes:
             return None
         try:
             webhook = await self._webhook(channel)
+            earlier = await self._webhook_posted_before(channel, webhook.id, post)
+            if earlier is not None:
+                log.info("webhook %s already posted this story as %s before a restart", webhook.id, earlier.id)
+                self._found_earlier.add(earlier.id)
+                return earlier
             return await webhook.send(post.content or discord.utils.MISSING,
                                       embed=post.embed or discord.utils.MISSING,
                                       username=fit_plain(feed.display_name, 80) or "News",
@@ -179,6 +189,25 @@ class PostModes:
             return None
         except discord.Forbidden:
             return None
+
+    async def _webhook_posted_before(self, channel: discord.TextChannel, webhook_id: int,
+                                     post: StoryPost) -> discord.Message | None:
+        """Our webhook's recent post of this story, read once per channel per process.
+
+        Webhook posts take no nonce; like the sink's check for its own posts, this covers a process that
+        died between posting and recording the post.
+        """
+        if channel.id not in self._webhook_recent:
+            found: dict[str, discord.Message] = {}
+            try:
+                async for message in channel.history(limit=RECENT_HISTORY):
+                    if message.webhook_id == webhook_id:
+                        found.setdefault(_post_key(message.content, message.embeds), message)
+            except (discord.HTTPException, aiohttp.ClientError, OSError) as exc:
+                log.info("recent messages of channel %s not readable (%s)", channel.id, exc)
+            self._webhook_recent[channel.id] = found
+        return self._webhook_recent[channel.id].pop(_post_key(post.content, [post.embed] if post.embed else []),
+                                                    None)
 
     async def _webhook(self, channel: discord.TextChannel) -> discord.Webhook:
         cached = self._webhooks.get(channel.id)
@@ -231,3 +260,11 @@ class PostModes:
                 await target.send(truncate(f"⚠️ {text}", 2000), allowed_mentions=NO_MENTIONS)
         except (*_EXTRA_ERRORS, AttributeError) as exc:
             log.info("could not note in log channel %s: %s", log_channel_id, exc)
+
+
+def _post_key(content: str | None, embeds: list[discord.Embed]) -> str:
+    """What identifies a story post: its embed's link, else its text."""
+    for embed in embeds:
+        if embed.url:
+            return embed.url
+    return content or ""

@@ -7,6 +7,7 @@ import asyncio
 import dataclasses
 from collections.abc import Callable
 
+from bot.discord.sink import DiscordSink
 from bot.models import PendingDelivery, QuoteRecord
 from bot.work.delivery import Delivered
 from bot.work.outbox import Outbox
@@ -222,6 +223,14 @@ async def test_webhook_posts_as_the_feed_and_threads_and_publishing(world: World
     assert post["avatar_url"] == "https://news.example/favicon.ico"
     thread = world.fake.channels[int(post["id"])]
     assert thread.parent_id == NEWS and thread.name == "Lighthouse restored"
+    # After a restart, a retry of that delivery finds the webhook's post (webhooks take no nonce).
+    (view,) = await world.store.latest(GUILD, feed_id=feed, limit=1)
+    sub = (await world.store.guild_subscriptions(GUILD))[0][0]
+    retry = PendingDelivery(id=78, guild_id=GUILD, channel_id=NEWS, subscription_id=sub.id, story=view,
+                            attempts=0)
+    outcome = await DiscordSink(world.bot).deliver(retry)
+    assert isinstance(outcome, Delivered) and outcome.message_id == int(post["id"])
+    assert len(world.fake.messages(NEWS)) == 1
 
     world.fake.add_channel(GUILD, ANN, "announcements", type=ANNOUNCEMENT)
     await cached(lambda: world.bot.get_channel(ANN) is not None)
