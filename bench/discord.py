@@ -20,6 +20,7 @@ import logging
 import statistics
 import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -89,10 +90,17 @@ async def throughput(fake: FakeDiscord, store: Store, bot: Any, channels: list[i
     took = time.perf_counter() - start
     posted = sum(len(fake.messages(ch)) for ch in channels) - posted_before
     ceiling = len(channels) * CHANNEL_POSTS / CHANNEL_WINDOW * 60
+    limited = Counter(f"{method} {route_of(path)} ({scope})" for method, path, scope in
+                      fake.rate_limited[limited_before:])
     print(f"outbox -> DiscordSink, {len(channels)} channels, delivery_interval {interval:g} s: {posted} stories "
           f"in {took:.1f} s = {posted / took * 60:,.0f} stories/min (Discord's ceiling for {len(channels)} "
-          f"channels: {ceiling:,.0f}/min); 429s received: {len(fake.rate_limited) - limited_before}, "
-          f"invalid requests: {fake.invalid_requests - invalid_before}, retried: {retried}")
+          f"channels: {ceiling:,.0f}/min); 429s received: {len(fake.rate_limited) - limited_before}"
+          f"{' ' + str(dict(limited)) if limited else ''}, invalid requests: "
+          f"{fake.invalid_requests - invalid_before}, retried: {retried}")
+
+
+def route_of(path: str) -> str:
+    return "/".join("{id}" if part.isdigit() else part for part in path.split("/"))
 
 
 async def latency(fake: FakeDiscord, name: str, options: dict[str, Any]) -> tuple[list[float], int]:
