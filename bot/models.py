@@ -174,6 +174,8 @@ class StoredArticle:
 
 
 LOOKS = ("full", "compact", "text")
+ADMIN_PAUSE = "paused by an admin"
+"""Subscription.paused_reason of a `/feed pause`: resumed by `/feed resume`, not by `/feed enable`."""
 
 
 @dataclass(frozen=True, slots=True)

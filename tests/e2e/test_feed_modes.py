@@ -133,6 +133,8 @@ async def test_pause_then_resume_skipping_what_was_missed(world: World) -> None:
     feed = await followed(world)
     await world.answer("feed pause", {"feed": str(feed), "channel": NEWS})
     await world.add_story(feed, "Missed while paused")
+    enable = await world.answer("feed enable", {"feed": str(feed)})
+    assert "nothing to do" in enable["content"]  # an admin's pause ends with /feed resume only
     skipped = await world.answer("feed resume", {"feed": str(feed), "missed": "skip"})
     assert "skipped" in skipped["content"]
     assert await drain(world) == 0

@@ -33,7 +33,7 @@ from bot.discord.exts.feed_look import FeedLookCommands
 from bot.discord.render import code, feed_list_embed, fit
 from bot.fetch.feeds import FeedError, parse_feed
 from bot.fetch.net import FetchError, FetchResponse
-from bot.models import ParsedFeed
+from bot.models import ADMIN_PAUSE, ParsedFeed
 from bot.pipeline.filters import validate_filter
 
 log = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ class Feeds(FeedDeliveryCommands, FeedLookCommands):
         if found.disabled:
             await bot.store.set_feed_enabled(found.id, True, now=bot.clock())
             done.append("enabled it again (it will be read within a minute)")
-        paused = [s for s in subs if s.paused]
+        paused = [s for s in subs if s.paused and s.paused_reason != ADMIN_PAUSE]  # those: /feed resume
         for sub in paused:
             await bot.store.resume_subscription(sub.id)
         if paused:

@@ -10,7 +10,7 @@ from typing import Any
 
 import aiosqlite
 
-from bot.models import Feed, PostSettings, StoryView, Subscription
+from bot.models import ADMIN_PAUSE, Feed, PostSettings, StoryView, Subscription
 from bot.pipeline.filters import matches
 from bot.store.errors import StoreError
 from bot.store.sqlite.articles import filter_text
@@ -24,7 +24,6 @@ from bot.store.sqlite.rows import (
 )
 from bot.store.sqlite.views import load_views
 
-ADMIN_PAUSE = "paused by an admin"
 _COLUMNS = ("look", "bullets", "quotes", "colour", "webhook", "thread_per_story", "auto_publish",
             "forum_tag_id", "ping_role_id", "ping_keywords")
 
