@@ -240,10 +240,16 @@ async def test_webhook_posts_as_the_feed_and_threads_and_publishing(world: World
     refused = await world.answer("feed mode", {"feed": str(feed), "publish": True})
     assert "not an announcement channel" in refused["content"]
     await world.answer("feed mode", {"feed": str(other), "publish": True})
+    # Discord allows 10 publishes per channel per hour (here 2): past that the story still goes out.
+    world.fake.ratelimits.route_limits[("POST", "/channels/{channel}/messages/{message}/crosspost")] = (2, 3600.0)
     await world.add_story(other, "Port opens to cruise ships")
     assert await drain(world) == 1
     (announced,) = world.fake.messages(ANN)
     assert world.fake.crossposted == [int(announced["id"])]
+    for n in range(2):
+        await world.add_story(other, f"Cruise ship {n} arrives")
+    assert await drain(world) == 2
+    assert len(world.fake.messages(ANN)) == 3 and len(world.fake.crossposted) == 2
 
 
 async def test_channel_options_on_remove_and_filter_and_move(world: World) -> None:
