@@ -7,6 +7,9 @@ import asyncio
 import dataclasses
 from collections.abc import Callable
 
+import pytest
+
+from bot.discord import post_modes
 from bot.discord.sink import DiscordSink
 from bot.models import PendingDelivery, QuoteRecord
 from bot.work.delivery import Delivered
@@ -214,7 +217,8 @@ async def test_missing_permissions_are_named_and_webhook_falls_back_to_the_bot(w
     assert "I'm missing Embed Links in <#1001>" in answer["content"]
 
 
-async def test_webhook_posts_as_the_feed_and_threads_and_publishing(world: World) -> None:
+async def test_webhook_posts_as_the_feed_and_threads_and_publishing(world: World,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     feed = await followed(world)
     await world.answer("feed look", {"feed": str(feed), "webhook": True})
     await world.answer("feed mode", {"feed": str(feed), "thread": True})
@@ -240,8 +244,10 @@ async def test_webhook_posts_as_the_feed_and_threads_and_publishing(world: World
     refused = await world.answer("feed mode", {"feed": str(feed), "publish": True})
     assert "not an announcement channel" in refused["content"]
     await world.answer("feed mode", {"feed": str(other), "publish": True})
-    # Discord allows 10 publishes per channel per hour (here 2): past that the story still goes out.
+    # Discord allows 10 publishes per channel per hour (here 2, and the bot's budget with it): past that the
+    # story still goes out, unpublished, and Discord is never asked beyond the limit (no 429).
     world.fake.ratelimits.route_limits[("POST", "/channels/{channel}/messages/{message}/crosspost")] = (2, 3600.0)
+    monkeypatch.setattr(post_modes, "PUBLISHES_PER_WINDOW", 2)
     await world.add_story(other, "Port opens to cruise ships")
     assert await drain(world) == 1
     (announced,) = world.fake.messages(ANN)
@@ -250,6 +256,7 @@ async def test_webhook_posts_as_the_feed_and_threads_and_publishing(world: World
         await world.add_story(other, f"Cruise ship {n} arrives")
     assert await drain(world) == 2
     assert len(world.fake.messages(ANN)) == 3 and len(world.fake.crossposted) == 2
+    assert world.fake.rate_limited == []
 
 
 async def test_channel_options_on_remove_and_filter_and_move(world: World) -> None:
