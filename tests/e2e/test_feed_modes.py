@@ -15,7 +15,7 @@ from bot.models import PendingDelivery, QuoteRecord
 from bot.work.delivery import Delivered
 from bot.work.outbox import Outbox
 from tests.e2e.conftest import GUILD, LOG, NEWS, World
-from tests.fake_discord.state import (
+from tests.fake_discord.constants import (
     ANNOUNCEMENT,
     CREATE_PUBLIC_THREADS,
     EMBED_LINKS,

@@ -23,10 +23,11 @@ observation via ``requests``/``unexpected_requests``/``messages``/
 ``resume_count``/``connected``/``wait_until``.
 """
 
+from .constants import ADMINISTRATOR, MANAGE_GUILD, MEMBER_PERMISSIONS
 from .handle import InteractionHandle, Rejection
 from .harness import fake_discord, patch_discord_urls, running_client, use_fake
 from .server import FakeDiscord
-from .state import ADMINISTRATOR, MANAGE_GUILD, MEMBER_PERMISSIONS, RecordedRequest
+from .state import RecordedRequest
 
 __all__ = [
     "ADMINISTRATOR",

@@ -20,10 +20,11 @@ from typing import Any
 
 from aiohttp import web
 
+from .constants import ADMINISTRATOR, MEMBER_PERMISSIONS
 from .handle import EPHEMERAL, LOADING, InteractionHandle, Rejection
 from .messages import MessagesMixin
 from .rest import API_PREFIX, BODY_KEY, FILES_KEY, api_error, json_response
-from .state import ADMINISTRATOR, JSON, MEMBER_PERMISSIONS, Channel
+from .state import JSON, Channel
 from .validation import FormError, validate_message
 
 log = logging.getLogger(__name__)

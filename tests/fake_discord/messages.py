@@ -18,15 +18,12 @@ from typing import Any
 
 from aiohttp import web
 
-from .mentions import check_allowed_mentions, effective_mentions
-from .rest import API_PREFIX, BODY_KEY, FILES_KEY, RestMixin, api_error, json_response
-from .state import (
+from .constants import (
     ANNOUNCEMENT,
     CREATE_PRIVATE_THREADS,
     CREATE_PUBLIC_THREADS,
     EMBED_LINKS,
     FORUM,
-    JSON,
     MANAGE_MESSAGES,
     MANAGE_WEBHOOKS,
     MENTION_EVERYONE,
@@ -34,9 +31,10 @@ from .state import (
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     VIEW_CHANNEL,
-    Channel,
-    iso,
 )
+from .mentions import check_allowed_mentions, effective_mentions
+from .rest import API_PREFIX, BODY_KEY, FILES_KEY, RestMixin, api_error, json_response
+from .state import JSON, Channel, iso
 from .validation import invalid_form, validate_message
 
 log = logging.getLogger(__name__)

@@ -17,8 +17,9 @@ from typing import Any
 
 from aiohttp import web
 
+from .constants import ERROR_MESSAGES
 from .ratelimits import RateLimiter, too_many
-from .state import ERROR_MESSAGES, JSON, FakeState, RecordedRequest
+from .state import JSON, FakeState, RecordedRequest
 from .validation import FormError, validate_commands
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ import pytest
 from discord.http import Route
 
 from tests.fake_discord import FakeDiscord, running_client
-from tests.fake_discord.state import (
+from tests.fake_discord.constants import (
     ANNOUNCEMENT,
     EMBED_LINKS,
     FORUM,
