@@ -70,6 +70,7 @@ class DiscordSink:
         self.interval = bot.settings.discord.delivery_interval if interval is None else interval
         self._locks: dict[int, asyncio.Lock] = {}
         self._last_post: dict[int, float] = {}
+        self._last_start: dict[int, float] = {}
         self._notified: dict[int, float] = {}
         self._recent_posts: dict[int, dict[str, discord.Message]] = {}
         self.modes = PostModes(bot, timeout=send_timeout)
@@ -257,12 +258,15 @@ class DiscordSink:
         return ChannelGone(problem.reason)
 
     async def _pace(self, channel_id: int) -> None:
-        """Keep `interval` seconds between two posts to one channel (Discord limits ~5 posts/5 s each)."""
-        last = self._last_post.get(channel_id)
+        """Start two posts to one channel at least `interval` seconds apart: Discord allows 5 per 5 s each,
+        so the default 1 s reaches that rate without bursting (bursts across channels hit the global
+        50 requests/s). Start to start, not end to start, or each post's round trip would be lost."""
+        last = self._last_start.get(channel_id)
         if last is not None and self.interval > 0:
             wait = last + self.interval - time.monotonic()
             if wait > 0:
                 await asyncio.sleep(wait)
+        self._last_start[channel_id] = time.monotonic()
 
     async def _channel(self, channel_id: int) -> Any:
         channel: Any = self.bot.get_channel(channel_id)
