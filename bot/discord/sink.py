@@ -178,7 +178,7 @@ class DiscordSink:
             await self._pace(channel_id)
             try:
                 async with asyncio.timeout(self.send_timeout):
-                    channel = await self._channel(channel_id)
+                    channel = await self._channel(channel_id, forum_ok=True)
                     message = await send(channel)
             except _Gone as exc:
                 return await self._gone(guild_id, channel_id, exc, what)
@@ -268,11 +268,14 @@ class DiscordSink:
                 await asyncio.sleep(wait)
         self._last_start[channel_id] = time.monotonic()
 
-    async def _channel(self, channel_id: int) -> Any:
+    async def _channel(self, channel_id: int, *, forum_ok: bool = False) -> Any:
+        """The channel to post in; a forum only where the caller posts through `PostModes` (forum posts)."""
         channel: Any = self.bot.get_channel(channel_id)
         if channel is None:
             channel = await self.bot.fetch_channel(channel_id)  # NotFound / Forbidden handled by caller
-        if not isinstance(channel, discord.abc.Messageable | discord.ForumChannel):
+        if forum_ok and isinstance(channel, discord.ForumChannel):
+            return channel
+        if not isinstance(channel, discord.abc.Messageable):
             raise _Gone("the channel is not a text channel", "Pick a text channel with `/feed add`.")
         return channel
 

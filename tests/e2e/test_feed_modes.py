@@ -283,3 +283,15 @@ async def test_channel_options_on_remove_and_filter_and_move(world: World) -> No
     assert [s.channel_id for s, _ in await world.store.guild_subscriptions(GUILD)] == [SPARE]
     nowhere = await world.answer("feed remove", {"feed": str(feed), "channel": NEWS})
     assert "is not posted in" in nowhere["content"]
+
+
+async def test_a_forum_subscription_is_told_of_a_disabled_feed_through_the_log_channel(world: World) -> None:
+    world.fake.add_channel(GUILD, FORUM_CH, "stories", type=FORUM)
+    await cached(lambda: world.bot.get_channel(FORUM_CH) is not None)
+    feed_id = await followed(world, FORUM_CH)
+    feed = await world.store.get_feed(feed_id)
+    assert feed is not None
+    assert await world.bot.sink.announce_feed_disabled(feed, "HTTP 410") == 0  # a forum takes no plain message
+    await world.store.set_log_channel(GUILD, LOG)
+    assert await world.bot.sink.announce_feed_disabled(feed, "HTTP 410") == 1
+    assert "HTTP 410" in world.fake.messages(LOG)[-1]["content"]
