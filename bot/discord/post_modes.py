@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -35,14 +34,6 @@ PUBLISHES_PER_WINDOW, PUBLISH_WINDOW = 10, 3600.0  # Discord: 10 publishes per a
 FORUM_RETRY_WINDOW = timedelta(hours=6)
 """How far back a retried forum post looks for the post it may already have made."""
 _EXTRA_ERRORS = (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError)
-
-
-@dataclass(frozen=True, slots=True)
-class Mode:
-    """What a subscription needs from Discord, for permission checks before anything is posted."""
-
-    name: str
-    required: tuple[str, ...]  # discord.Permissions attribute names
 
 
 PERMISSION_NAMES = {

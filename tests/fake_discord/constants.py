@@ -20,14 +20,6 @@ MENTION_EVERYONE = 1 << 17
 ADMINISTRATOR = 1 << 3
 MANAGE_GUILD = 1 << 5
 
-#: Permissions by the name Discord's docs and newsbot's messages use (for tests and error texts).
-PERMISSION_BITS = {
-    "View Channel": VIEW_CHANNEL, "Send Messages": SEND_MESSAGES, "Embed Links": EMBED_LINKS,
-    "Read Message History": READ_MESSAGE_HISTORY, "Manage Webhooks": MANAGE_WEBHOOKS,
-    "Create Public Threads": CREATE_PUBLIC_THREADS, "Send Messages in Threads": SEND_MESSAGES_IN_THREADS,
-    "Manage Messages": MANAGE_MESSAGES, "Mention Everyone": MENTION_EVERYONE,
-}
-
 #: What @everyone and an ordinary member get: read, write, use commands.
 MEMBER_PERMISSIONS = (
     VIEW_CHANNEL | SEND_MESSAGES | EMBED_LINKS | ATTACH_FILES | READ_MESSAGE_HISTORY
