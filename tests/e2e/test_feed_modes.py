@@ -77,6 +77,8 @@ async def test_role_ping_mentions_only_that_role_even_when_the_title_says_everyo
     assert "@everyone" not in pinged["embeds"][0]["title"]  # defused in the text as well
     assert quiet["content"] == "" and quiet["mention_roles"] == []
 
+    assert "missing" not in answer["content"]  # a mentionable role needs no extra permission
+
     off = await world.answer("feed ping", {"feed": str(feed), "off": True})
     assert "no longer mentions" in off["content"]
     await world.add_story(feed, "Ferry timetable changes")
@@ -295,3 +297,15 @@ async def test_a_forum_subscription_is_told_of_a_disabled_feed_through_the_log_c
     await world.store.set_log_channel(GUILD, LOG)
     assert await world.bot.sink.announce_feed_disabled(feed, "HTTP 410") == 1
     assert "HTTP 410" in world.fake.messages(LOG)[-1]["content"]
+
+
+async def test_pinging_a_role_nobody_may_mention_names_the_missing_permission(world: World) -> None:
+    world.fake.add_role(GUILD, ROLE, "staff", mentionable=False)
+    await cached(lambda: world.bot.get_guild(GUILD).get_role(ROLE) is not None)
+    feed = await followed(world)
+    answer = await world.answer("feed ping", {"feed": str(feed), "role": ROLE})
+    assert "I'm missing Mention @everyone, @here and All Roles in <#1000>" in answer["content"]
+    await world.add_story(feed, "Staff rota changes")
+    assert await drain(world) == 1
+    (post,) = world.fake.messages(NEWS)
+    assert post["content"] == f"<@&{ROLE}>" and post["mention_roles"] == []  # Discord did not ping it
