@@ -58,7 +58,7 @@ def story_titles(world: World, channel: int) -> list[str]:
 
 
 async def test_role_ping_mentions_only_that_role_even_when_the_title_says_everyone(world: World) -> None:
-    world.fake.add_role(GUILD, ROLE, "harbour-news")
+    world.fake.add_role(GUILD, ROLE, "harbour-news", mentionable=True)
     await cached(lambda: world.bot.get_guild(GUILD).get_role(ROLE) is not None)
     feed = await followed(world)
     answer = await world.answer("feed ping", {"feed": str(feed), "role": ROLE, "keywords": "bridge, ferry"})
@@ -150,7 +150,7 @@ async def test_pause_then_resume_skipping_what_was_missed(world: World) -> None:
 
 
 async def test_preview_is_exactly_the_post_that_follows(world: World) -> None:
-    world.fake.add_role(GUILD, ROLE, "harbour-news")
+    world.fake.add_role(GUILD, ROLE, "harbour-news", mentionable=True)
     await cached(lambda: world.bot.get_guild(GUILD).get_role(ROLE) is not None)
     feed = await followed(world)
     await world.answer("feed look", {"feed": str(feed), "style": "full", "bullets": 1, "quotes": False,

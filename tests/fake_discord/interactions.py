@@ -146,7 +146,7 @@ class InteractionsMixin(MessagesMixin):
             data = self.channel_payload(channel) if channel else {"id": str(sid), "type": 0, "name": "?"}
             resolved.setdefault("channels", {})[str(sid)] = {**data, "permissions": str(MEMBER_PERMISSIONS)}
         elif otype == 8:
-            known = next((g.roles[sid] for g in self.guilds.values() if sid in g.roles), None)
+            known = next((r for g in self.guilds.values() for r in g.roles if int(r["id"]) == sid), None)
             resolved.setdefault("roles", {})[str(sid)] = known or {
                 "id": str(sid), "name": f"role-{sid}", "permissions": "0", "position": 1, "color": 0,
                 "hoist": False, "managed": False, "mentionable": False, "flags": 0}

@@ -10,12 +10,10 @@ always present so parsing never hits a ``KeyError``.
 from __future__ import annotations
 
 import asyncio
-import datetime as dt
 import itertools
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from .constants import (
@@ -26,73 +24,14 @@ from .constants import (
     SEND_MESSAGES,
     SEND_MESSAGES_IN_THREADS,
     TEXT,
-    THREAD_TYPES,
     VIEW_CHANNEL,
 )
+from .records import Channel, Guild, RecordedRequest, iso
 
 log = logging.getLogger(__name__)
 
 JSON = dict[str, Any]
 
-
-
-def iso(ts: float | None = None) -> str:
-    """ISO-8601 timestamp the way Discord formats them (UTC, +00:00)."""
-    when = dt.datetime.fromtimestamp(time.time() if ts is None else ts, dt.UTC)
-    return when.isoformat()
-
-
-@dataclass
-class Channel:
-    """A guild channel (text 0, announcement 5, forum 15) or thread; ``deleted`` ones answer 10003.
-
-    ``allow``/``deny`` are the bot's permission overwrite in this channel; ``can_send=False`` is a
-    shorthand denying Send Messages and Send Messages in Threads.
-    """
-
-    id: int
-    guild_id: int | None
-    name: str
-    type: int = 0
-    can_send: bool = True
-    deleted: bool = False
-    parent_id: int | None = None
-    position: int = 0
-    topic: str | None = None
-    #: permission overwrites besides the bot's can_send one (see ``make_private``)
-    overwrites: list[JSON] = field(default_factory=list)
-    allow: int = 0  # the bot's own overwrite (see ``set_bot_permissions``)
-    deny: int = 0
-    tags: list[JSON] = field(default_factory=list)  # forum tags: {"id", "name"}
-    applied_tags: list[str] = field(default_factory=list)
-
-    @property
-    def is_thread(self) -> bool:
-        return self.type in THREAD_TYPES
-
-
-@dataclass
-class Guild:
-    id: int
-    name: str
-    owner_id: int
-    channel_ids: list[int] = field(default_factory=list)
-    #: roles besides @everyone (see ``add_role``)
-    roles: list[JSON] = field(default_factory=list)
-
-
-@dataclass
-class RecordedRequest:
-    """One REST call as the fake saw it (path is relative to ``/api/v10``)."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    json: Any
-    time: float
-    token: str | None
-    status: int = 0
-    route: str | None = None  # the matched route template, None if unknown
 
 
 class FakeState:
@@ -343,10 +282,6 @@ class FakeState:
             if o["type"] == 1 and o["id"] == str(self.bot_id):
                 allow, deny = allow | int(o["allow"]), deny | int(o["deny"])
         return allow & ~deny, deny
-
-    def role(self, guild_id: int | None, role_id: int) -> JSON | None:
-        guild = self.guilds.get(guild_id) if guild_id is not None else None
-        return next((r for r in guild.roles if int(r["id"]) == role_id), None) if guild else None
 
     def channel_payload(self, channel: Channel) -> JSON:
         overwrites = [o for o in channel.overwrites if not (o["type"] == 1 and o["id"] == str(self.bot_id))]

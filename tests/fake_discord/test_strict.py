@@ -39,7 +39,7 @@ async def fake() -> AsyncIterator[FakeDiscord]:
         server.add_channel(GUILD, ANN, "announcements", type=ANNOUNCEMENT)
         server.add_channel(GUILD, FORUM_ID, "stories", type=FORUM, tags=["Politics", "Sport"])
         server.add_channel(GUILD, BARE, "bare")
-        server.add_role(GUILD, ROLE, "news-pings")
+        server.add_role(GUILD, ROLE, "news-pings", mentionable=True)
         yield server
 
 
