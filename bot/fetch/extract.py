@@ -11,25 +11,28 @@ import codecs
 import logging
 import re
 from datetime import UTC, datetime
-from urllib.parse import urljoin, urlsplit
 
+import lxml.html
 import trafilatura
+from lxml import etree
 from trafilatura.settings import Document
 
+from bot.fetch.fields import MAX_AUTHOR_CHARS, MAX_CONTENT_CHARS, clean_text, http_url, scrub
 from bot.models import ExtractedPage
 
 log = logging.getLogger(__name__)
 
 MAX_HTML_BYTES = 3_000_000
 MIN_TEXT_CHARS = 50  # below this the "text" is a menu or a cookie notice, not an article
-_META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
-_HTML_LANG = re.compile(r"""<html[^>]*?\slang\s*=\s*["']?([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]+)?""", re.I)
-_PUBLISHED_META = re.compile(
-    r"""<meta[^>]+(?:property|name|itemprop)\s*=\s*["'](?:article:published_time|datePublished|"""
-    r"""og:published_time|pubdate|publishdate)["'][^>]*>""",
-    re.I,
-)
-_CONTENT_ATTR = re.compile(r"""content\s*=\s*["']([^"']+)["']""", re.I)
+# Every pattern stops at the next `<` or `>` and has a bounded repeat, so a page of `<meta` repeated
+# (inside a comment, with no `>`) costs one pass, not one rescan of the page per `<meta`.
+_META_CHARSET = re.compile(rb"""<meta[^<>]{0,512}?charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]{1,40})""", re.I)
+_LANG_CODE = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})?$")
+_PUBLISHED_KEYS = frozenset({"article:published_time", "datepublished", "og:published_time", "pubdate",
+                             "publishdate"})
+_PRUNE = ("//script|//style|//noscript|//svg|//template|//iframe|//object|//canvas|//select|//button"
+          "|//comment()|//processing-instruction()")
+MAX_ELEMENTS = 3_000
 
 
 def _known_codec(name: str | None) -> str | None:
@@ -84,21 +87,64 @@ def _parse_date(value: str | None) -> datetime | None:
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
-def _meta_published(html: str) -> datetime | None:
-    """The page's own timestamp (article:published_time and kin), which keeps the time of day that
-    trafilatura's date (day only) drops."""
-    for tag in _PUBLISHED_META.finditer(html[:200_000]):
-        m = _CONTENT_ATTR.search(tag.group(0))
-        if m and (dt := _parse_date(m.group(1))):
-            return dt
+def _pruned_tree(html: str, url: str) -> lxml.html.HtmlElement | None:
+    """The page as a tree without scripts, styles, comments and other non-text parts, within
+    MAX_ELEMENTS; a bigger page is cut down to its <article>/<main>, or refused (None).
+
+    trafilatura's time grows with the number of elements (about 0.2 ms each), and it runs in a worker
+    thread that no timeout can stop: the element budget is its time bound. Parsing here is lxml's C
+    parser, linear in the input.
+    """
+    try:
+        tree = lxml.html.document_fromstring(html)
+    except (etree.ParserError, ValueError):
+        return None
+    for node in tree.xpath(_PRUNE):
+        parent = node.getparent()
+        if parent is None:
+            continue
+        if isinstance(node, etree._Comment | etree._ProcessingInstruction):
+            tail, prev = node.tail, node.getprevious()
+            parent.remove(node)
+            if tail:  # keep the text that followed the comment
+                if prev is not None:
+                    prev.tail = (prev.tail or "") + tail
+                else:
+                    parent.text = (parent.text or "") + tail
+        else:
+            node.drop_tree()
+    if _size(tree) <= MAX_ELEMENTS:
+        return tree
+    body = tree.find("body")
+    for main in tree.xpath("//article|//main|//*[@role='main']") if body is not None else ():
+        if _size(main) <= MAX_ELEMENTS // 2:
+            for child in list(body):
+                body.remove(child)
+            body.text = None
+            body.append(main)
+            return tree if _size(tree) <= MAX_ELEMENTS else None
+    log.info("page %s has more than %s elements and no article element small enough; not extracted",
+             url, MAX_ELEMENTS)
     return None
 
 
-def _http_url(value: str | None, base: str) -> str | None:
-    if not value:
-        return None
-    absolute = urljoin(base, value.strip())
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
+def _size(node: lxml.html.HtmlElement) -> int:
+    count = 0
+    for _ in node.iter():
+        count += 1
+        if count > MAX_ELEMENTS:
+            break
+    return count
+
+
+def _meta_published_tree(tree: lxml.html.HtmlElement) -> datetime | None:
+    """The page's own timestamp (article:published_time and kin), which keeps the time of day that
+    trafilatura's date (day only) drops."""
+    for meta in tree.iter("meta"):
+        key = (meta.get("property") or meta.get("name") or meta.get("itemprop") or "").lower()
+        if key in _PUBLISHED_KEYS and (dt := _parse_date((meta.get("content") or "")[:64])):
+            return dt
+    return None
 
 
 def extract_article(
@@ -114,11 +160,17 @@ def extract_article(
         html = decode_html(html[:max_bytes], charset, truncated=len(html) > max_bytes)
     else:
         html = html[:max_bytes]
+    html = scrub(html, max_bytes)
     if not html.strip():
         return None
+    tree = _pruned_tree(html, url)
+    if tree is None:
+        return None
+    lang = (tree.get("lang") or "")[:16]
+    published = _meta_published_tree(tree)
     try:
         doc = trafilatura.bare_extraction(
-            html,
+            tree,
             url=url,
             with_metadata=True,
             include_comments=False,
@@ -131,22 +183,22 @@ def extract_article(
         return None
     if not isinstance(doc, Document) or not (doc.text or "").strip():
         return None
-    lang = _HTML_LANG.search(html[:5000])
-    published = _meta_published(html) or _parse_date(doc.date)
-    title = (doc.title or "").strip() or None
-    text = (doc.text or "").strip()
+    published = published or _parse_date(doc.date)
+    title = clean_text(doc.title) or None
+    text = scrub(doc.text or "", MAX_CONTENT_CHARS).strip()
     first, _, rest = text.partition("\n")
     if title and first.strip() == title and rest.strip():
         text = rest.strip()  # the <h1> headline is not part of the story's prose
     if len(text) < min_chars:
         return None
+    code = _LANG_CODE.match(lang)
     return ExtractedPage(
         text=text,
         title=title,
-        author=(doc.author or "").strip() or None,
+        author=clean_text(doc.author, MAX_AUTHOR_CHARS) or None,
         published=published,
-        site_name=(doc.sitename or "").strip() or None,
-        image_url=_http_url(doc.image, url),
-        language=(lang.group(1).lower() if lang else None) or doc.language,
-        canonical_url=_http_url(doc.url, url),
+        site_name=clean_text(doc.sitename, MAX_AUTHOR_CHARS) or None,
+        image_url=http_url(doc.image, url),
+        language=(code.group(1).lower() if code else None) or doc.language,
+        canonical_url=http_url(doc.url, url),
     )

@@ -8,77 +8,107 @@ error says what the URL actually is (a web page, an empty reply, not a feed) so 
 from __future__ import annotations
 
 import calendar
-import hashlib
-import html
-import json
 import logging
 import re
 import time
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
+from xml.parsers import expat
 
 import feedparser
 
+from bot.fetch.feedentries import (
+    MAX_PARSED_ENTRIES,
+    FeedError,
+    hash_guid,
+    key_entries,
+    newest,
+    title_from,
+)
+from bot.fetch.fields import (
+    MAX_AUTHOR_CHARS,
+    clean_content,
+    clean_text,
+    entry_id,
+    http_url,
+    plausible_date,
+)
+from bot.fetch.jsonfeed import JSON_FEED_PREFIX, parse_json_feed
 from bot.models import FeedEntry, ParsedFeed
+
+__all__ = ["JSON_FEED_PREFIX", "MAX_PARSED_ENTRIES", "FeedError", "clean_text", "find_feed_links", "parse_feed",
+           "parse_json_feed"]
 
 log = logging.getLogger(__name__)
 
-_TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
-_ROOT = re.compile(rb"<[A-Za-z_]")
-_ENTITY_DECL = re.compile(rb"<!ENTITY\s+%?\s*[\w.:-]+\s+(?:\"([^\"]*)\"|'([^']*)'|(SYSTEM|PUBLIC))", re.I)
-_ENTITY_REF = re.compile(rb"[&%][\w.:-]+;")
+_NAME = re.compile(rb"[A-Za-z_][\w:.-]{0,64}")
+_ENTITY_RISK = re.compile(rb"[&%]|SYSTEM|PUBLIC", re.I)
+MAX_PROLOG_BYTES = 65_536
+MAX_PARSE_BYTES = 1_000_000
+LOOSE_PARSE_BYTES = 200_000
 _FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+json", "application/json")
 _HTML_ROOTS = frozenset({b"html", b"head", b"body", b"meta", b"title", b"div", b"script", b"link"})
 _ITEM_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:item|entry)[\s/>]")
-JSON_FEED_PREFIX = "https://jsonfeed.org/version/"
-MAX_PARSED_ENTRIES = 10_000
-"""Entries read from one body, before the newest `max_entries` are picked. feedparser holds every entry
-in memory (5 MB of bare `<item/>` is 700,000 entries, ~400 MB and 20 s), so the rest of a longer feed is
-cut off; feeds list newest first, so what is dropped is the oldest."""
-
-
-class FeedError(Exception):
-    """A body that is not a usable feed; `alternates` lists feed URLs found when it was a web page."""
-
-    def __init__(self, reason: str, *, alternates: tuple[str, ...] = ()) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.alternates = alternates
-
-
-def clean_text(value: str | None) -> str:
-    """Tags stripped, entities unescaped, whitespace collapsed: fit for a title or author line."""
-    if not value:
-        return ""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", value))).strip()
-
-
-def _http_url(value: Any, base: str) -> str | None:
-    if not isinstance(value, str) or not value.strip():
-        return None
-    absolute = urljoin(base, value.strip())
-    return absolute if urlsplit(absolute).scheme in ("http", "https") else None
-
-
 def _strip_bom(body: bytes) -> bytes:
     return body[3:] if body.startswith(b"\xef\xbb\xbf") else body
+
+
+def root_start(body: bytes, limit: int = MAX_PROLOG_BYTES) -> int | None:
+    """Offset of the root element's `<`, skipping the XML declaration, comments, processing
+    instructions and the DOCTYPE (a comment mentioning `<title` or `<link` is not the root); None when
+    there is no element start within `limit` bytes. One forward pass with str.find: linear."""
+    pos, end = 0, min(len(body), limit)
+    while pos < end:
+        lt = body.find(b"<", pos, end)
+        if lt < 0:
+            return None
+        if body.startswith(b"<!--", lt):
+            close = body.find(b"-->", lt + 4)
+            pos = close + 3 if close >= 0 else end
+        elif body.startswith(b"<?", lt):
+            close = body.find(b"?>", lt + 2)
+            pos = close + 2 if close >= 0 else end
+        elif body.startswith(b"<!", lt):
+            close = body.find(b">", lt + 2)
+            bracket = body.find(b"[", lt + 2, close if close >= 0 else end)
+            if bracket >= 0:  # internal subset: ends at "]>"
+                close = body.find(b"]", bracket)
+                close = body.find(b">", close) if close >= 0 else -1
+            pos = close + 1 if close >= 0 else end
+        elif _NAME.match(body, lt + 1):
+            return lt
+        else:
+            pos = lt + 1
+    return None
+
+
+def _root_name(body: bytes) -> bytes | None:
+    start = root_start(body)
+    if start is None:
+        return None
+    m = _NAME.match(body, start + 1)
+    return m.group().lower() if m else None
 
 
 def _check_entities(body: bytes) -> None:
     """Refuse entity declarations that could expand (billion laughs) or reach outside (XXE).
 
     feedparser drops DOCTYPEs before its strict parse and expat 2.4+ caps amplification, but a feed
-    that declares nested or external entities has no honest reason to, so it is refused outright.
+    that declares nested or external entities has no honest reason to, so it is refused outright, as is
+    a prolog too long to check.
     """
-    root = _ROOT.search(body)
-    prolog = body[: root.start()] if root else body[:65536]
-    for m in _ENTITY_DECL.finditer(prolog):
-        value = m.group(1) or m.group(2) or b""
-        if m.group(3) or _ENTITY_REF.search(value):
+    start = root_start(body)
+    if start is None and len(body) > MAX_PROLOG_BYTES:
+        raise FeedError("the feed's prolog is longer than 64 KB; refused as unsafe")
+    prolog = body[: start if start is not None else MAX_PROLOG_BYTES]
+    pos = prolog.find(b"<!ENTITY")
+    while pos >= 0:
+        nxt = prolog.find(b"<!", pos + 8)
+        if _ENTITY_RISK.search(prolog, pos + 8, nxt if nxt >= 0 else len(prolog)):
             raise FeedError("the feed declares nested or external XML entities; refused as unsafe")
+        pos = prolog.find(b"<!ENTITY", pos + 8)
 
 
 class _AlternateFinder(HTMLParser):
@@ -92,7 +122,7 @@ class _AlternateFinder(HTMLParser):
             return
         a = {k.lower(): (v or "") for k, v in attrs}
         if "alternate" in a.get("rel", "").lower().split() and a.get("type", "").lower() in _FEED_TYPES:
-            url = _http_url(a.get("href"), self.base)
+            url = http_url(a.get("href"), self.base)
             if url and url not in self.found:
                 self.found.append(url)
 
@@ -108,200 +138,173 @@ def find_feed_links(page: bytes | str, *, url: str) -> tuple[str, ...]:
     return tuple(finder.found)
 
 
-def _looks_like_html(head: bytes, content_type: str | None) -> bool:
-    root = _ROOT.search(head)
-    if root is not None:
-        name = re.match(rb"[A-Za-z_][\w:.-]*", head[root.start() + 1 :])
-        return name is not None and name.group().lower() in _HTML_ROOTS
+def _looks_like_html(body: bytes, content_type: str | None) -> bool:
+    name = _root_name(body)
+    if name is not None:
+        return name in _HTML_ROOTS
+    head = body[:4096]
     is_html = (content_type or "").lower().startswith("text/html")
     return is_html and b"<rss" not in head and b"<feed" not in head
 
 
-def parse_feed(body: bytes, *, url: str, content_type: str | None, max_entries: int) -> ParsedFeed:
-    """Parse `body` fetched from `url`; entries newest first, at most `max_entries`."""
-    body = _strip_bom(body)
+def parse_feed(body: bytes, *, url: str, content_type: str | None, max_entries: int,
+               id_base: str | None = None) -> ParsedFeed:
+    """Parse `body` fetched from `url`; entries newest first, at most `max_entries`.
+
+    Relative links resolve against `url` (where the body came from); relative ids against `id_base`,
+    the feed URL as subscribed, so an entry keeps its id when the feed redirects somewhere new.
+    """
+    body, content_type = _as_utf8(_strip_bom(body), content_type)
     head = body[:4096].lstrip()
     if not head:
         raise FeedError("the feed is empty")
     ctype = (content_type or "").split(";")[0].strip().lower()
     if head.startswith(b"{") or (ctype in ("application/feed+json", "application/json") and head[:1] != b"<"):
         return parse_json_feed(body, url=url, max_entries=max_entries)
-    if _looks_like_html(head, ctype):
+    if _looks_like_html(body, ctype):
         alternates = find_feed_links(body, url=url)
         hint = f" (it links to {len(alternates)} feed(s))" if alternates else ""
         raise FeedError(f"this URL is a web page, not a feed{hint}", alternates=alternates)
     _check_entities(body)
-    body = _cap_items(body, max(max_entries, MAX_PARSED_ENTRIES))
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
-    d = feedparser.parse(body, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    body = bounded_body(body, max(max_entries, MAX_PARSED_ENTRIES))
+    headers = {"content-type": content_type} if content_type else {}
+    # No content-location: feedparser would resolve ids against it (the post-redirect URL). Links and ids
+    # are resolved here instead. No sanitizing either: titles are stripped to text here and content is
+    # turned into text by lxml (bot.fetch.htmltext), so feedparser's regex pass over every field is waste.
+    d = feedparser.parse(body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False)
     if d.bozo and not d.entries:
         exc = d.get("bozo_exception")
-        detail = f": {exc}" if exc else ""
+        detail = f": {str(exc)[:200]}" if exc else ""
         raise FeedError(f"not a valid RSS or Atom feed{detail}")
     if not d.version and not d.entries:
         raise FeedError("this is not an RSS or Atom feed")
     if d.bozo:
-        log.info("accepting sloppy feed %s: %s", url, d.get("bozo_exception"))
-    entries = [e for e in (_safe_entry(_entry, raw, url) for raw in d.entries) if e is not None]
+        log.info("accepting sloppy feed %s: %.200s", url, d.get("bozo_exception"))
+    bases = (url, id_base or url)
+    entries = [e for e in (_safe_entry(_entry, raw, bases) for raw in d.entries) if e is not None]
     return ParsedFeed(
         title=clean_text(d.feed.get("title")) or (urlsplit(url).hostname or url),
-        site_url=_http_url(d.feed.get("link"), url),
-        entries=_newest(entries, max_entries),
+        site_url=http_url(d.feed.get("link"), url),
+        entries=newest(key_entries(entries), max_entries),
         format=d.version or "unknown",
     )
 
 
-def _cap_items(body: bytes, cap: int) -> bytes:
-    """`body` cut just before its (cap+1)th item/entry start tag; feedparser's loose parser reads the rest."""
-    for i, m in enumerate(_ITEM_START.finditer(body)):
-        if i == cap:
-            log.info("feed body has more than %s entries; reading the first %s", cap, cap)
-            return body[: m.start()]
+_UTF16 = ((b"\xff\xfe", "utf-16-le", 2), (b"\xfe\xff", "utf-16-be", 2),
+          (b"<\x00", "utf-16-le", 0), (b"\x00<", "utf-16-be", 0))
+_XML_ENCODING = re.compile(rb"""(<\?xml[^<>]{0,200}?encoding\s*=\s*["'])[A-Za-z0-9._-]{1,40}(["'])""")
+
+
+def _as_utf8(body: bytes, content_type: str | None) -> tuple[bytes, str | None]:
+    """UTF-16 bodies (with or without BOM) re-encoded as UTF-8 with a matching declaration and header,
+    so the checks here, which read bytes, see the markup."""
+    for mark, codec, skip in _UTF16:
+        if body.startswith(mark):
+            utf8 = body[skip:].decode(codec, "replace").encode("utf-8")
+            utf8 = _XML_ENCODING.sub(rb"\1utf-8\2", utf8[:300], count=1) + utf8[300:]
+            mime = (content_type or "application/xml").split(";")[0].strip()
+            return utf8, f"{mime}; charset=utf-8"
+    return body, content_type
+
+
+def bounded_body(body: bytes, max_items: int) -> bytes:
+    """What feedparser gets: at most `max_items` entries and MAX_PARSE_BYTES, cut at an entry start and
+    closed again so that it stays well-formed; a body that is not well-formed gets only
+    LOOSE_PARSE_BYTES, because feedparser's loose parser reads about 100 KB a second.
+
+    feedparser runs in a worker thread that no timeout can stop, so its input size is its time bound.
+    """
+    closing = _closing_tags(_root_name(body))
+    body = _cut(body, max_items, MAX_PARSE_BYTES, closing)
+    if len(body) > LOOSE_PARSE_BYTES and not _well_formed(body):
+        log.info("feed body is not well-formed XML; reading its first %s bytes", LOOSE_PARSE_BYTES)
+        body = _cut(body, max_items, LOOSE_PARSE_BYTES, closing)
     return body
 
 
-def _safe_entry(build: Any, raw: Any, base: str) -> FeedEntry | None:
+def _cut(body: bytes, max_items: int, max_bytes: int, closing: bytes) -> bytes:
+    last = None
+    for i, m in enumerate(_ITEM_START.finditer(body, 0, min(len(body), max_bytes + 1))):
+        if i == max_items:
+            log.info("feed body has more than %s entries; reading the first %s", max_items, max_items)
+            return body[: m.start()] + closing
+        last = m.start()
+    if len(body) <= max_bytes:
+        return body
+    return body[: last if last else max_bytes] + closing
+
+
+def _closing_tags(root: bytes | None) -> bytes:
+    if root is None:
+        return b""
+    return (b"</channel>" if root == b"rss" else b"") + b"</" + root + b">"
+
+
+def _well_formed(body: bytes) -> bool:
+    parser = expat.ParserCreate()
+    try:
+        parser.Parse(body, True)
+    except expat.ExpatError:
+        return False
+    return True
+
+
+def _safe_entry(build: Any, raw: Any, bases: Any) -> FeedEntry | None:
     """One entry, or None when its hostile or odd fields trip a bug: the feed's other entries still count."""
     try:
-        entry: FeedEntry = build(raw, base)
+        entry: FeedEntry = build(raw, bases)
         return entry
     except Exception:
-        log.warning("skipped an unreadable entry in feed %s", base, exc_info=True)
+        log.warning("skipped an unreadable entry in feed %s", bases, exc_info=True)
         return None
-
-
-def _newest(entries: list[FeedEntry], limit: int) -> tuple[FeedEntry, ...]:
-    """Newest first; undated entries keep their feed order after the dated ones (feeds list newest
-    first by convention)."""
-    floor = datetime.min.replace(tzinfo=UTC)
-    ordered = sorted(enumerate(entries), key=lambda p: (-(p[1].published or floor).timestamp(), p[0]))
-    if all(e.published is None for e in entries):
-        ordered = list(enumerate(entries))
-    return tuple(e for _, e in ordered[:limit])
 
 
 def _struct_to_dt(value: time.struct_time | None) -> datetime | None:
     if value is None:
         return None
     try:
-        return datetime.fromtimestamp(calendar.timegm(value), tz=UTC)
-    except (OverflowError, ValueError, OSError):
+        return plausible_date(datetime.fromtimestamp(calendar.timegm(value), tz=UTC))
+    except (OverflowError, ValueError, OSError, TypeError):
         return None
 
 
-def _entry(e: Any, base: str) -> FeedEntry:
-    link = _http_url(e.get("link"), base)
+def _entry(e: Any, bases: tuple[str, str]) -> FeedEntry:
+    base, id_base = bases
+    link = http_url(e.get("link"), base)
     title = clean_text(e.get("title"))
-    content = _best_content(e)
-    guid = str(e.get("id") or "").strip() or link or _hash_guid(title, content)
-    author = clean_text(e.get("author")) or None
+    content = best_content(e)
+    guid = entry_id(e.get("id"), id_base) or link or hash_guid(title, content)
+    author = clean_text(e.get("author"), MAX_AUTHOR_CHARS) or None
     published = _struct_to_dt(e.get("published_parsed")) or _struct_to_dt(e.get("updated_parsed"))
     return FeedEntry(
-        guid=guid, link=link, title=title or _title_from(content), published=published, author=author,
+        guid=guid, link=link, title=title or title_from(content), published=published, author=author,
         content=content, image_url=_image(e, base),
     )
 
 
-def _hash_guid(title: str, content: str) -> str:
-    return "sha256:" + hashlib.sha256(f"{title}\n{content}".encode()).hexdigest()[:32]
-
-
-def _title_from(content: str) -> str:
-    text = clean_text(content)
-    return text[:80].rsplit(" ", 1)[0] + "…" if len(text) > 80 else text
-
-
-def _best_content(e: Any) -> str:
-    """The fullest body the entry offers: content:encoded / atom:content over summary."""
-    candidates = [c.get("value", "") for c in e.get("content") or [] if isinstance(c, dict)]
-    candidates.append(e.get("summary") or "")
-    return max(candidates, key=len).strip()
+def best_content(e: Any) -> str:
+    """The fullest body the entry offers: content:encoded / atom:content over summary, capped."""
+    candidates = [c.get("value") for c in e.get("content") or [] if isinstance(c, dict)]
+    candidates.append(e.get("summary"))
+    return max((clean_content(c) for c in candidates), key=len)
 
 
 def _image(e: Any, base: str) -> str | None:
     for enc in e.get("enclosures") or []:
-        url = _http_url(enc.get("href") or enc.get("url"), base)
+        url = http_url(enc.get("href") or enc.get("url"), base)
         if url and str(enc.get("type", "")).startswith("image/"):
             return url
     for thumb in e.get("media_thumbnail") or []:
-        if url := _http_url(thumb.get("url"), base):
+        if url := http_url(thumb.get("url"), base):
             return url
     for media in e.get("media_content") or []:
         kind = str(media.get("medium") or media.get("type") or "")
-        url = _http_url(media.get("url"), base)
+        url = http_url(media.get("url"), base)
         if url and (kind == "image" or kind.startswith("image/")):
             return url
     image = e.get("image")
     if isinstance(image, dict):
-        return _http_url(image.get("href") or image.get("url"), base)
+        return http_url(image.get("href") or image.get("url"), base)
     return None
 
 
-# -- JSON Feed ---------------------------------------------------------------------------------------
-
-
-def _iso(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        dt = datetime.fromisoformat(value.strip().replace("z", "Z"))
-        return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
-    except (ValueError, OverflowError):  # 0001-01-01T00:00+01:00 is before datetime.min in UTC
-        return None
-
-
-def _json_author(item: dict[str, Any]) -> str | None:
-    authors = item.get("authors")
-    if isinstance(authors, list):
-        names = [clean_text(a["name"]) for a in authors if isinstance(a, dict) and isinstance(a.get("name"), str)]
-        if any(names):
-            return ", ".join(n for n in names if n)
-    author = item.get("author")  # JSON Feed 1.0
-    if isinstance(author, dict) and isinstance(author.get("name"), str):
-        return clean_text(author["name"]) or None
-    return None
-
-
-def parse_json_feed(body: bytes, *, url: str, max_entries: int) -> ParsedFeed:
-    """JSON Feed 1.0/1.1 (https://jsonfeed.org/version/1.1); small enough not to need a library."""
-    try:
-        doc = json.loads(body)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise FeedError(f"not valid JSON: {exc}") from None
-    except RecursionError:
-        raise FeedError("not valid JSON: nested too deeply") from None
-    if not isinstance(doc, dict) or not str(doc.get("version", "")).startswith(JSON_FEED_PREFIX):
-        raise FeedError("this is JSON but not a JSON Feed")
-    items = doc.get("items")
-    if not isinstance(items, list):
-        raise FeedError("the JSON Feed has no items list")
-    items = [item for item in items if isinstance(item, dict)][: max(max_entries, MAX_PARSED_ENTRIES)]
-    entries = [e for e in (_safe_entry(_json_entry, item, url) for item in items) if e is not None]
-    return ParsedFeed(
-        title=clean_text(doc.get("title") if isinstance(doc.get("title"), str) else "")
-        or (urlsplit(url).hostname or url),
-        site_url=_http_url(doc.get("home_page_url"), url),
-        entries=_newest(entries, max_entries),
-        format="json1",
-    )
-
-
-def _json_entry(item: dict[str, Any], url: str) -> FeedEntry:
-    link = _http_url(item.get("url"), url) or _http_url(item.get("external_url"), url)
-    title = clean_text(item.get("title") if isinstance(item.get("title"), str) else "")
-    bodies = (item.get(k) for k in ("content_html", "content_text", "summary"))
-    content = next((v for v in bodies if isinstance(v, str) and v), "")
-    raw_id = item.get("id")
-    guid = str(raw_id).strip() if isinstance(raw_id, str | int | float) else ""
-    image = _http_url(item.get("image"), url) or _http_url(item.get("banner_image"), url)
-    return FeedEntry(
-        guid=guid or link or _hash_guid(title, content),
-        link=link,
-        title=title or _title_from(content),
-        published=_iso(item.get("date_published")) or _iso(item.get("date_modified")),
-        author=_json_author(item),
-        content=content,
-        image_url=image,
-    )

@@ -52,6 +52,16 @@ _DELETE_FTS = ("INSERT INTO articles_fts (articles_fts, rowid, title, bullets, q
                "VALUES ('delete', ?, ?, ?, ?, ?)")
 
 
+def feed_key(canonical_url: str, feed_id: int) -> str:
+    """The unique key of a feed's own copy of an article another feed stored first.
+
+    canonical_url is unique, but one feed's entry must never stand in for another's (a hostile feed
+    could otherwise title and summarise a story another server receives), so a second feed's article
+    is stored under this key. Canonical URLs never carry a fragment, so it cannot collide with one.
+    """
+    return f"{canonical_url}#feed={feed_id}"
+
+
 def filter_text(title: str, bullets: Sequence[str]) -> str:
     """What include/exclude filters look at: the title and the summary, not the whole article."""
     return "\n".join([title, *bullets])
@@ -81,13 +91,21 @@ class ArticleOps(StoreBase):
             row = await fetchone(conn, "SELECT id FROM articles WHERE canonical_url = ?", (canonical_url,))
         return None if row is None else int(row[0])
 
+    async def feed_has_url(self, feed_id: int, canonical_url: str) -> bool:
+        """True when this feed already stored an article under `canonical_url` (its own copy)."""
+        async with self._read() as conn:
+            row = await fetchone(conn, "SELECT 1 FROM articles WHERE canonical_url IN (?, ?) AND feed_id = ?",
+                                 (canonical_url, feed_key(canonical_url, feed_id), feed_id))
+        return row is not None
+
     async def add_article(self, article: NewArticle, *, story_id: int | None,
                           now: datetime) -> StoredArticle | None:
         """Store an article, in ONE transaction with everything that follows from it:
 
-        - the article row (unique canonical_url: a duplicate returns None; it marks the guid seen for
-          article.feed_id and queues the already stored story for that feed's channels that do not have
-          it yet — the same URL reached through a second feed),
+        - the article row, unique per (feed, canonical_url): when this feed already stored the URL, the
+          call returns None, marks the guid seen and queues that story for the feed's channels that lack
+          it. When another feed stored the URL first, this feed's own article is stored too (under
+          `feed_key`) and joins that story: a server's view is built only from its own feeds' entries,
         - a new story when `story_id` is None (or names a story that no longer exists), else the article
           joins that story (cluster),
         - its quotes (searchable by speaker), its FTS row (title, bullets, quotes, text),
@@ -105,14 +123,25 @@ class ArticleOps(StoreBase):
                 return None
             await execute(conn, "INSERT OR IGNORE INTO seen_entries (feed_id, guid, seen_at) VALUES (?, ?, ?)",
                           (article.feed_id, article.guid, now_s))
-            existing = await fetchone(conn, "SELECT id, story_id FROM articles WHERE canonical_url = ?",
-                                      (article.canonical_url,))
-            if existing is not None:
-                queued = await self._enqueue(conn, article.feed_id, existing["story_id"],
+            key = article.canonical_url
+            own_key = feed_key(key, article.feed_id)
+            rows = await fetchall(conn, "SELECT id, story_id, feed_id, canonical_url FROM articles "
+                                        "WHERE canonical_url IN (?, ?)", (key, own_key))
+            mine = next((r for r in rows if r["feed_id"] == article.feed_id), None)
+            if mine is not None:
+                queued = await self._enqueue(conn, article.feed_id, mine["story_id"],
                                              filter_text(article.title, article.bullets), now_s)
                 log.debug("duplicate %s (article %s); %s channels newly queued",
-                          article.canonical_url, existing["id"], len(queued))
+                          article.canonical_url, mine["id"], len(queued))
                 return None
+            # Another feed (maybe another server's) holds this URL: this feed still gets its own copy,
+            # built from its own entry, joined to the same story so a channel following both gets it once.
+            other = next((r for r in rows if r["canonical_url"] == key), None)
+            if other is not None:
+                key = own_key
+                story_id = other["story_id"]
+                await execute(conn, "UPDATE articles SET canonical_url = canonical_url || '#orphan=' || id "
+                                    "WHERE canonical_url = ? AND feed_id IS NULL", (own_key,))
             new_story = True
             if story_id is not None:
                 new_story = await fetchone(conn, "SELECT 1 FROM stories WHERE id = ?", (story_id,)) is None
@@ -120,7 +149,7 @@ class ArticleOps(StoreBase):
                 async with conn.execute("INSERT INTO stories (created_at) VALUES (?)", (now_s,)) as cur:
                     story_id = cur.lastrowid
             assert story_id is not None
-            article_id = await self._insert_article(conn, article, story_id, now)
+            article_id = await self._insert_article(conn, article, story_id, now, key=key)
             if not new_story:
                 await self._update_source_count(conn, story_id)
             deliveries = await self._enqueue(conn, article.feed_id, story_id,
@@ -129,9 +158,12 @@ class ArticleOps(StoreBase):
                              deliveries=tuple(deliveries))
 
     async def _insert_article(self, conn: aiosqlite.Connection, article: NewArticle, story_id: int,
-                              now: datetime) -> int:
+                              now: datetime, *, key: str | None = None) -> int:
         """The article row, its quotes and its search-index row; returns the article id."""
-        async with conn.execute(_INSERT_ARTICLE, _article_params(article, story_id, now)) as cur:
+        params = _article_params(article, story_id, now)
+        if key is not None:
+            params = (*params[:4], key, *params[5:])
+        async with conn.execute(_INSERT_ARTICLE, params) as cur:
             article_id = cur.lastrowid
         assert article_id is not None
         if article.quotes:

@@ -5,9 +5,8 @@ source names, so a story keeps the same title and link however many outlets join
 
 Clusters are global (two guilds' feeds may carry the same wire story), so every view shown to a guild is
 built from the articles of that guild's own feeds (`guild_id`): another guild's feed title, link, bullets
-and quotes never leak into it. Only a story with no article from the guild's feeds at all (a duplicate
-canonical URL queued from the guild's feed, stored under another feed's article) falls back to the
-unscoped view: that article is the very page the guild's feed linked to.
+and quotes never leak into it, and a story with no article from the guild's feeds has no view for that
+guild at all (never a fallback to another server's article: that feed's author chose its title).
 
 Within a guild, a member sees only what is posted to channels they can view: with `channel_ids`, the
 scope is the feeds posted to those channels only (`feed_scope`), so a feed kept for a private staff channel
@@ -53,13 +52,7 @@ async def load_views(conn: aiosqlite.Connection, story_ids: Sequence[int], guild
     """Views for the given stories (missing ids are simply absent), without reading any article text;
     with `guild_id` (and `channel_ids`), built from the articles of the feeds in that scope (see the
     module doc)."""
-    wanted = list(dict.fromkeys(story_ids))
-    views = await _load(conn, wanted, guild_id, channel_ids)
-    if guild_id is not None:
-        missing = [sid for sid in wanted if sid not in views]
-        if missing:
-            views.update(await _load(conn, missing, None, None))
-    return views
+    return await _load(conn, list(dict.fromkeys(story_ids)), guild_id, channel_ids)
 
 
 async def _load(conn: aiosqlite.Connection, wanted: list[int], guild_id: int | None,
