@@ -38,8 +38,16 @@ from bot.fetch.fields import (
 from bot.fetch.jsonfeed import JSON_FEED_PREFIX, parse_json_feed
 from bot.models import FeedEntry, ParsedFeed
 
-__all__ = ["JSON_FEED_PREFIX", "MAX_PARSE_BYTES", "MAX_PARSED_ENTRIES", "FeedError", "clean_text", "find_feed_links", "parse_feed",
-           "parse_json_feed"]
+__all__ = [
+    "JSON_FEED_PREFIX",
+    "MAX_PARSED_ENTRIES",
+    "MAX_PARSE_BYTES",
+    "FeedError",
+    "clean_text",
+    "find_feed_links",
+    "parse_feed",
+    "parse_json_feed",
+]
 
 log = logging.getLogger(__name__)
 

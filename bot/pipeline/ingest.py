@@ -128,7 +128,7 @@ class Ingestor:
         try:
             parsed = await asyncio.to_thread(
                 parse_feed, response.body, url=response.url, content_type=response.content_type,
-                max_entries=self.settings.feeds.max_entries,
+                max_entries=self.settings.feeds.max_entries, id_base=feed.url,
             )
         except FeedError as exc:
             return await self._failed(feed, exc.reason, None)
@@ -189,11 +189,18 @@ class Ingestor:
         url = entry.link or feed.site_url or feed.url
         canonical = canonicalize(url) if entry.link else f"{canonicalize(url)}#guid={entry.guid}"
         page = None
-        # A URL already stored (the same article through another feed) is not fetched again:
-        # add_article records the guid and queues the story for this feed's channels instead.
-        if fetch_page and entry.link and await self.store.find_article_by_url(canonical) is None:
+        # A URL this feed already stored (the same article under a new guid) is not fetched again:
+        # add_article records the guid and queues the story for the feed's channels that lack it.
+        # Another feed's copy is no substitute: this feed's article is built from its own entry.
+        if fetch_page and entry.link and not await self.store.feed_has_url(feed.id, canonical):
             page = await self._fetch_page(entry.link)
-        return await asyncio.to_thread(self._build_article, feed, entry, url, canonical, page)
+        page_canonical = _page_canonical(page, entry.link)
+        if page_canonical and page_canonical != canonical and await self.store.feed_has_url(feed.id, page_canonical):
+            # Two entries of one feed with different links whose pages name one canonical URL: a
+            # template that names a section page, not one article. Each entry keeps its own link.
+            log.info("page canonical %s of %s is shared with another entry; using the link", page_canonical, url)
+            page_canonical = None
+        return await asyncio.to_thread(self._build_article, feed, entry, url, page_canonical or canonical, page)
 
     async def store_article(self, feed: Feed, article: NewArticle) -> StoredArticle | None:
         async with self._cluster_lock:
@@ -232,12 +239,11 @@ class Ingestor:
         title = entry.title or (page.title if page and page.title else "") or url
         summary = summarize_text(text, title=title, settings=self.settings,
                                  language_code=page.language if page else None)
-        canonical_page = _page_canonical(page)
         return NewArticle(
             feed_id=feed.id,
             guid=entry.guid,
             url=url,
-            canonical_url=canonical_page or canonical,
+            canonical_url=canonical,
             title=title,
             text=text,
             text_source="page" if use_page else "feed",
@@ -291,17 +297,33 @@ def summarize_text(text: str, *, title: str | None, settings: Settings,
     )
 
 
-def _page_canonical(page: ExtractedPage | None) -> str | None:
-    """The page's own canonical URL, unless it names a front page.
+def _page_canonical(page: ExtractedPage | None, link: str | None) -> str | None:
+    """The page's own canonical URL, when it may stand for the entry's link in deduplication.
 
-    Articles are deduplicated on this URL, and sites that point every article's canonical link or
-    og:url at their home page would otherwise have all but their first article dropped as duplicates.
+    Only a URL on the same site as the entry's link counts (a page must not claim another site's story),
+    and never a home or section page: sites that point every article's canonical link at their front
+    page or at `/blog/` would otherwise have all but their first article dropped as duplicates.
     """
-    if page is None or not page.canonical_url:
+    if page is None or not page.canonical_url or not link:
         return None
-    canonical = canonicalize(page.canonical_url)
-    parts = urlsplit(canonical)
-    return None if parts.path in ("", "/") and not parts.query else canonical
+    canonical, own = urlsplit(canonicalize(page.canonical_url)), urlsplit(canonicalize(link))
+    if _site(canonical.hostname) is None or (_site(canonical.hostname), canonical.port) != (
+            _site(own.hostname), own.port):
+        return None
+    path = [p for p in canonical.path.split("/") if p]
+    own_path = [p for p in own.path.split("/") if p]
+    if not canonical.query and (not path or (len(path) < len(own_path) and own_path[: len(path)] == path)):
+        return None  # the site's root or a section that the entry's own link lies under
+    return canonicalize(page.canonical_url)
+
+
+def _site(host: str | None) -> str | None:
+    if not host:
+        return None
+    for prefix in ("www.", "m.", "amp."):
+        if host.startswith(prefix) and host.count(".") >= 2:
+            return host[len(prefix):]
+    return host
 
 
 def _unique_by_guid(entries: Sequence[FeedEntry]) -> list[FeedEntry]:

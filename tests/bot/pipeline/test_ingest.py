@@ -151,7 +151,7 @@ async def test_page_failure_falls_back_to_the_feed_content(site, store, fetcher,
     assert any("forty million pounds" in b for b in delivery.story.bullets)
 
 
-async def test_same_article_through_two_feeds_is_stored_once(site, store, fetcher, settings):
+async def test_same_article_through_two_feeds_is_one_story(site, store, fetcher, settings):
     publish(site, 1)
     url_a = site.set_feed("/a.xml", entries=["story-1"])
     url_b = site.set_feed("/b.json", kind="json", entries=["story-1"])
@@ -165,7 +165,8 @@ async def test_same_article_through_two_feeds_is_stored_once(site, store, fetche
     pending = await store.pending_deliveries(clock(), limit=50)
     assert sorted(d.channel_id for d in pending) == [100, 200]
     assert len({d.story.story_id for d in pending}) == 1
-    assert site.hits["/articles/story-1"] == 1
+    # Each feed's copy is built from its own entry and page fetch: another feed's is no substitute.
+    assert site.hits["/articles/story-1"] == 2
 
 
 async def test_wire_copies_from_two_outlets_become_one_story(site, store, fetcher, settings):

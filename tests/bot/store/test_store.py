@@ -269,13 +269,16 @@ async def test_duplicate_url_from_two_feeds(store: Store) -> None:
     first = await store.add_article(make_article(a.id, 1, url="https://wire/1"), story_id=None, now=T0)
     assert first is not None and len(first.deliveries) == 1
     dup = make_article(b.id, 2, url="https://wire/1")
-    assert await store.add_article(dup, story_id=None, now=T0) is None
+    # The second feed gets its own copy (built from its own entry), in the same story.
+    second = await store.add_article(dup, story_id=None, now=T0)
+    assert second is not None and second.story_id == first.story_id and not second.new_story
     assert await store.unseen_guids(b.id, [dup.guid]) == set()  # recorded as seen for the second feed
     pending = await store.pending_deliveries(T0)
     assert sorted(p.channel_id for p in pending) == [10, 11]  # channel 10 once; 11 still gets the story
     assert {p.story.story_id for p in pending} == {first.story_id}
-    assert await store.add_article(dup, story_id=None, now=T0) is None
+    assert await store.add_article(dup, story_id=None, now=T0) is None  # the same feed again: a duplicate
     assert len(await store.pending_deliveries(T0)) == 2
+    assert await store.feed_has_url(b.id, "https://wire/1") and await store.feed_has_url(a.id, "https://wire/1")
 
 
 async def test_cluster_join(store: Store) -> None:
