@@ -64,6 +64,8 @@ class Feed:
     last_error: str | None
     last_polled_at: datetime | None
     initialized: bool  # first poll done (existing entries recorded, only the newest few queued)
+    failing_entries: int = 0  # entries that failed to be stored, retrying or given up (poison entries)
+    entry_error: str | None = None  # the latest of their errors
 
     @property
     def display_name(self) -> str:
@@ -193,3 +195,14 @@ class PostSettings:
     ping_role_id: int | None = None
     ping_keywords: str | None = None  # comma-separated; None: every story pings
     paused_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFailure:
+    """A feed entry that failed to be stored: retried with back-off, given up after a bound."""
+
+    guid: str
+    attempts: int
+    last_error: str
+    next_attempt_at: datetime
+    gave_up: bool

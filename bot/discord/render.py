@@ -412,6 +412,8 @@ def feed_list_embed(rows: Sequence[tuple[Subscription, Feed]]) -> discord.Embed:
                          f"(`/feed enable {feed.id}`)")
         elif feed.last_error:
             state.append(f"⚠️ last poll failed: {fit(feed.last_error, 200)}")
+        if feed.failing_entries:
+            state.append(f"⚠️ {feed.failing_entries} entries not stored: {fit(feed.entry_error or '?', 200)}")
         if sub.paused:
             state.append(f"⏸️ paused: {fit(sub.paused_reason or 'paused', 200)}")
         if sub.include:

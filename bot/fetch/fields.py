@@ -31,7 +31,8 @@ FUTURE_SLACK = timedelta(days=2)
 # one pass (the old `<[^>]*>` rescanned to the end of the string from every `<`).
 _TAG = re.compile(r"<[^<>]*>")
 _SPACE = re.compile(r"\s+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
+# In one-line fields U+FFFD goes too: html.unescape turns `&#0;` and other invalid references into it.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffd-\uffff]")
 _CONTROL_KEEP_LINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 

@@ -8,6 +8,7 @@ at any point re-reads the feed on restart and picks up exactly the entries it ha
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
@@ -22,7 +23,7 @@ from bot.fetch.feeds import FeedError, parse_feed
 from bot.fetch.htmltext import html_to_text
 from bot.fetch.net import Fetcher, FetchError
 from bot.fetch.urls import canonicalize
-from bot.models import ExtractedPage, Feed, FeedEntry, NewArticle, ParsedFeed, QuoteRecord, StoredArticle
+from bot.models import EntryFailure, ExtractedPage, Feed, FeedEntry, NewArticle, ParsedFeed, QuoteRecord, StoredArticle
 from bot.pipeline.cluster import StoryClusterer, fingerprint
 from bot.store import Store
 
@@ -32,6 +33,11 @@ Clock = Callable[[], datetime]
 
 ENTRY_CONCURRENCY = 4
 """Articles of one feed fetched at once; the fetcher's per-host limit still applies below this."""
+
+MAX_ENTRY_ATTEMPTS = 5
+"""Tries an entry that fails every time (a poison entry) gets before it is given up, with back-off from
+the feed's poll interval doubling up to ENTRY_BACKOFF_MAX (seconds) between them."""
+ENTRY_BACKOFF_MAX = 6 * 3600
 
 
 LANGUAGES = {
@@ -155,6 +161,13 @@ class Ingestor:
             if skipped:
                 await self.store.mark_seen(feed.id, skipped, now=self.clock())
             fresh = keep
+        # Entries that failed before wait out their back-off; given-up ones are left alone for good.
+        failures = await self.store.entry_failures(feed.id, [e.guid for e in fresh])
+        now = self.clock()
+        waiting = [e for e in fresh if e.guid in failures and not failures[e.guid].gave_up
+                   and failures[e.guid].next_attempt_at > now]
+        fresh = [e for e in fresh if e.guid not in failures
+                 or (not failures[e.guid].gave_up and failures[e.guid].next_attempt_at <= now)]
         # Pages are fetched and summarized a few at a time, but stored oldest first, so channels
         # receive stories in the order they were published.
         fresh.sort(key=lambda e: e.published or datetime.min.replace(tzinfo=UTC))
@@ -165,21 +178,45 @@ class Ingestor:
                 return await self.prepare_entry(feed, entry)
 
         tasks = [asyncio.create_task(prepare(e)) for e in fresh]
-        stored = failed = 0
+        stored = 0
+        failed = len(waiting)
+        recovered: list[str] = []
         try:
             for entry, task in zip(fresh, tasks, strict=True):
                 try:
                     if await self.store_article(feed, await task) is not None:
                         stored += 1
-                except Exception:
-                    log.exception("could not ingest entry %r of feed %s", entry.guid, feed.url)
-                    failed += 1
+                    if entry.guid in failures:
+                        recovered.append(entry.guid)
+                except Exception as exc:
+                    failed += not await self._entry_failed(feed, entry, exc, failures.get(entry.guid))
         finally:
             for task in tasks:
                 task.cancel()
+        await self.store.clear_entry_failures(feed.id, recovered)
         if not feed.initialized:
             await self.store.mark_initialized(feed.id)
         return stored, failed
+
+    async def _entry_failed(self, feed: Feed, entry: FeedEntry, exc: Exception,
+                            before: EntryFailure | None) -> bool:
+        """Record a failed entry with back-off; True when it is now given up for good."""
+        attempts = (before.attempts if before else 0) + 1
+        give_up = attempts >= MAX_ENTRY_ATTEMPTS
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        interval = max(feed.poll_interval, self.settings.feeds.min_poll_interval)
+        wait = min(interval * 2 ** (attempts - 1), ENTRY_BACKOFF_MAX)
+        now = self.clock()
+        await self.store.record_entry_failure(feed.id, entry.guid, error, now=now,
+                                              next_attempt_at=now + timedelta(seconds=wait), give_up=give_up)
+        if give_up:
+            log.error("gave up entry %r of feed %s (%s) after %s attempts: %s", entry.guid[:200], feed.id,
+                      feed.url, attempts, error)
+        else:
+            log.warning("could not ingest entry %r of feed %s (%s), attempt %s of %s, next in %.0f s: %s",
+                        entry.guid[:200], feed.id, feed.url, attempts, MAX_ENTRY_ATTEMPTS, wait, error,
+                        exc_info=exc)
+        return give_up
 
     async def ingest_entry(self, feed: Feed, entry: FeedEntry, *, fetch_page: bool = True) -> StoredArticle | None:
         """Fetch, extract, summarize and store one entry; None when it was a duplicate."""
@@ -195,14 +232,19 @@ class Ingestor:
         if fetch_page and entry.link and not await self.store.feed_has_url(feed.id, canonical):
             page = await self._fetch_page(entry.link)
         page_canonical = _page_canonical(page, entry.link)
-        if page_canonical and page_canonical != canonical and await self.store.feed_has_url(feed.id, page_canonical):
-            # Two entries of one feed with different links whose pages name one canonical URL: a
-            # template that names a section page, not one article. Each entry keeps its own link.
-            log.info("page canonical %s of %s is shared with another entry; using the link", page_canonical, url)
-            page_canonical = None
         return await asyncio.to_thread(self._build_article, feed, entry, url, page_canonical or canonical, page)
 
     async def store_article(self, feed: Feed, article: NewArticle) -> StoredArticle | None:
+        own = canonicalize(article.url)
+        if article.canonical_url != own and "#" not in article.canonical_url:
+            # Two differently titled entries of one feed whose pages name one canonical URL: a template
+            # naming a listing page, not one article listed twice. Each keeps its own link. Checked
+            # here, where a feed's articles are stored one at a time, not while pages are fetched.
+            known = await self.store.feed_article_title(feed.id, article.canonical_url)
+            if known is not None and known != article.title:
+                log.info("page canonical %s of %s names another entry's page; using the link",
+                         article.canonical_url, article.url)
+                article = dataclasses.replace(article, canonical_url=own)
         async with self._cluster_lock:
             story_id = self.clusterer.match(article.fingerprint) if article.fingerprint else None
             stored = await self.store.add_article(article, story_id=story_id, now=self.clock())

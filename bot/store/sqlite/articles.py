@@ -93,10 +93,14 @@ class ArticleOps(StoreBase):
 
     async def feed_has_url(self, feed_id: int, canonical_url: str) -> bool:
         """True when this feed already stored an article under `canonical_url` (its own copy)."""
+        return await self.feed_article_title(feed_id, canonical_url) is not None
+
+    async def feed_article_title(self, feed_id: int, canonical_url: str) -> str | None:
+        """The title of this feed's own article stored under `canonical_url`, or None."""
         async with self._read() as conn:
-            row = await fetchone(conn, "SELECT 1 FROM articles WHERE canonical_url IN (?, ?) AND feed_id = ?",
+            row = await fetchone(conn, "SELECT title FROM articles WHERE canonical_url IN (?, ?) AND feed_id = ?",
                                  (canonical_url, feed_key(canonical_url, feed_id), feed_id))
-        return row is not None
+        return None if row is None else str(row[0])
 
     async def add_article(self, article: NewArticle, *, story_id: int | None,
                           now: datetime) -> StoredArticle | None:

@@ -54,6 +54,8 @@ def feed_from_row(row: sqlite3.Row) -> Feed:
         last_error=row["last_error"],
         last_polled_at=opt_from_db(row["last_polled_at"]),
         initialized=bool(row["initialized"]),
+        failing_entries=int(row["failing_entries"]),
+        entry_error=row["entry_error"],
     )
 
 

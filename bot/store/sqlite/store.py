@@ -21,6 +21,7 @@ from bot.pipeline.filters import validate_filter
 from bot.store.errors import StoreError
 from bot.store.sqlite.articles import ArticleOps
 from bot.store.sqlite.base import chunks, execute, fetchall, fetchone
+from bot.store.sqlite.entries import EntryFailureOps
 from bot.store.sqlite.migrate import apply_migrations
 from bot.store.sqlite.post_settings import PostSettingsOps
 from bot.store.sqlite.rows import digest_from_row, feed_from_row, subscription_from_row, to_db
@@ -50,7 +51,7 @@ def _clean_filter(expr: str | None) -> str | None:
     return expr.strip()
 
 
-class Store(PostSettingsOps, ArticleOps):
+class Store(PostSettingsOps, ArticleOps, EntryFailureOps):
     """aiosqlite on one file (WAL, foreign keys, FTS5); migrations applied by `open`."""
 
     @classmethod

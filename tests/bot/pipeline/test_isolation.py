@@ -137,3 +137,23 @@ async def test_same_site_canonical_still_deduplicates(sites, store, fetcher):
                           channel=VICTIM_CHANNEL, now=clock())
     [result] = await Ingestor(_settings(), store, fetcher, clock=clock).poll_due()
     assert result.new_articles == 1 and len(await store.pending_deliveries(clock())) == 1
+
+
+async def test_listing_canonical_shared_by_differently_titled_posts_keeps_each(sites, store, fetcher):
+    # Posts at /?p=N whose pages all name /blog/ as canonical: not an ancestor of the link, so only the
+    # shared canonical with a different title shows it is a listing page.
+    victim, _ = sites
+    items = []
+    for n in (1, 2):
+        paras = "".join(f"<p>{p}</p>" for p in story_text(n).split("\n\n"))
+        victim.set_raw(f"/p{n}", (
+            f'<html><head><title>Post {n}</title><link rel="canonical" href="{victim.url("/blog/")}">'
+            f'</head><body><article><h1>Post {n}</h1>{paras}</article></body></html>').encode(),
+            "text/html; charset=utf-8")
+        items.append(FeedItem(guid=f"p{n}", title=f"Post {n}", link=victim.url(f"/p{n}?p={n}"),
+                              published=datetime(2026, 11, 24, n, tzinfo=UTC)))
+    clock = Clock()
+    await subscribed_feed(store, victim.set_feed("/blog.xml", entries=items), guild=VICTIM_GUILD,
+                          channel=VICTIM_CHANNEL, now=clock())
+    [result] = await Ingestor(_settings(), store, fetcher, clock=clock).poll_due()
+    assert result.new_articles == 2
