@@ -8,10 +8,13 @@ the actual Jaccard estimate, because LSH bands admit some pairs below the thresh
 
 from __future__ import annotations
 
+import heapq
 import logging
 import re
 import unicodedata
 from collections.abc import Hashable
+from datetime import datetime
+from typing import Any
 
 import numpy as np
 from datasketch import MinHash, MinHashLSH
@@ -30,9 +33,26 @@ def _words(title: str, text: str) -> list[str]:
     return _WORD.findall(norm)
 
 
+_PERMUTATIONS: dict[int, Any] = {}
+
+
+def _permutations(num_perm: int) -> Any:
+    """The seed's permutations, computed once per size: MinHash() otherwise draws them again for every
+    fingerprint and every indexed story (most of the cost of a small MinHash, and memory per story)."""
+    perms = _PERMUTATIONS.get(num_perm)
+    if perms is None:
+        perms = _PERMUTATIONS[num_perm] = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+    return perms
+
+
+def _new(num_perm: int, hashvalues: Any = None) -> MinHash:
+    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME, hashvalues=hashvalues,
+                   permutations=_permutations(num_perm))
+
+
 def _minhash(title: str, text: str, num_perm: int) -> MinHash:
     words = _words(title, text)
-    m = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+    m = _new(num_perm)
     if len(words) < SHINGLE_WORDS:
         shingles = {" ".join(words)} if words else set()
     else:
@@ -50,7 +70,7 @@ def _from_bytes(fp: bytes, num_perm: int) -> MinHash:
     values = np.frombuffer(fp, dtype="<u8")
     if len(values) != num_perm:
         raise ValueError(f"fingerprint has {len(values)} values, expected {num_perm}")
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME, hashvalues=values.astype(np.uint64))
+    return _new(num_perm, values.astype(np.uint64))
 
 
 def similarity(a: bytes, b: bytes) -> float:
@@ -62,8 +82,10 @@ def similarity(a: bytes, b: bytes) -> float:
 class StoryClusterer:
     """In-memory LSH index of recent stories' fingerprints, keyed by story id.
 
-    The store is the source of truth: rebuild with `add` for stories inside the clustering window at
-    start-up and `remove` the ones that age out.
+    The store is the source of truth. At start-up the index is rebuilt from the articles stored inside
+    the clustering window (each story under its latest article's fingerprint); in process every stored
+    article is added with its time and `expire` drops stories whose latest article left the window, so
+    the index holds exactly what a restart would load, and its size is bounded by the window.
     """
 
     def __init__(self, threshold: float, num_perm: int = 64) -> None:
@@ -71,6 +93,8 @@ class StoryClusterer:
         self.num_perm = num_perm
         self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
         self._hashes: dict[int, MinHash] = {}
+        self._added: dict[int, datetime] = {}
+        self._by_time: list[tuple[datetime, int]] = []  # heap; entries superseded by a later add are skipped
 
     def __len__(self) -> int:
         return len(self._hashes)
@@ -78,8 +102,8 @@ class StoryClusterer:
     def __contains__(self, story_id: object) -> bool:
         return story_id in self._hashes
 
-    def add(self, story_id: int, fp: bytes) -> None:
-        """Index `fp` under `story_id`, replacing an earlier fingerprint for the same id."""
+    def add(self, story_id: int, fp: bytes, at: datetime | None = None) -> None:
+        """Index `fp` under `story_id` (stored at `at`), replacing an earlier fingerprint for the same id."""
         m = _from_bytes(fp, self.num_perm)
         if _is_empty(m):
             return  # no text: it would only ever match other empty texts
@@ -87,10 +111,26 @@ class StoryClusterer:
             self.remove(story_id)
         self._lsh.insert(story_id, m)
         self._hashes[story_id] = m
+        if at is not None:
+            self._added[story_id] = at
+            heapq.heappush(self._by_time, (at, story_id))
 
     def remove(self, story_id: int) -> None:
+        self._added.pop(story_id, None)
         if self._hashes.pop(story_id, None) is not None:
             self._lsh.remove(story_id)
+
+    def expire(self, before: datetime) -> int:
+        """Drop stories last added before `before` (the window's start); returns how many."""
+        dropped = 0
+        while self._by_time and self._by_time[0][0] < before:
+            at, story_id = heapq.heappop(self._by_time)
+            if self._added.get(story_id) == at:
+                self.remove(story_id)
+                dropped += 1
+        if dropped:
+            log.debug("cluster index: %s stories left the window", dropped)
+        return dropped
 
     def match(self, fp: bytes) -> int | None:
         """The indexed story most similar to `fp` at or above the threshold, or None."""

@@ -82,9 +82,9 @@ class Ingestor:
     async def load_clusters(self) -> int:
         """Rebuild the in-memory cluster index from recent stories, so a restart still groups wire copies."""
         since = self.clock() - timedelta(hours=self.settings.feeds.cluster_window_hours)
-        rows = await self.store.recent_fingerprints(since)
-        for story_id, fp in rows:
-            self.clusterer.add(story_id, fp)
+        rows = await self.store.recent_fingerprint_times(since)
+        for story_id, fp, at in rows:
+            self.clusterer.add(story_id, fp, at)
         log.info("cluster index rebuilt with %s recent articles", len(rows))
         return len(rows)
 
@@ -246,10 +246,13 @@ class Ingestor:
                          article.canonical_url, article.url)
                 article = dataclasses.replace(article, canonical_url=own)
         async with self._cluster_lock:
+            now = self.clock()
+            self.clusterer.expire(now - timedelta(hours=self.settings.feeds.cluster_window_hours))
             story_id = self.clusterer.match(article.fingerprint) if article.fingerprint else None
-            stored = await self.store.add_article(article, story_id=story_id, now=self.clock())
-            if stored is not None and stored.new_story and article.fingerprint:
-                self.clusterer.add(stored.story_id, article.fingerprint)
+            stored = await self.store.add_article(article, story_id=story_id, now=now)
+            if stored is not None and article.fingerprint:
+                # Every stored article, as a restart would load them: its story under its latest text.
+                self.clusterer.add(stored.story_id, article.fingerprint, now)
         if stored is not None:
             log.info("stored %r from %s (story %s, %s deliveries)", article.title, feed.display_name,
                      stored.story_id, len(stored.deliveries))

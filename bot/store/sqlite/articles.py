@@ -21,6 +21,7 @@ from bot.store.sqlite.base import StoreBase, chunks, execute, fetchall, fetchone
 from bot.store.sqlite.rows import (
     bullets_from_json,
     bullets_to_json,
+    from_db,
     normalize_name,
     opt_to_db,
     quotes_from_json,
@@ -229,6 +230,15 @@ class ArticleOps(StoreBase):
             rows = await fetchall(conn, "SELECT story_id, fingerprint FROM articles WHERE created_at >= ? "
                                         "AND fingerprint IS NOT NULL ORDER BY id", (to_db(since),))
         return [(int(r[0]), bytes(r[1])) for r in rows]
+
+    async def recent_fingerprint_times(self, since: datetime) -> list[tuple[int, bytes, datetime]]:
+        """(story_id, fingerprint, created_at) of articles stored since `since`, oldest first: the cluster
+        index rebuilt at start-up, each entry timed so that it expires as it would in process."""
+        async with self._read() as conn:
+            rows = await fetchall(conn, "SELECT story_id, fingerprint, created_at FROM articles "
+                                        "WHERE created_at >= ? AND fingerprint IS NOT NULL ORDER BY id",
+                                  (to_db(since),))
+        return [(int(r[0]), bytes(r[1]), from_db(r[2])) for r in rows]
 
     async def get_story(self, story_id: int) -> StoryView | None:
         async with self._read() as conn:

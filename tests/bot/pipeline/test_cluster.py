@@ -99,3 +99,70 @@ def test_empty_text_never_matches_or_indexes() -> None:
 def test_wrong_size_fingerprint_is_rejected() -> None:
     with pytest.raises(ValueError, match="expected 64"):
         StoryClusterer(threshold=0.6).add(1, fingerprint("t", A, num_perm=32))
+
+
+# ---- issue 9 item 7 and issue 13: the index forgets by the window, permutations are computed once
+
+
+async def test_index_forgets_by_the_window_in_process_exactly_as_after_a_restart(tmp_path, settings) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from bot.models import NewArticle
+    from bot.pipeline.ingest import Ingestor
+    from bot.store import Store
+
+    def templated(n: int) -> NewArticle:
+        title = "Daily market report"
+        text = WIRE  # a template: the same text every day
+        return NewArticle(feed_id=feed_id, guid=f"g{n}", url=f"https://m.example/{n}",
+                          canonical_url=f"https://m.example/{n}", title=title, text=text, text_source="feed",
+                          bullets=(), quotes=(), word_count=300, reading_minutes=2, reduction=0.5,
+                          fingerprint=fingerprint(title, text))
+
+    store = await Store.open(tmp_path / "c.db")
+    try:
+        now = datetime(2026, 1, 1, tzinfo=UTC)
+        feed = await store.add_feed("https://m.example/rss", now=now)
+        feed_id = feed.id
+        await store.subscribe(1, 10, feed_id, now=now)
+        clock = {"now": now}
+        ingestor = Ingestor(settings, store, fetcher=None, clock=lambda: clock["now"])  # type: ignore[arg-type]
+        first = await ingestor.store_article(feed, templated(1))
+        same_day = await ingestor.store_article(feed, templated(2))
+        assert first is not None and same_day is not None and same_day.story_id == first.story_id
+        window = timedelta(hours=settings.feeds.cluster_window_hours)
+
+        clock["now"] = now + timedelta(days=30)
+        later = await ingestor.store_article(feed, templated(3))
+        assert later is not None and later.story_id != first.story_id, "30 days apart: a new story"
+        assert len(ingestor.clusterer) == 1, "the old story left the index: memory is bounded by the window"
+
+        # A restart at the same moment loads exactly the same index and decides the same way.
+        restarted = Ingestor(settings, store, fetcher=None, clock=lambda: clock["now"])  # type: ignore[arg-type]
+        assert await restarted.load_clusters() == 1
+        assert set(restarted.clusterer._hashes) == set(ingestor.clusterer._hashes)
+        clock["now"] += window - timedelta(seconds=1)
+        in_process = ingestor.clusterer.match(fingerprint("Daily market report", WIRE))
+        ingestor.clusterer.expire(clock["now"] - window)
+        assert in_process == later.story_id
+        clock["now"] += timedelta(seconds=2)
+        ingestor.clusterer.expire(clock["now"] - window)
+        fresh = Ingestor(settings, store, fetcher=None, clock=lambda: clock["now"])  # type: ignore[arg-type]
+        await fresh.load_clusters()
+        assert len(ingestor.clusterer) == len(fresh.clusterer) == 0
+    finally:
+        await store.close()
+
+
+def test_permutations_are_computed_once(monkeypatch) -> None:
+    from datasketch import MinHash
+
+    fingerprint("warm", "up the shared permutations")
+    made: list[int] = []
+    real = MinHash._init_permutations
+    monkeypatch.setattr(MinHash, "_init_permutations", lambda self, n: made.append(n) or real(self, n))
+    index = StoryClusterer(0.5)
+    for n in range(20):
+        index.add(n, fingerprint(f"story {n}", WIRE + f" variant {n}"))
+    assert index.match(fingerprint("story 1", WIRE)) is not None
+    assert made == [], "no MinHash drew its own permutations"
