@@ -91,6 +91,7 @@ class NewsSite:
         self.hits: Counter[str] = Counter()
         self.in_flight = 0
         self.max_in_flight = 0
+        self.drip_writes = 0  # bytes the endless slow body (/hostile/slow) has sent
         self.articles: dict[str, Article] = {}
         self._resources: dict[str, _Resource] = {}
         self._redirects: dict[str, tuple[str, int]] = {}
@@ -423,6 +424,7 @@ class NewsSite:
         try:
             while not self._closing.is_set():
                 await resp.write(b"<")
+                self.drip_writes += 1
                 try:
                     await asyncio.wait_for(self._closing.wait(), 1.0)
                 except TimeoutError:

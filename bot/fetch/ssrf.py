@@ -117,8 +117,9 @@ def parse_host_ip(host: str) -> IPAddress | None:
     return None
 
 
-def check_url(url: str, *, allow_private: bool = False) -> None:
-    """Raise UnsafeAddressError unless `url` is http(s) with a host that is not a non-public literal."""
+def check_url(url: str, *, allow_private: bool = False) -> str:
+    """Raise UnsafeAddressError unless `url` is http(s) with a host that is not a non-public literal;
+    returns the host as the connection will use it (yarl's reading), the name that was judged."""
     try:
         parts = urlsplit(url.strip())
         host = parts.hostname
@@ -129,15 +130,17 @@ def check_url(url: str, *, allow_private: bool = False) -> None:
         raise UnsafeAddressError(f"only http and https URLs are allowed, not {scheme or 'no scheme'}")
     if not host:
         raise UnsafeAddressError("the URL has no host name")
+    connect_host = _connect_host(url) or host
     if allow_private:
-        return
-    for name in filter(None, (host, _connect_host(url))):
+        return connect_host
+    for name in filter(None, (host, connect_host)):
         ip = parse_host_ip(name)
         if ip is not None and not is_public_address(ip):
             raise UnsafeAddressError(f"the address {ip} is private or reserved")
         name = name.lower().rstrip(".")
         if ip is None and (name == "localhost" or name.endswith(".localhost")):
             raise UnsafeAddressError("localhost is not allowed")
+    return connect_host
 
 
 def _connect_host(url: str) -> str | None:

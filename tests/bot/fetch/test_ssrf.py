@@ -80,10 +80,13 @@ def test_non_public_literals_are_refused(url: str) -> None:
 
 
 @pytest.mark.parametrize(
-    "url", ["https://example.com/feed", "http://93.184.216.34/", "http://[2606:4700::1111]/", "HTTP://Example.COM"]
+    ("url", "host"),
+    [("https://example.com/feed", "example.com"), ("http://93.184.216.34/", "93.184.216.34"),
+     ("http://[2606:4700::1111]/", "2606:4700::1111"), ("HTTP://Example.COM", "example.com"),
+     ("http://\uff45xample.com/", "example.com")],  # fullwidth "e": judged as yarl will connect
 )
-def test_public_urls_pass(url: str) -> None:
-    check_url(url)
+def test_public_urls_pass_and_the_judged_host_is_the_one_connected_to(url: str, host: str) -> None:
+    assert check_url(url) == host
 
 
 @pytest.mark.parametrize(
@@ -97,7 +100,9 @@ def test_bad_schemes_and_hostless_urls_refused_even_when_private_allowed(url: st
 
 
 def test_private_allowed_lets_loopback_through() -> None:
-    check_url("http://127.0.0.1:8080/feed", allow_private=True)
+    with pytest.raises(UnsafeAddressError, match="private"):
+        check_url("http://127.0.0.1:8080/feed")
+    assert check_url("http://127.0.0.1:8080/feed", allow_private=True) == "127.0.0.1"
 
 
 @pytest.mark.parametrize(
