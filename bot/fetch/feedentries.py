@@ -47,7 +47,9 @@ def title_from(content: str) -> str:
 def key_entries(entries: list[FeedEntry]) -> list[FeedEntry]:
     """Entries keyed by guid and link together: feeds that give every entry one guid (a template bug)
     still have distinct entries. A guid used once keeps its plain form, so ids recorded as seen by
-    earlier versions still match; a shared guid becomes "<guid> <link>" for each of its entries."""
+    earlier versions still match; a shared guid becomes "<guid> <link>" for each of its entries.
+    Entries with no title, link or content (a bare `<item/>`) carry nothing to store and are dropped."""
+    entries = [e for e in entries if e.title or e.link or e.content]
     links: dict[str, set[str | None]] = {}
     for e in entries:
         links.setdefault(e.guid, set()).add(e.link)
