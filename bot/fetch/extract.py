@@ -22,7 +22,10 @@ from bot.models import ExtractedPage
 
 log = logging.getLogger(__name__)
 
-MAX_HTML_BYTES = 3_000_000
+MAX_HTML_BYTES = 1_000_000
+"""Characters of markup extracted, after scripts and styles are dropped (from at most three times that)."""
+MAX_HEAD_TEXT = 2_000
+MAX_JSON_LD_CHARS = 50_000
 MIN_TEXT_CHARS = 50  # below this the "text" is a menu or a cookie notice, not an article
 # Every pattern stops at the next `<` or `>` and has a bounded repeat, so a page of `<meta` repeated
 # (inside a comment, with no `>`) costs one pass, not one rescan of the page per `<meta`.
@@ -87,6 +90,44 @@ def _parse_date(value: str | None) -> datetime | None:
     return (dt if dt.tzinfo else dt.replace(tzinfo=UTC)).astimezone(UTC)
 
 
+def strip_scripts(html: str) -> str:
+    """`html` without <script> and <style> elements, found with str.find (linear): inline scripts and
+    JSON blobs are most of a modern page's bytes, and the size cap should be spent on markup. Small
+    JSON-LD blocks stay (trafilatura reads authors and dates from them). An unclosed element drops the
+    rest of the page."""
+    lower = html.lower()
+    parts: list[str] = []
+    pos = 0
+    while True:
+        starts = [i for i in (lower.find("<script", pos), lower.find("<style", pos)) if i >= 0]
+        if not starts:
+            break
+        start = min(starts)
+        tag = "</script" if lower.startswith("<script", start) else "</style"
+        end = lower.find(tag, start)
+        parts.append(html[pos:start])
+        if end < 0:
+            return "".join(parts)
+        close = lower.find(">", end)
+        pos = len(html) if close < 0 else close + 1
+        opening = lower[start : lower.find(">", start, start + 300) + 1]
+        if "ld+json" in opening and pos - start <= MAX_JSON_LD_CHARS:
+            parts.append(html[start:pos])  # structured metadata (author, dates) trafilatura reads
+    parts.append(html[pos:])
+    return "".join(parts)
+
+
+def _cap_head(tree: lxml.html.HtmlElement) -> None:
+    """Titles and meta values cut to a sane length before trafilatura's metadata patterns see them."""
+    for el in tree.iter("title", "meta", "link"):
+        if el.text and len(el.text) > MAX_HEAD_TEXT:
+            el.text = el.text[:MAX_HEAD_TEXT]
+        for key in ("content", "href"):
+            value = el.get(key)
+            if value is not None and len(value) > MAX_HEAD_TEXT:
+                el.set(key, value[:MAX_HEAD_TEXT])
+
+
 def _pruned_tree(html: str, url: str) -> lxml.html.HtmlElement | None:
     """The page as a tree without scripts, styles, comments and other non-text parts, within
     MAX_ELEMENTS; a bigger page is cut down to its <article>/<main>, or refused (None).
@@ -113,6 +154,7 @@ def _pruned_tree(html: str, url: str) -> lxml.html.HtmlElement | None:
                     parent.text = (parent.text or "") + tail
         else:
             node.drop_tree()
+    _cap_head(tree)
     if _size(tree) <= MAX_ELEMENTS:
         return tree
     body = tree.find("body")
@@ -157,10 +199,8 @@ def extract_article(
 ) -> ExtractedPage | None:
     """The article's text and metadata, or None when the page has no extractable main text."""
     if isinstance(html, bytes):
-        html = decode_html(html[:max_bytes], charset, truncated=len(html) > max_bytes)
-    else:
-        html = html[:max_bytes]
-    html = scrub(html, max_bytes)
+        html = decode_html(html[: max_bytes * 3], charset, truncated=len(html) > max_bytes * 3)
+    html = scrub(strip_scripts(html[: max_bytes * 3]), max_bytes)
     if not html.strip():
         return None
     tree = _pruned_tree(html, url)

@@ -186,11 +186,13 @@ def nested_page(n: int) -> Callable[[str], bytes]:
     return lambda base: page("Nested", "<div>" * n + "deep" + "</div>" * n)
 
 
-def big_article_page(size: int) -> Callable[[str], bytes]:
+def big_article_page(size: int, *, article_first: bool) -> Callable[[str], bytes]:
     def build(base: str) -> bytes:
         nav = "<nav>" + "<a href='/s'>section</a>" * 200 + "</nav>"
         junk = "<div class='ad'><span>ad</span></div>" * ((size - 5000) // 40)
-        return page("Big", nav + junk + article_html())
+        scripts = "<script>var tracking = 1;</script>" * 20
+        body = nav + article_html() + junk if article_first else nav + junk + article_html()
+        return page("Big", scripts + body)
     return build
 
 
@@ -284,8 +286,12 @@ CASES: list[Case] = [
          body=meta_comment_page(200_000)),
     Case("page-25000-links", "page", Stored(1, feed_text_used), content_type=HTML, body=many_links_page(25_000)),
     Case("page-100000-nested-divs", "page", Stored(1, feed_text_used), content_type=HTML, body=nested_page(100_000)),
-    Case("page-3MB-with-article-element", "page", Stored(1, page_text_used), content_type=HTML,
-         body=big_article_page(3 * MB)),
+    Case("page-3MB-article-then-junk", "page", Stored(1, page_text_used), content_type=HTML,
+         body=big_article_page(3 * MB, article_first=True), note="cut to the markup cap, then to <article>"),
+    Case("page-3MB-junk-then-article", "page", Stored(1, feed_text_used), content_type=HTML,
+         body=big_article_page(3 * MB, article_first=False), note="the article lies past the markup cap"),
+    Case("page-2.4MB-inline-script", "page", Stored(1, page_text_used), content_type=HTML,
+         body=lambda b: page("Script", "<script>" + "var a = '<div>';" * 150_000 + "</script>" + article_html())),
     Case("page-1MB-title", "page", Stored(1, titles_are("Flood barrier approved")), content_type=HTML,
          body=lambda b: page("T" * MB, article_html())),
     Case("page-canonical-javascript", "page", Stored(1, http_links_only), content_type=HTML,
