@@ -8,6 +8,7 @@ lxml's time grows with the page and a multi-megabyte page is never a news articl
 from __future__ import annotations
 
 import codecs
+import itertools
 import logging
 import re
 from datetime import UTC, datetime
@@ -25,6 +26,8 @@ log = logging.getLogger(__name__)
 MAX_HTML_BYTES = 1_000_000
 """Characters of markup extracted, after scripts and styles are dropped (from at most three times that)."""
 MAX_HEAD_TEXT = 2_000
+MAX_TAGS = 15_000
+"""Tags (start and end) parsed from one page; a long article is a few thousand."""
 MAX_JSON_LD_CHARS = 50_000
 MIN_TEXT_CHARS = 50  # below this the "text" is a menu or a cookie notice, not an article
 # Every pattern stops at the next `<` or `>` and has a bounded repeat, so a page of `<meta` repeated
@@ -36,6 +39,9 @@ _PUBLISHED_KEYS = frozenset({"article:published_time", "datepublished", "og:publ
 _PRUNE = ("//script|//style|//noscript|//svg|//template|//iframe|//object|//canvas|//select|//button"
           "|//comment()|//processing-instruction()")
 MAX_ELEMENTS = 3_000
+FAST_ABOVE_ELEMENTS = 1_500
+FAST_ABOVE_DEPTH = 60
+_DEEP = f"boolean(//*[count(ancestor::*) > {FAST_ABOVE_DEPTH}])"
 
 
 def _known_codec(name: str | None) -> str | None:
@@ -91,30 +97,47 @@ def _parse_date(value: str | None) -> datetime | None:
 
 
 def strip_scripts(html: str) -> str:
-    """`html` without <script> and <style> elements, found with str.find (linear): inline scripts and
-    JSON blobs are most of a modern page's bytes, and the size cap should be spent on markup. Small
-    JSON-LD blocks stay (trafilatura reads authors and dates from them). An unclosed element drops the
-    rest of the page."""
-    lower = html.lower()
-    parts: list[str] = []
-    pos = 0
-    while True:
-        starts = [i for i in (lower.find("<script", pos), lower.find("<style", pos)) if i >= 0]
-        if not starts:
-            break
-        start = min(starts)
-        tag = "</script" if lower.startswith("<script", start) else "</style"
-        end = lower.find(tag, start)
-        parts.append(html[pos:start])
+    """`html` without comments, <script> and <style> elements: inline scripts and JSON blobs are most
+    of a modern page's bytes, and the caps should be spent on markup. Small JSON-LD blocks stay
+    (trafilatura reads authors and dates from them); an unclosed one drops the rest of the page.
+
+    Split on the opener (C speed), then one str.find per piece: linear, with no rescanning.
+    """
+    html = _drop(html, _COMMENT_OPEN, "-->", keep_json_ld=False)
+    html = _drop(html, _SCRIPT_OPEN, "</script", keep_json_ld=True)
+    return _drop(html, _STYLE_OPEN, "</style", keep_json_ld=False)
+
+
+_COMMENT_OPEN = re.compile(r"<!--")
+_SCRIPT_OPEN = re.compile(r"<script\b", re.I)
+_STYLE_OPEN = re.compile(r"<style\b", re.I)
+
+
+def _drop(html: str, opener: re.Pattern[str], closer: str, *, keep_json_ld: bool) -> str:
+    pieces = opener.split(html)
+    out = [pieces[0]]
+    for piece in pieces[1:]:
+        end = piece.lower().find(closer) if closer != "-->" else piece.find(closer)
         if end < 0:
-            return "".join(parts)
-        close = lower.find(">", end)
-        pos = len(html) if close < 0 else close + 1
-        opening = lower[start : lower.find(">", start, start + 300) + 1]
-        if "ld+json" in opening and pos - start <= MAX_JSON_LD_CHARS:
-            parts.append(html[start:pos])  # structured metadata (author, dates) trafilatura reads
-    parts.append(html[pos:])
-    return "".join(parts)
+            break
+        close = end + len(closer) if closer == "-->" else piece.find(">", end) + 1
+        if close <= 0:
+            break
+        if keep_json_ld and close <= MAX_JSON_LD_CHARS and "ld+json" in piece[: piece.find(">")].lower():
+            out.append("<script" + piece[:close])
+        out.append(piece[close:])
+    return "".join(out)
+
+
+def _cap_tags(html: str, limit: int) -> str:
+    """`html` cut before its (limit+1)th `<`: lxml's and the pruning's time follow the tag count."""
+    if html.count("<") <= limit:
+        return html
+    nth = next(itertools.islice(_LT.finditer(html), limit, None))  # C-speed: no Python loop per tag
+    return html[: nth.start()]
+
+
+_LT = re.compile("<")
 
 
 def _cap_head(tree: lxml.html.HtmlElement) -> None:
@@ -200,7 +223,8 @@ def extract_article(
     """The article's text and metadata, or None when the page has no extractable main text."""
     if isinstance(html, bytes):
         html = decode_html(html[: max_bytes * 3], charset, truncated=len(html) > max_bytes * 3)
-    html = scrub(strip_scripts(html[: max_bytes * 3]), max_bytes)
+    raw = _cap_tags(html[: max_bytes * 3], MAX_TAGS * 4)  # bounds the pieces strip_scripts walks
+    html = _cap_tags(scrub(strip_scripts(raw), max_bytes), MAX_TAGS)
     if not html.strip():
         return None
     tree = _pruned_tree(html, url)
@@ -208,10 +232,15 @@ def extract_article(
         return None
     lang = (tree.get("lang") or "")[:16]
     published = _meta_published_tree(tree)
+    # trafilatura's fallbacks (readability, jusText) cost several times its main pass on big or deep
+    # trees (jusText is quadratic in depth): past FAST_ABOVE_ELEMENTS or FAST_ABOVE_DEPTH they are
+    # skipped, which bounds the worst case.
+    fast = _size(tree) > FAST_ABOVE_ELEMENTS or bool(tree.xpath(_DEEP))
     try:
         doc = trafilatura.bare_extraction(
             tree,
             url=url,
+            fast=fast,
             with_metadata=True,
             include_comments=False,
             include_tables=False,

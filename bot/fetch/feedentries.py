@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from bot.fetch.fields import clean_text
 from bot.models import FeedEntry
 
-MAX_PARSED_ENTRIES = 1_000
+MAX_PARSED_ENTRIES = 500
 """Entries read from one body, before the newest `max_entries` are picked. feedparser holds every entry
 in memory (5 MB of bare `<item/>` is 700,000 entries, ~400 MB and 20 s) and spends about half a
 millisecond on each, so the rest of a longer feed is cut off; feeds list newest first, so what is
