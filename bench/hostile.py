@@ -1,7 +1,8 @@
 """Worst-case parse and extract time over the hostile corpus, beside normal inputs as the baseline.
 
 Every case of tests/hostile/corpus.py that has a body is parsed (feeds, with bot.fetch.feeds.parse_feed)
-or extracted (pages, with bot.fetch.extract.extract_article) in this process, as the worker threads do,
+(with each entry's content turned into text, as ingest does) or extracted (pages, with
+bot.fetch.extract.extract_article) in this process, as the worker threads do,
 at the caps the code enforces. Each input runs --repeat times; its time is the median. The baseline is a
 normal article page and a normal 50-entry feed (built from --dataset articles when given, e.g.
 /work/shared/datasets/bbc.dev.jsonl; else from a built-in story).
@@ -24,6 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.fetch.extract import extract_article
 from bot.fetch.feeds import FeedError, parse_feed
+from bot.fetch.htmltext import html_to_text
 from tests.hostile.corpus import CASES, STORY, Case
 
 BASE = "http://bench.example"
@@ -48,7 +50,15 @@ def run_case(case: Case) -> Callable[[], object]:
     body = case.body(BASE)
     if case.kind == "page":
         return lambda: extract_article(body, url=f"{BASE}/p/{case.name}", charset="utf-8")
-    return lambda: parse_feed(body, url=f"{BASE}/c/{case.name}", content_type=case.content_type, max_entries=500)
+
+    def parse_and_text() -> object:
+        # What ingest's worker threads do with a feed body: parse it, then turn each entry's content to text.
+        feed = parse_feed(body, url=f"{BASE}/c/{case.name}", content_type=case.content_type, max_entries=500)
+        for entry in feed.entries:
+            html_to_text(entry.content)
+        return feed
+
+    return parse_and_text
 
 
 def normal_texts(dataset: str | None) -> list[tuple[str, str]]:

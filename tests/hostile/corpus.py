@@ -279,6 +279,10 @@ CASES: list[Case] = [
          note="the loose parser reads only up to its byte and tag caps"),
     Case("relative-guid-after-redirect", "feed", Stored(1, relative_guid_against_subscribed_url),
          route="/c/moved", body=lambda b: rss(item("Moved", f"{b}/m1", "item-7"))),
+    Case("description-of-100000-unclosed-p-tags", "feed", Stored(1, titles_are("Paragraphs")),
+         body=lambda b: rss(f"<item><title>Paragraphs</title><link>{b}/none</link><guid>pp</guid>"
+                            f"<description>{'&lt;p' * 100_000}</description></item>"),
+         note="turned into text in one pass (the old block pattern rescanned to the end from every <p)"),
     Case("long-link", "feed", Stored(1, http_links_only),
          body=lambda b: rss(item("Long link", f"{b}/{'x' * 10_000}", "ll"))),
     # -- pages a normal entry links to: extracted within the budget, or the feed's text is used

@@ -23,6 +23,7 @@ from bot.fetch.fields import (
     plausible_date,
     scrub,
 )
+from bot.fetch.htmltext import MAX_HTML_CHARS, html_to_text
 
 
 def test_clean_text_reads_a_bounded_prefix_and_returns_a_capped_title() -> None:
@@ -91,3 +92,9 @@ def test_the_html_parser_gets_a_bounded_number_of_tags(monkeypatch) -> None:
     extract_article(page.encode(), url="http://e.x/a")
     [html] = handed
     assert html.count("<") <= MAX_TAGS and "<meta" not in html, "comments dropped, tags capped before lxml"
+
+
+def test_entry_markup_turned_into_text_is_capped() -> None:
+    assert len(html_to_text("word " * 200_000)) <= MAX_HTML_CHARS
+    assert html_to_text("<p" * 100_000) == ""  # unclosed tags: no text, one pass
+    assert html_to_text("<p>One</p><p>Two</p>") == "One\n\nTwo"
