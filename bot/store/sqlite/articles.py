@@ -18,10 +18,10 @@ from bot.models import NewArticle, QuoteHit, QuoteRecord, StoredArticle, StoryVi
 from bot.pipeline.filters import matches
 from bot.store.sqlite import fts
 from bot.store.sqlite.base import StoreBase, chunks, execute, fetchall, fetchone
+from bot.store.sqlite.dedupe import feed_key
 from bot.store.sqlite.rows import (
     bullets_from_json,
     bullets_to_json,
-    from_db,
     normalize_name,
     opt_to_db,
     quotes_from_json,
@@ -53,16 +53,6 @@ _DELETE_FTS = ("INSERT INTO articles_fts (articles_fts, rowid, title, bullets, q
                "VALUES ('delete', ?, ?, ?, ?, ?)")
 
 
-def feed_key(canonical_url: str, feed_id: int) -> str:
-    """The unique key of a feed's own copy of an article another feed stored first.
-
-    canonical_url is unique, but one feed's entry must never stand in for another's (a hostile feed
-    could otherwise title and summarise a story another server receives), so a second feed's article
-    is stored under this key. Canonical URLs never carry a fragment, so it cannot collide with one.
-    """
-    return f"{canonical_url}#feed={feed_id}"
-
-
 def filter_text(title: str, bullets: Sequence[str]) -> str:
     """What include/exclude filters look at: the title and the summary, not the whole article."""
     return "\n".join([title, *bullets])
@@ -91,17 +81,6 @@ class ArticleOps(StoreBase):
         async with self._read() as conn:
             row = await fetchone(conn, "SELECT id FROM articles WHERE canonical_url = ?", (canonical_url,))
         return None if row is None else int(row[0])
-
-    async def feed_has_url(self, feed_id: int, canonical_url: str) -> bool:
-        """True when this feed already stored an article under `canonical_url` (its own copy)."""
-        return await self.feed_article_title(feed_id, canonical_url) is not None
-
-    async def feed_article_title(self, feed_id: int, canonical_url: str) -> str | None:
-        """The title of this feed's own article stored under `canonical_url`, or None."""
-        async with self._read() as conn:
-            row = await fetchone(conn, "SELECT title FROM articles WHERE canonical_url IN (?, ?) AND feed_id = ?",
-                                 (canonical_url, feed_key(canonical_url, feed_id), feed_id))
-        return None if row is None else str(row[0])
 
     async def add_article(self, article: NewArticle, *, story_id: int | None,
                           now: datetime) -> StoredArticle | None:
@@ -230,15 +209,6 @@ class ArticleOps(StoreBase):
             rows = await fetchall(conn, "SELECT story_id, fingerprint FROM articles WHERE created_at >= ? "
                                         "AND fingerprint IS NOT NULL ORDER BY id", (to_db(since),))
         return [(int(r[0]), bytes(r[1])) for r in rows]
-
-    async def recent_fingerprint_times(self, since: datetime) -> list[tuple[int, bytes, datetime]]:
-        """(story_id, fingerprint, created_at) of articles stored since `since`, oldest first: the cluster
-        index rebuilt at start-up, each entry timed so that it expires as it would in process."""
-        async with self._read() as conn:
-            rows = await fetchall(conn, "SELECT story_id, fingerprint, created_at FROM articles "
-                                        "WHERE created_at >= ? AND fingerprint IS NOT NULL ORDER BY id",
-                                  (to_db(since),))
-        return [(int(r[0]), bytes(r[1]), from_db(r[2])) for r in rows]
 
     async def get_story(self, story_id: int) -> StoryView | None:
         async with self._read() as conn:

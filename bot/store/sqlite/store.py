@@ -21,6 +21,7 @@ from bot.pipeline.filters import validate_filter
 from bot.store.errors import StoreError
 from bot.store.sqlite.articles import ArticleOps
 from bot.store.sqlite.base import chunks, execute, fetchall, fetchone
+from bot.store.sqlite.dedupe import DedupeOps
 from bot.store.sqlite.entries import EntryFailureOps
 from bot.store.sqlite.migrate import apply_migrations
 from bot.store.sqlite.post_settings import PostSettingsOps
@@ -51,7 +52,7 @@ def _clean_filter(expr: str | None) -> str | None:
     return expr.strip()
 
 
-class Store(PostSettingsOps, ArticleOps, EntryFailureOps):
+class Store(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
     """aiosqlite on one file (WAL, foreign keys, FTS5); migrations applied by `open`."""
 
     @classmethod
