@@ -8,6 +8,7 @@ error says what the URL actually is (a web page, an empty reply, not a feed) so 
 from __future__ import annotations
 
 import calendar
+import codecs
 import html.entities
 import logging
 import re
@@ -207,15 +208,45 @@ _XML_ENCODING = re.compile(rb"""(<\?xml[^<>]{0,200}?encoding\s*=\s*["'])[A-Za-z0
 
 
 def _as_utf8(body: bytes, content_type: str | None) -> tuple[bytes, str | None]:
-    """UTF-16 bodies (with or without BOM) re-encoded as UTF-8 with a matching declaration and header,
-    so the checks here, which read bytes, see the markup."""
-    for mark, codec, skip in _UTF16:
+    """The body as UTF-8 with a matching declaration and header: UTF-16 with or without BOM, any
+    declared charset Python knows, and bytes that are not the UTF-8 they claim (read as windows-1252,
+    as feedparser would). Expat, which checks well-formedness here, knows only a few encodings, and the
+    byte-level checks here need to see the markup."""
+    codec = None
+    for mark, name, skip in _UTF16:
         if body.startswith(mark):
-            utf8 = body[skip:].decode(codec, "replace").encode("utf-8")
-            utf8 = _XML_ENCODING.sub(rb"\1utf-8\2", utf8[:300], count=1) + utf8[300:]
-            mime = (content_type or "application/xml").split(";")[0].strip()
-            return utf8, f"{mime}; charset=utf-8"
-    return body, content_type
+            codec, body = name, body[skip:]
+            break
+    if codec is None:
+        codec = _declared_codec(body[:300], content_type)
+    if codec in (None, "utf-8", "ascii"):
+        try:
+            body.decode("utf-8")
+            return body, content_type
+        except UnicodeDecodeError:
+            codec = "cp1252"
+    assert codec is not None
+    utf8 = body.decode(codec, "replace").encode("utf-8")
+    utf8 = _XML_ENCODING.sub(rb"\1utf-8\2", utf8[:300], count=1) + utf8[300:]
+    mime = (content_type or "application/xml").split(";")[0].strip()
+    return utf8, f"{mime}; charset=utf-8"
+
+
+def _declared_codec(head: bytes, content_type: str | None) -> str | None:
+    names = []
+    m = _XML_ENCODING.search(head)
+    if m:
+        names.append(head[m.end(1) : m.start(2)].decode("ascii", "ignore"))
+    for param in (content_type or "").split(";")[1:]:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            names.insert(0, value.strip().strip("\"'"))  # the header wins, as in HTTP
+    for name in names:
+        try:
+            return codecs.lookup(name).name
+        except LookupError:
+            continue
+    return None
 
 
 def bounded_body(body: bytes, max_items: int) -> bytes:

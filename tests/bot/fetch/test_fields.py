@@ -98,3 +98,15 @@ def test_entry_markup_turned_into_text_is_capped() -> None:
     assert len(html_to_text("word " * 200_000)) <= MAX_HTML_CHARS
     assert html_to_text("<p" * 100_000) == ""  # unclosed tags: no text, one pass
     assert html_to_text("<p>One</p><p>Two</p>") == "One\n\nTwo"
+
+
+def test_a_long_feed_in_a_charset_expat_lacks_still_parses_whole() -> None:
+    # Expat checks well-formedness before parsing and knows few charsets: a windows-1251 feed must be
+    # transcoded first, not taken for malformed and cut to the loose parser's small cap.
+    items = "".join(f"<item><title>Новость {n}</title><link>http://e.x/{n}</link><description>"
+                    f"{'Текст новости. ' * 20}</description></item>" for n in range(400))
+    body = (f'<?xml version="1.0" encoding="windows-1251"?><rss version="2.0"><channel><title>Лента</title>'
+            f"{items}</channel></rss>").encode("cp1251")
+    assert len(body) > 100_000
+    feed = parse_feed(body, url="http://e.x/f", content_type="application/rss+xml", max_entries=500)
+    assert feed.title == "Лента" and len(feed.entries) == 400
