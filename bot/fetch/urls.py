@@ -22,7 +22,6 @@ TRACKING_PARAMS = frozenset({
 TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hmb_", "oly_", "vero_", "_hs", "hsa_", "__s")
 
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
-_AMP_SUFFIX = re.compile(r"(?:\.amp)+(?=\.html?$|$)", re.I)
 
 
 def is_http_url(url: str) -> bool:
@@ -55,10 +54,22 @@ def _host(hostname: str) -> str:
     return host
 
 
+def _strip_amp_suffix(segment: str) -> str:
+    """"story.amp.html" -> "story.html", "story.amp" -> "story": AMP markers before the extension or at
+    the end, however many (a loop over suffixes, where a pattern backtracked over every ".amp")."""
+    lower = segment.lower()
+    ext = 5 if lower.endswith(".html") else 4 if lower.endswith(".htm") else 0
+    end = len(segment) - ext
+    start = end
+    while lower.endswith(".amp", 0, start):
+        start -= 4
+    return segment[:start] + segment[end:]
+
+
 def _path(path: str) -> str:
     segments = unquote(path).split("/")
     if segments and segments[-1]:
-        segments[-1] = _AMP_SUFFIX.sub("", segments[-1])
+        segments[-1] = _strip_amp_suffix(segments[-1])
     # After the suffix, so "/amp.amp" loses both markers in one pass and a second pass changes nothing.
     segments = [s for i, s in enumerate(segments) if not (i > 0 and s.lower() == "amp")]
     clean = "/".join(segments)
