@@ -24,6 +24,7 @@ class FeedEntry:
     author: str | None = None
     content: str = ""  # the entry's summary/content, HTML or text
     image_url: str | None = None
+    legacy_guid: str | None = None  # the id as older versions resolved it (against the post-redirect URL)
 
 
 @dataclass(frozen=True, slots=True)

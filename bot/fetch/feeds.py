@@ -386,11 +386,12 @@ def _entry(e: Any, bases: tuple[str, str]) -> FeedEntry:
     title = clean_text(e.get("title"))
     content = best_content(e)
     guid = entry_id(e.get("id"), id_base) or link or hash_guid(title, content)
+    legacy = entry_id(e.get("id"), base) if id_base != base else None
     author = clean_text(e.get("author"), MAX_AUTHOR_CHARS) or None
     published = _struct_to_dt(e.get("published_parsed")) or _struct_to_dt(e.get("updated_parsed"))
     return FeedEntry(
         guid=guid, link=link, title=title or title_from(content), published=published, author=author,
-        content=content, image_url=_image(e, base),
+        content=content, image_url=_image(e, base), legacy_guid=legacy if legacy and legacy != guid else None,
     )
 
 

@@ -152,8 +152,10 @@ class Ingestor:
     async def _ingest_entries(self, feed: Feed, parsed: ParsedFeed) -> tuple[int, int]:
         """(stored, failed) counts for the feed's unseen entries."""
         entries = _unique_by_guid(parsed.entries)
-        unseen = await self.store.unseen_guids(feed.id, [e.guid for e in entries])
-        fresh = [e for e in entries if e.guid in unseen]
+        # An id seen under its older spelling (resolved against the post-redirect URL) stays seen.
+        legacy = [e.legacy_guid for e in entries if e.legacy_guid]
+        unseen = await self.store.unseen_guids(feed.id, [e.guid for e in entries] + legacy)
+        fresh = [e for e in entries if e.guid in unseen and (e.legacy_guid is None or e.legacy_guid in unseen)]
         if not feed.initialized:
             # Like every feed bot: a new subscription starts with the newest few, not the whole archive.
             keep = _newest(fresh, self.settings.feeds.first_poll_queue)
