@@ -96,7 +96,7 @@ def test_match_expression_is_always_valid_fts(text: str) -> None:
 
     expr = match_expression(text)
     if expr is None:
-        assert not any(ch.isalnum() for ch in text), text  # None only when there is nothing to search for
+        assert not any(ch.isascii() and ch.isalnum() for ch in text), text  # None: nothing to search for
         return
     conn = sqlite3.connect(":memory:")
     conn.execute("CREATE VIRTUAL TABLE t USING fts5 (a, tokenize = 'porter unicode61 remove_diacritics 2')")
@@ -104,7 +104,10 @@ def test_match_expression_is_always_valid_fts(text: str) -> None:
     conn.execute("INSERT INTO t (rowid, a) VALUES (2, ?)", (text.replace("\x00", ""),))  # stored text has no NULs
     found = [r[0] for r in conn.execute("SELECT rowid FROM t WHERE t MATCH ?", (expr,)).fetchall()]
     conn.close()
-    assert 2 in found, (text, expr)
+    # A query with a plain word in it finds the document holding it (beyond ASCII, what counts as a word
+    # differs between Python's and FTS5's Unicode tables, so only these are asserted).
+    if any(ch.isascii() and ch.isalnum() for ch in text):
+        assert 2 in found, (text, expr, found)
 
 
 def test_match_expression_shapes() -> None:
