@@ -30,7 +30,7 @@ from bot.discord.client import create_bot, point_at
 from bot.discord.sink import DiscordSink
 from bot.fetch.net import Fetcher
 from bot.models import NewArticle, QuoteRecord
-from bot.store import Store
+from bot.store import Store, open_store
 from bot.work.outbox import Outbox
 from tests.fake_discord import MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, patch_discord_urls
 
@@ -139,7 +139,7 @@ async def main() -> None:
             settings = parse_settings({"discord": {"api_base": fake.api_base, "gateway_url": fake.gateway_url,
                                                    "delivery_interval": 0},
                                        "limits": {"user_cooldown": 0, "server_cooldown": 0}})
-            store = await Store.open(Path(tmp) / "bench.db")
+            store = await open_store(Path(tmp) / "bench.db")
             now = datetime.now(UTC)
             await seed(store, now)
             async with Fetcher(settings.net) as fetcher:

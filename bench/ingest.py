@@ -20,7 +20,7 @@ from pathlib import Path
 from bot.config import FeedSettings, NetSettings, SchedulerSettings, Settings
 from bot.fetch.net import Fetcher
 from bot.pipeline.ingest import Ingestor
-from bot.store import Store
+from bot.store import open_store
 
 ENTRIES_PER_FEED = 10
 
@@ -72,7 +72,7 @@ async def bench(port: int, feeds: int, articles: int, db: Path) -> None:
         scheduler=SchedulerSettings(feed_concurrency=32),
     )
     clock_now = [datetime.now(UTC)]
-    store = await Store.open(db)
+    store = await open_store(db)
     async with Fetcher(settings.net) as fetcher:
         ingestor = Ingestor(settings, store, fetcher, clock=lambda: clock_now[0])
         for f in range(feeds):

@@ -15,7 +15,7 @@ from bot.console import CONSOLE_CHANNEL_ID, CONSOLE_GUILD_ID, SAMPLES_FEED_URL, 
 from bot.fetch.net import Fetcher
 from bot.models import Feed, FeedEntry
 from bot.pipeline.ingest import Ingestor, utcnow
-from bot.store import Store
+from bot.store import Store, open_store
 from bot.work.delivery import Sink
 from bot.work.outbox import Outbox
 from bot.work.scheduler import DELIVER_JOB, build_scheduler, wake
@@ -47,7 +47,7 @@ async def _until_signal(main: Coroutine[object, object, int]) -> int:
 
 @contextlib.asynccontextmanager
 async def _services(settings: Settings) -> AsyncIterator[tuple[Store, Fetcher]]:
-    store = await Store.open(settings.bot.database)
+    store = await open_store(settings.bot.database)
     try:
         async with Fetcher(settings.net) as fetcher:
             yield store, fetcher

@@ -128,17 +128,14 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 @contextlib.contextmanager
 def _store_errors() -> Iterator[None]:
-    """A database that cannot be opened is a one-line failure (imported late: the store is slow to load)."""
-    import sqlite3
-
+    """A database that cannot be opened, or fails while running (disk full, corrupted, server gone), is a
+    one-line failure: the store raises only StoreError, whatever the backend (imported late: slow to load)."""
     from bot.store import StoreError
 
     try:
         yield
     except StoreError as exc:
         raise CommandError(str(exc)) from None
-    except sqlite3.DatabaseError as exc:  # a database that fails while running (disk full, corrupted)
-        raise CommandError(f"database error: {exc}") from None
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -237,9 +234,9 @@ async def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     from datetime import UTC, datetime
 
     from bot.console import CONSOLE_CHANNEL_ID, CONSOLE_GUILD_ID
-    from bot.store import Store
+    from bot.store import open_store
 
-    store = await Store.open(settings.bot.database)
+    store = await open_store(settings.bot.database)
     try:
         now = datetime.now(UTC)
         if args.feeds_command == "add":

@@ -179,7 +179,7 @@ async def test_once_prints_every_due_story_not_just_one_batch(tmp_path, site, ca
     from bot.__main__ import run_console
     from bot.config import load_settings
     from bot.console import CONSOLE_CHANNEL_ID, CONSOLE_GUILD_ID
-    from bot.store import Store
+    from bot.store import open_store
     from tests.newsite import FeedItem
 
     count = 105  # the outbox drains 100 a batch; --once used to stop after the first
@@ -188,7 +188,7 @@ async def test_once_prints_every_due_story_not_just_one_batch(tmp_path, site, ca
     url = site.set_feed("/notices.xml", entries=items)
     settings = load_settings(write_config(tmp_path), environ={})
     settings = dataclasses.replace(settings, bot=dataclasses.replace(settings.bot, console_samples=False))
-    store = await Store.open(settings.bot.database)
+    store = await open_store(settings.bot.database)
     try:
         feed = await store.add_feed(url, now=datetime.now(UTC))
         await store.subscribe(CONSOLE_GUILD_ID, CONSOLE_CHANNEL_ID, feed.id, now=datetime.now(UTC))

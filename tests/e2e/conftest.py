@@ -16,7 +16,7 @@ from bot.config import Settings, parse_settings
 from bot.discord.client import create_bot, point_at
 from bot.fetch.net import Fetcher
 from bot.models import NewArticle, QuoteRecord
-from bot.store import Store
+from bot.store import Store, open_store
 from tests.fake_discord import MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, patch_discord_urls
 from tests.newsite import NewsSite
 
@@ -91,7 +91,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             "discord": {"api_base": fake.api_base, "gateway_url": fake.gateway_url, "delivery_interval": 0},
             "limits": {"user_cooldown": 0, "server_cooldown": 0},  # tests/e2e/test_limits.py sets its own
         })
-        store = await Store.open(tmp_path / "newsbot.db")
+        store = await open_store(tmp_path / "newsbot.db")
         clock = Clock(datetime(2024, 5, 1, 7, 0, tzinfo=UTC))
         async with Fetcher(settings.net) as fetcher:
             bot = create_bot(settings, store, fetcher, clock=clock, guild_ready_timeout=0.05)

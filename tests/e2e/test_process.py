@@ -15,7 +15,7 @@ import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bot.store import Store
+from bot.store import open_store
 from tests.fake_discord import FakeDiscord
 from tests.newsite import NewsSite
 
@@ -86,7 +86,7 @@ async def test_bot_process_posts_once_across_a_kill_and_a_restart(tmp_path):
             site.add_article(f"line-{n}", f"Rail line {n} to reopen next month", article(n),
                              published=base + timedelta(hours=n))
         feed_url = site.set_feed("/rail.xml", entries=[f"line-{n}" for n in reversed(range(5))], title="Rail News")
-        store = await Store.open(tmp_path / "news.db")
+        store = await open_store(tmp_path / "news.db")
         now = datetime.now(UTC)
         feed = await store.add_feed(feed_url, poll_interval=1, now=now)
         await store.subscribe(GUILD, NEWS, feed.id, now=now)

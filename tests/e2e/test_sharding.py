@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot.config import parse_settings
 from bot.discord.client import create_bot, point_at
 from bot.fetch.net import Fetcher
-from bot.store import Store
+from bot.store import open_store
 from tests.e2e.conftest import ADMIN
 from tests.fake_discord import FakeDiscord, patch_discord_urls
 
@@ -28,7 +28,7 @@ async def test_sharded_bot_serves_guilds_on_every_shard(tmp_path) -> None:
             "net": {"allow_private_addresses": True},
             "discord": {"api_base": fake.api_base, "gateway_url": fake.gateway_url, "shards": 2},
         })
-        store = await Store.open(tmp_path / "sharded.db")
+        store = await open_store(tmp_path / "sharded.db")
         now = datetime.now(UTC)
         for guild, channel, title in ((GUILD_A, NEWS_A, "Alpha"), (GUILD_B, NEWS_B, "Beta")):
             feed = await store.add_feed(f"https://{title.lower()}.example/rss", title=title, now=now)

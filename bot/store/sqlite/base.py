@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -71,7 +72,11 @@ class StoreBase:
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
         """The connection, for reads that must not see another coroutine's unfinished transaction."""
         async with self._lock:
-            yield self._check_open()
+            conn = self._check_open()
+            try:
+                yield conn
+            except sqlite3.DatabaseError as exc:
+                raise database_error(exc) from exc
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -90,9 +95,16 @@ class StoreBase:
                 await execute(conn, "BEGIN IMMEDIATE")
                 yield conn
                 await conn.commit()
-            except BaseException:
+            except BaseException as exc:
                 await _rollback(conn)
+                if isinstance(exc, sqlite3.DatabaseError):
+                    raise database_error(exc) from exc
                 raise
+
+
+def database_error(exc: sqlite3.DatabaseError) -> StoreError:
+    """No sqlite3 type leaves the store: callers (the CLI, the bot) handle StoreError for every backend."""
+    return StoreError(f"database error: {exc}")
 
 
 async def _rollback(conn: aiosqlite.Connection) -> None:

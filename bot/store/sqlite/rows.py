@@ -7,14 +7,20 @@ that only shows up in a digest posted at the wrong hour.
 
 from __future__ import annotations
 
-import json
-import re
 import sqlite3
-import unicodedata
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
 
-from bot.models import DigestSchedule, Feed, QuoteRecord, Subscription
+from bot.models import DigestSchedule, Feed, Subscription
+from bot.store.common import (  # noqa: F401  (re-exported: the SQLite modules import them from here)
+    bullets_from_json,
+    bullets_to_json,
+    normalize_name,
+    quotes_from_json,
+    quotes_to_json,
+    source_name,
+    surname,
+    url_host,
+)
 
 
 def to_db(dt: datetime) -> str:
@@ -81,65 +87,3 @@ def digest_from_row(row: sqlite3.Row) -> DigestSchedule:
         next_due_at=from_db(row["next_due_at"]),
         last_sent_at=opt_from_db(row["last_sent_at"]),
     )
-
-
-# ---- JSON columns
-
-
-def bullets_to_json(bullets: tuple[str, ...]) -> str:
-    return json.dumps(list(bullets), ensure_ascii=False)
-
-
-def bullets_from_json(value: str) -> tuple[str, ...]:
-    return tuple(str(b) for b in json.loads(value))
-
-
-def quotes_to_json(quotes: tuple[QuoteRecord, ...]) -> str:
-    return json.dumps([[q.text, q.speaker] for q in quotes], ensure_ascii=False)
-
-
-def quotes_from_json(value: str) -> tuple[QuoteRecord, ...]:
-    return tuple(QuoteRecord(text=str(t), speaker=s) for t, s in json.loads(value))
-
-
-# ---- names
-
-_HONORIFICS = frozenset({
-    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "lord", "lady", "rev", "fr",
-    "president", "pm", "senator", "sen", "rep", "gov", "governor", "minister", "chancellor",
-    "secretary", "judge", "justice", "gen", "general", "col", "capt", "king", "queen", "prince",
-    "princess",
-})
-_NON_WORD = re.compile(r"[^\w]+")
-
-
-def normalize_name(name: str | None) -> str | None:
-    """Casefolded, diacritics stripped, punctuation to spaces, leading honorifics dropped.
-
-    "Dr. José Ramos-Horta" -> "jose ramos horta": quote lookups then match however a person types the name.
-    """
-    if not name:
-        return None
-    decomposed = unicodedata.normalize("NFKD", name)
-    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
-    words = [w for w in _NON_WORD.sub(" ", plain).replace("_", " ").split() if w]
-    while len(words) > 1 and words[0] in _HONORIFICS:
-        words.pop(0)
-    return " ".join(words) or None
-
-
-def surname(norm: str | None) -> str | None:
-    return norm.rsplit(" ", 1)[-1] if norm else None
-
-
-def url_host(url: str) -> str:
-    try:
-        host = urlsplit(url).hostname or url
-    except ValueError:
-        return url
-    return host.removeprefix("www.")
-
-
-def source_name(feed_title: str | None, site_name: str | None, url: str) -> str:
-    """How a source is named under a story: the feed's title, else the page's site name, else the host."""
-    return (feed_title or "").strip() or (site_name or "").strip() or url_host(url)

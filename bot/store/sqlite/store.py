@@ -1,5 +1,5 @@
-"""The SQLite implementation of `Store`: opening, migrations, feeds, subscriptions, the outbox, digests and
-settings. Articles, stories and lookups live in `bot.store.sqlite.articles`.
+"""`SQLiteStore`, the SQLite implementation of `bot.store.Store`: opening, migrations, feeds,
+subscriptions, the outbox, digests and settings. Articles, stories and lookups live in `bot.store.sqlite.articles`.
 
 The database is one file in WAL mode: readers (a backup, `sqlite3` at the shell) never block the bot, and
 synchronous=NORMAL is durable across a process crash (a power cut may lose the last transactions, never
@@ -9,6 +9,7 @@ corrupt the file).
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import datetime
@@ -52,11 +53,11 @@ def _clean_filter(expr: str | None) -> str | None:
     return expr.strip()
 
 
-class Store(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
+class SQLiteStore(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
     """aiosqlite on one file (WAL, foreign keys, FTS5); migrations applied by `open`."""
 
     @classmethod
-    async def open(cls, path: str | Path) -> Store:
+    async def open(cls, path: str | os.PathLike[str]) -> SQLiteStore:
         """Open (creating if needed) the database, apply pending migrations in one transaction each."""
         path = str(path)
         try:

@@ -12,7 +12,7 @@ from bot.config import FeedSettings, NetSettings, SchedulerSettings, Settings
 from bot.fetch.net import Fetcher
 from bot.models import Feed
 from bot.pipeline.ingest import Ingestor
-from bot.store import Store
+from bot.store import Store, open_store
 from tests.newsite import FeedItem, NewsSite
 
 WIRE = (
@@ -48,7 +48,7 @@ async def site() -> AsyncIterator[NewsSite]:
 
 @pytest.fixture
 async def store(tmp_path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "news.db")
+    s = await open_store(tmp_path / "news.db")
     yield s
     await s.close()
 

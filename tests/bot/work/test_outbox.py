@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.models import DigestSchedule, NewArticle, PendingDelivery, QuoteRecord, StoryView
-from bot.store import Store
+from bot.store import Store, open_store
 from bot.work.delivery import ChannelGone, Delivered, Outcome, Refused, RetryLater
 from bot.work.outbox import Outbox
 
@@ -46,7 +46,7 @@ def article(feed_id: int, n: int) -> NewArticle:
 
 @pytest.fixture
 async def store(tmp_path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "outbox.db")
+    s = await open_store(tmp_path / "outbox.db")
     feed = await s.add_feed("https://news.example/feed", now=NOW)
     await s.subscribe(1, 100, feed.id, now=NOW)
     await s.subscribe(1, 200, feed.id, now=NOW)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from bot.config import SchedulerSettings, Settings
 from bot.models import DigestSchedule, PendingDelivery, StoryView
-from bot.store import Store
+from bot.store import open_store
 from bot.work.delivery import Delivered, Outcome
 from bot.work.scheduler import DELIVER_JOB, POLL_JOB, build_scheduler, wake
 
@@ -50,7 +50,7 @@ class NullSink:
 async def test_jobs_never_overlap_survive_errors_and_wake_on_demand(tmp_path):
     settings = Settings(scheduler=SchedulerSettings(poll_check_seconds=0.05, deliver_seconds=3600,
                                                     digest_check_seconds=3600, retention_hours=1))
-    store = await Store.open(tmp_path / "s.db")
+    store = await open_store(tmp_path / "s.db")
     ingestor, outbox = SlowIngestor(), CountingOutbox()
     scheduler = build_scheduler(settings, store=store, ingestor=ingestor, outbox=outbox,  # type: ignore[arg-type]
                                 sink=NullSink(), clock=lambda: datetime.now(UTC))

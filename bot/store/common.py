@@ -1,0 +1,101 @@
+"""Backend-neutral pieces every store implementation shares: JSON columns, names, sources, filter input.
+
+Both backends must agree on these exactly (a quote found by surname on SQLite must be found on PostgreSQL,
+a copied database must read back the same), so they live here once rather than in each backend.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from urllib.parse import urlsplit
+
+from bot.models import QuoteRecord
+from bot.pipeline.filters import validate_filter
+from bot.store.errors import StoreError
+
+# ---- JSON columns
+
+
+def bullets_to_json(bullets: tuple[str, ...]) -> str:
+    return json.dumps(list(bullets), ensure_ascii=False)
+
+
+def bullets_from_json(value: str) -> tuple[str, ...]:
+    return tuple(str(b) for b in json.loads(value))
+
+
+def quotes_to_json(quotes: tuple[QuoteRecord, ...]) -> str:
+    return json.dumps([[q.text, q.speaker] for q in quotes], ensure_ascii=False)
+
+
+def quotes_from_json(value: str) -> tuple[QuoteRecord, ...]:
+    return tuple(QuoteRecord(text=str(t), speaker=s) for t, s in json.loads(value))
+
+
+# ---- names
+
+_HONORIFICS = frozenset({
+    "mr", "mrs", "ms", "miss", "mx", "dr", "prof", "sir", "dame", "lord", "lady", "rev", "fr",
+    "president", "pm", "senator", "sen", "rep", "gov", "governor", "minister", "chancellor",
+    "secretary", "judge", "justice", "gen", "general", "col", "capt", "king", "queen", "prince",
+    "princess",
+})
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def normalize_name(name: str | None) -> str | None:
+    """Casefolded, diacritics stripped, punctuation to spaces, leading honorifics dropped.
+
+    "Dr. José Ramos-Horta" -> "jose ramos horta": quote lookups then match however a person types the name.
+    """
+    if not name:
+        return None
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    words = [w for w in _NON_WORD.sub(" ", plain).replace("_", " ").split() if w]
+    while len(words) > 1 and words[0] in _HONORIFICS:
+        words.pop(0)
+    return " ".join(words) or None
+
+
+def surname(norm: str | None) -> str | None:
+    return norm.rsplit(" ", 1)[-1] if norm else None
+
+
+def url_host(url: str) -> str:
+    try:
+        host = urlsplit(url).hostname or url
+    except ValueError:
+        return url
+    return host.removeprefix("www.")
+
+
+def source_name(feed_title: str | None, site_name: str | None, url: str) -> str:
+    """How a source is named under a story: the feed's title, else the page's site name, else the host."""
+    return (feed_title or "").strip() or (site_name or "").strip() or url_host(url)
+
+
+# ---- filters
+
+
+def filter_text(title: str, bullets: Sequence[str]) -> str:
+    """What include/exclude filters look at: the title and the summary, not the whole article."""
+    return "\n".join([title, *bullets])
+
+
+def clean_filter(expr: str | None) -> str | None:
+    """None for "no filter"; a StoreError with the reason for an unusable one."""
+    if expr is None or not expr.strip():
+        return None
+    error = validate_filter(expr)
+    if error:
+        raise StoreError(f"invalid filter {expr[:60]!r}: {error}")
+    return expr.strip()
+
+
+def quote_index_text(quotes: Sequence[QuoteRecord]) -> str:
+    """The searchable text of an article's quotes: each quote with its speaker, one per line."""
+    return "\n".join(f"{q.text} {q.speaker or ''}".strip() for q in quotes)
