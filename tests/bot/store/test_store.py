@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from bot.models import NewArticle, QuoteRecord
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, open_store
 from bot.store.sqlite.migrate import Migration, apply_migrations, load_migrations
+from bot.store.sqlite.store import SQLiteStore
+from tests.bot.store.conftest import query
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 
@@ -19,23 +20,15 @@ T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 def make_article(feed_id: int, n: int, *, title: str | None = None, text: str = "Body text of the article.",
                  bullets: tuple[str, ...] = ("First point.", "Second point."),
                  quotes: tuple[QuoteRecord, ...] = (), url: str | None = None,
-                 site_name: str | None = None, fingerprint: bytes | None = None) -> NewArticle:
+                 site_name: str | None = None, fingerprint: bytes | None = None,
+                 language: str | None = None) -> NewArticle:
     url = url or f"https://news{feed_id}.example/story/{n}"
     return NewArticle(
         feed_id=feed_id, guid=f"guid-{feed_id}-{n}", url=url, canonical_url=url,
         title=title or f"Story number {n}", text=text, text_source="page", bullets=bullets, quotes=quotes,
         word_count=400, reading_minutes=2, reduction=0.8, site_name=site_name, fingerprint=fingerprint,
-        published_at=T0,
+        published_at=T0, language=language,
     )
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "newsbot.db")
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 def raw(path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
@@ -46,12 +39,12 @@ def raw(path: Path, sql: str, params: tuple[object, ...] = ()) -> list[tuple[obj
         conn.close()
 
 
-# ---- open and migrations
+# ---- open and migrations (SQLite-only: these read SQLite internals; PostgreSQL's are in test_postgres.py)
 
 
 async def test_open_creates_schema_with_pragmas(tmp_path: Path) -> None:
     path = tmp_path / "sub" / "bot.db"
-    store = await Store.open(path)
+    store = await SQLiteStore.open(path)
     try:
         conn = store._conn
         async with conn.execute("PRAGMA journal_mode") as cur:
@@ -71,10 +64,10 @@ async def test_open_creates_schema_with_pragmas(tmp_path: Path) -> None:
 
 async def test_reopen_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
-    store = await Store.open(path)
+    store = await SQLiteStore.open(path)
     await store.set_meta("k", "v1")
     await store.close()
-    store = await Store.open(path)
+    store = await SQLiteStore.open(path)
     try:
         assert await store.get_meta("k") == "v1"
     finally:
@@ -84,10 +77,10 @@ async def test_reopen_is_idempotent_and_keeps_data(tmp_path: Path) -> None:
 
 async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "bot.db"
-    await (await Store.open(path)).close()
+    await (await SQLiteStore.open(path)).close()
     raw(path, "PRAGMA user_version = 999")
     with pytest.raises(StoreError, match="schema version 999"):
-        await Store.open(path)
+        await SQLiteStore.open(path)
 
 
 async def test_failed_migration_rolls_back_and_keeps_version(tmp_path: Path) -> None:
@@ -235,7 +228,7 @@ async def test_subscriptions(store: Store) -> None:
 # ---- add_article and the outbox
 
 
-async def test_add_article_queues_deliveries_and_stores_everything(store: Store, tmp_path: Path) -> None:
+async def test_add_article_queues_deliveries_and_stores_everything(store: Store) -> None:
     feed = await store.add_feed("https://a/rss", title="Alpha News", now=T0)
     s1 = await store.subscribe(1, 10, feed.id, now=T0)
     await store.subscribe(2, 20, feed.id, now=T0)
@@ -403,8 +396,8 @@ async def test_settings_and_meta(store: Store) -> None:
     assert await store.get_meta("x") == "2"
 
 
-async def test_closed_store_refuses(tmp_path: Path) -> None:
-    s = await Store.open(tmp_path / "c.db")
+async def test_closed_store_refuses(database: str) -> None:
+    s = await open_store(database)
     await s.close()
     await s.close()  # twice is fine
     with pytest.raises(StoreError, match="closed"):
@@ -412,11 +405,12 @@ async def test_closed_store_refuses(tmp_path: Path) -> None:
 
 
 async def test_pending_deliveries_does_not_scan_the_whole_outbox(tmp_path: Path) -> None:
-    """The outbox keeps every delivered row; the drain query must walk only the pending ones."""
+    """The outbox keeps every delivered row; the drain query must walk only the pending ones (SQLite-only:
+    reads SQLite's query plan)."""
     from bot.store.sqlite.store import PENDING_SQL
 
     path = tmp_path / "outbox.db"
-    store = await Store.open(path)
+    store = await SQLiteStore.open(path)
     await store.close()
     conn = sqlite3.connect(path)
     try:
@@ -436,7 +430,7 @@ async def test_pending_deliveries_does_not_scan_the_whole_outbox(tmp_path: Path)
         assert table_steps and all("INDEX deliveries_pending" in step for step in table_steps), plan
 
 
-async def test_giving_up_does_not_overwrite_a_cancelled_or_delivered_row(store: Store, tmp_path: Path) -> None:
+async def test_giving_up_does_not_overwrite_a_cancelled_or_delivered_row(store: Store) -> None:
     """The outbox posts outside the lock: a delivery cancelled meanwhile (unsubscribe, channel gone) or already
     marked delivered must keep that status when the in-flight attempt then gives up."""
     feed = await store.add_feed("https://a/rss", now=T0)
@@ -449,18 +443,19 @@ async def test_giving_up_does_not_overwrite_a_cancelled_or_delivered_row(store: 
     await store.mark_delivered(delivered, 555, now=T0)
     for delivery_id in (cancelled, delivered):
         await store.mark_delivery_failed(delivery_id, "HTTP 500", now=T0, retry_at=None)
-    rows = raw(tmp_path / "newsbot.db", "SELECT id, status, message_id FROM deliveries ORDER BY id")
+    rows = await query(store, "SELECT id, status, message_id FROM deliveries ORDER BY id")
     assert rows == [(cancelled, "cancelled", None), (delivered, "delivered", 555)]
 
 
-async def test_open_turns_unusable_paths_into_store_errors(tmp_path):
+async def test_open_turns_unusable_paths_into_store_errors(tmp_path: Path) -> None:
+    """SQLite-only: file paths."""
     from bot.store import StoreError
 
     not_a_db = tmp_path / "notes.txt"
     not_a_db.write_text("these are my notes, not a database " * 50)
     with pytest.raises(StoreError, match="is it a newsbot database"):
-        await Store.open(not_a_db)
+        await SQLiteStore.open(not_a_db)
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot open the database"):
-        await Store.open(blocker / "sub" / "news.db")
+        await SQLiteStore.open(blocker / "sub" / "news.db")

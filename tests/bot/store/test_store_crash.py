@@ -1,4 +1,7 @@
-"""A real kill -9 in the middle of ingest: the database must come back consistent (all-or-nothing)."""
+"""A real kill -9 in the middle of ingest: the database must come back consistent (all-or-nothing).
+
+SQLite-only: these reach into the SQLite connection and its file (crashes, cancellation inside aiosqlite).
+"""
 
 from __future__ import annotations
 
@@ -14,14 +17,15 @@ from pathlib import Path
 
 import pytest
 
-from bot.store import Store
+from bot.store import StoreError
+from bot.store.sqlite.store import SQLiteStore as Store
 from tests.bot.store.test_store import T0
 
 WRITER = textwrap.dedent("""
     import asyncio, sys
     from datetime import UTC, datetime
     from bot.models import NewArticle, QuoteRecord
-    from bot.store import Store
+    from bot.store.sqlite.store import SQLiteStore as Store
 
     async def main(path, feed_id, start):
         store = await Store.open(path)
@@ -222,7 +226,7 @@ async def test_failed_commit_rolls_back(tmp_path: Path, monkeypatch: pytest.Monk
             await real_commit()
 
         monkeypatch.setattr(store._conn, "commit", failing_commit)
-        with pytest.raises(sqlite3.OperationalError):
+        with pytest.raises(StoreError, match="disk I/O error"):
             await store.set_meta("half", "written")
         assert not store._conn.in_transaction
         await store.set_meta("next", "ok")  # must neither fail nor commit the failed write

@@ -1,0 +1,326 @@
+"""Articles, stories, search and the lookups built on them, on PostgreSQL.
+
+`add_article` keeps the SQLite store's crash-safety contract: the article, its story, quotes, search
+entry (a generated column), the seen guid and every delivery it causes commit in ONE transaction. Two
+ingest processes storing the same URL at once are settled by the unique canonical_url: the loser's
+insert does nothing and it is handled as the duplicate it is.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import asyncpg
+
+from bot.models import NewArticle, QuoteHit, QuoteRecord, StoredArticle, StoryView
+from bot.pipeline.filters import matches
+from bot.store.common import (
+    bullets_from_json,
+    bullets_to_json,
+    filter_text,
+    normalize_name,
+    quotes_to_json,
+    source_name,
+    surname,
+)
+from bot.store.postgres import search as fts
+from bot.store.postgres.base import PgBase
+from bot.store.postgres.rows import clean_article, opt_ts, ts
+from bot.store.postgres.views import load_views, ordered
+
+log = logging.getLogger(__name__)
+
+GUILD_FEEDS = "SELECT feed_id FROM subscriptions WHERE guild_id = $1"
+PURGE_BATCH = 500
+RANK_WINDOW = 5_000  # recency bound: only the newest this-many matches are ranked (a common word's
+# matches are most of the table; ranking them all is slow and the newest are what people look for)
+
+_INSERT_ARTICLE = """
+INSERT INTO articles (story_id, feed_id, guid, url, canonical_url, title, text, text_source, bullets, quotes,
+                      word_count, reading_minutes, reduction, author, published_at, site_name, image_url,
+                      language, fingerprint, created_at, ts_config)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10::jsonb, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+        $21::regconfig)
+ON CONFLICT (canonical_url) DO NOTHING
+RETURNING id
+"""
+_INSERT_QUOTE = ("INSERT INTO quotes (article_id, position, text, speaker, speaker_norm, speaker_last) "
+                 "VALUES ($1, $2, $3, $4, $5, $6)")
+_INSERT_SEEN = "INSERT INTO seen_entries (feed_id, guid, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
+
+# The newest RANK_WINDOW matching articles of the guild's feeds (parsed per configuration), then ranked.
+_SEARCH_SQL = """
+WITH q AS (
+    SELECT c.cfg, CASE WHEN $3 = '' THEN websearch_to_tsquery(c.cfg, $2)
+                       WHEN $2 = '' THEN to_tsquery(c.cfg, $3)
+                       ELSE websearch_to_tsquery(c.cfg, $2) && to_tsquery(c.cfg, $3) END AS tq
+    FROM search_configs AS c
+), hits AS (
+    SELECT a.id, a.story_id, q.tq
+    FROM q JOIN articles AS a ON a.ts_config = q.cfg AND a.search @@ q.tq
+    WHERE numnode(q.tq) > 0 AND querytree(q.tq) <> 'T' AND {where}
+    ORDER BY a.id DESC
+    LIMIT $4
+)
+SELECT hits.story_id
+FROM hits JOIN articles AS a ON a.id = hits.id
+ORDER BY ts_rank_cd('{weights}', a.search, hits.tq, {norm}) DESC, hits.id DESC
+LIMIT $5
+"""
+
+
+class ArticleOps(PgBase):
+    _available_configs: frozenset[str] = frozenset({fts.SIMPLE})
+
+    async def find_article_by_url(self, canonical_url: str) -> int | None:
+        async with self._read() as conn:
+            found = await conn.fetchval("SELECT id FROM articles WHERE canonical_url = $1",
+                                        canonical_url.replace("\x00", ""))
+        return None if found is None else int(found)
+
+    async def add_article(self, article: NewArticle, *, story_id: int | None,
+                          now: datetime) -> StoredArticle | None:
+        """See `bot.store.Store.add_article`; the same contract as the SQLite store."""
+        article, now = clean_article(article), ts(now)
+        config = fts.config_for(article.language, self._available_configs)
+        async with self._tx() as conn:
+            if await conn.fetchval("SELECT 1 FROM feeds WHERE id = $1 FOR KEY SHARE", article.feed_id) is None:
+                log.info("feed %s is gone; article %s not stored", article.feed_id, article.canonical_url)
+                return None
+            await conn.execute(_INSERT_SEEN, article.feed_id, article.guid, now)
+            text = filter_text(article.title, article.bullets)
+            existing = await conn.fetchval("SELECT story_id FROM articles WHERE canonical_url = $1",
+                                           article.canonical_url)
+            if existing is not None:
+                await self._enqueue(conn, article.feed_id, existing, text, now)
+                return None
+            new_story = story_id is None or await conn.fetchval(
+                "SELECT 1 FROM stories WHERE id = $1", story_id) is None
+            if new_story:
+                story_id = await conn.fetchval("INSERT INTO stories (created_at) VALUES ($1) RETURNING id", now)
+            assert story_id is not None
+            await self._note_config(conn, config)
+            article_id = await self._insert_article(conn, article, story_id, now, config)
+            if article_id is None:  # another process stored this URL since we looked
+                if new_story:
+                    await conn.execute("DELETE FROM stories WHERE id = $1", story_id)
+                existing = await conn.fetchval("SELECT story_id FROM articles WHERE canonical_url = $1",
+                                               article.canonical_url)
+                if existing is not None:
+                    await self._enqueue(conn, article.feed_id, existing, text, now)
+                return None
+            if not new_story:
+                await self._update_source_count(conn, story_id)
+            deliveries = await self._enqueue(conn, article.feed_id, story_id, text, now)
+        self._known_configs.add(config)
+        return StoredArticle(article_id=article_id, story_id=story_id, new_story=new_story,
+                             deliveries=tuple(deliveries))
+
+    async def _note_config(self, conn: asyncpg.Connection, config: str) -> None:
+        if config not in self._known_configs:
+            await conn.execute("INSERT INTO search_configs (cfg) VALUES ($1::regconfig) ON CONFLICT DO NOTHING",
+                               config)
+
+    async def _insert_article(self, conn: asyncpg.Connection, article: NewArticle, story_id: int,
+                              now: datetime, config: str) -> int | None:
+        article_id = await conn.fetchval(
+            _INSERT_ARTICLE, story_id, article.feed_id, article.guid, article.url, article.canonical_url,
+            article.title, article.text, article.text_source, bullets_to_json(article.bullets),
+            quotes_to_json(article.quotes), article.word_count, article.reading_minutes, article.reduction,
+            article.author, opt_ts(article.published_at), article.site_name, article.image_url,
+            article.language, article.fingerprint, now, config)
+        if article_id is not None and article.quotes:
+            rows = []
+            for i, q in enumerate(article.quotes):
+                norm = normalize_name(q.speaker)
+                rows.append((article_id, i, q.text, q.speaker, norm, surname(norm)))
+            await conn.executemany(_INSERT_QUOTE, rows)
+        return None if article_id is None else int(article_id)
+
+    async def _enqueue(self, conn: asyncpg.Connection, feed_id: int, story_id: int, text: str,
+                       now: datetime) -> list[int]:
+        """Queue the story for the feed's unpaused subscriptions whose filters pass; returns new delivery ids."""
+        subs = await conn.fetch("SELECT id, guild_id, channel_id, include, exclude FROM subscriptions "
+                                "WHERE feed_id = $1 AND NOT paused ORDER BY id", feed_id)
+        ids: list[int] = []
+        for sub in subs:
+            if not matches(sub["include"], sub["exclude"], text):
+                continue
+            new_id = await conn.fetchval(
+                "INSERT INTO deliveries (guild_id, channel_id, subscription_id, story_id, next_attempt_at, "
+                "created_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (channel_id, story_id) DO NOTHING "
+                "RETURNING id", sub["guild_id"], sub["channel_id"], sub["id"], story_id, now)
+            if new_id is not None:
+                ids.append(int(new_id))
+        return ids
+
+    async def _update_source_count(self, conn: asyncpg.Connection, story_id: int) -> None:
+        rows = await conn.fetch("SELECT f.title AS feed_title, a.site_name, a.url FROM articles AS a "
+                                "LEFT JOIN feeds AS f ON f.id = a.feed_id WHERE a.story_id = $1", story_id)
+        names = {source_name(r["feed_title"], r["site_name"], r["url"]) for r in rows}
+        await conn.execute("UPDATE stories SET source_count = $1 WHERE id = $2", len(names), story_id)
+
+    async def bulk_load(self, articles: Sequence[NewArticle], *, now: datetime) -> int:
+        """Many articles as new single-article stories in one transaction, without deliveries (imports,
+        benchmarks); duplicates by canonical_url are skipped. Returns how many were stored."""
+        now = ts(now)
+        stored = 0
+        async with self._tx() as conn:
+            for raw in articles:
+                article = clean_article(raw)
+                config = fts.config_for(article.language, self._available_configs)
+                await self._note_config(conn, config)
+                self._known_configs.add(config)
+                if await conn.fetchval("SELECT 1 FROM articles WHERE canonical_url = $1", article.canonical_url):
+                    continue
+                story_id = await conn.fetchval("INSERT INTO stories (created_at) VALUES ($1) RETURNING id", now)
+                await self._insert_article(conn, article, story_id, now, config)
+                await conn.execute(_INSERT_SEEN, article.feed_id, article.guid, now)
+                stored += 1
+        return stored
+
+    async def recent_fingerprints(self, since: datetime) -> list[tuple[int, bytes]]:
+        async with self._read() as conn:
+            rows = await conn.fetch("SELECT story_id, fingerprint FROM articles WHERE created_at >= $1 "
+                                    "AND fingerprint IS NOT NULL ORDER BY id", ts(since))
+        return [(int(r[0]), bytes(r[1])) for r in rows]
+
+    async def get_story(self, story_id: int) -> StoryView | None:
+        async with self._read() as conn:
+            views = await load_views(conn, [story_id])
+        return views.get(story_id)
+
+    # ---- lookups for slash commands, always scoped to the guild's subscribed feeds
+
+    async def search(self, guild_id: int, query: str, *, since: datetime | None = None,
+                     feed_id: int | None = None, limit: int = 5) -> list[StoryView]:
+        """Weighted full-text search (title A, bullets B, quotes C, text D) in each story's own language,
+        ranked by ts_rank_cd among the newest RANK_WINDOW matches. One row per story; user text is only
+        ever a parameter of websearch_to_tsquery (or a word-character prefix), never SQL or tsquery syntax."""
+        terms = fts.search_terms(query)
+        if terms is None or limit <= 0:
+            return []
+        where = [f"a.feed_id IN ({GUILD_FEEDS})"]
+        params: list[object] = [guild_id, terms.text, terms.prefixes, RANK_WINDOW]
+        if since is not None:
+            params.append(ts(since))
+            where.append(f"a.created_at >= ${len(params) + 1}")
+        if feed_id is not None:
+            params.append(feed_id)
+            where.append(f"a.feed_id = ${len(params) + 1}")
+        sql = _SEARCH_SQL.format(where=" AND ".join(where),
+                                 weights=fts.RANK_WEIGHTS, norm=fts.RANK_NORMALIZATION)
+        fetch = limit * 3
+        async with self._read() as conn:
+            while True:  # several articles of one story may rank first: fetch more until `limit` stories
+                rows = await conn.fetch(sql, *params[:4], fetch, *params[4:])
+                ids = list(dict.fromkeys(int(r[0]) for r in rows))
+                if len(ids) >= limit or len(rows) < fetch:
+                    break
+                fetch *= 4
+            ids = ids[:limit]
+            views = await load_views(conn, ids, guild_id)
+        return ordered(views, ids)
+
+    async def latest(self, guild_id: int, *, feed_id: int | None = None, limit: int = 5) -> list[StoryView]:
+        """The guild's newest stories (by when an article of theirs was last stored), newest first."""
+        if limit <= 0:
+            return []
+        where, params = [f"feed_id IN ({GUILD_FEEDS})"], [guild_id]
+        if feed_id is not None:
+            where.append("feed_id = $3")
+            params.append(feed_id)
+        sql = f"SELECT story_id FROM articles WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT $2"
+        fetch = limit * 3
+        async with self._read() as conn:
+            while True:
+                rows = await conn.fetch(sql, params[0], fetch, *params[1:])
+                ids = list(dict.fromkeys(int(r[0]) for r in rows))
+                if len(ids) >= limit or len(rows) < fetch:
+                    break
+                fetch *= 4
+            ids = ids[:limit]
+            views = await load_views(conn, ids, guild_id)
+        return ordered(views, ids)
+
+    async def quotes_by(self, guild_id: int, who: str, *, since: datetime | None = None,
+                        limit: int = 10) -> list[QuoteHit]:
+        """Quotes whose speaker matches `who` (full name, or surname(s) alone), newest first; the rules are
+        the SQLite store's (bot/store/sqlite/articles.py)."""
+        norm = normalize_name(who[:200].replace("\x00", ""))
+        if norm is None or limit <= 0:
+            return []
+        where = ["(q.speaker_norm = $2 OR (q.speaker_last = $3 AND q.speaker_norm LIKE $4))",
+                 f"a.feed_id IN ({GUILD_FEEDS})"]
+        params: list[object] = [guild_id, norm, surname(norm), f"% {norm}", limit * 4]
+        if since is not None:
+            where.append("a.created_at >= $6")
+            params.append(ts(since))
+        sql = ("SELECT q.text, q.speaker, a.story_id FROM quotes AS q JOIN articles AS a ON a.id = q.article_id "
+               f"WHERE {' AND '.join(where)} ORDER BY a.created_at DESC, q.article_id DESC, q.position LIMIT $5")
+        async with self._read() as conn:
+            rows = await conn.fetch(sql, *params)
+            picked: list[tuple[QuoteRecord, int]] = []
+            shown: set[tuple[int, str]] = set()
+            for r in rows:
+                key = (int(r["story_id"]), " ".join(r["text"].casefold().split()))
+                if key in shown:
+                    continue
+                shown.add(key)
+                picked.append((QuoteRecord(text=r["text"], speaker=r["speaker"]), key[0]))
+                if len(picked) >= limit:
+                    break
+            views = await load_views(conn, [sid for _, sid in picked], guild_id)
+        return [QuoteHit(quote=q, story=views[sid]) for q, sid in picked if sid in views]
+
+    async def digest_stories(self, channel_id: int, since: datetime, limit: int) -> list[StoryView]:
+        """Stories of the channel's feeds first stored since `since`, by number of sources then recency;
+        the channel's include/exclude filters apply, as they do to live posts."""
+        if limit <= 0:
+            return []
+        sql = (
+            "SELECT st.id, a.title, a.bullets::text AS bullets, s.include, s.exclude, s.guild_id"
+            " FROM subscriptions AS s"
+            " JOIN articles AS a ON a.feed_id = s.feed_id AND a.created_at >= $1"
+            " JOIN stories AS st ON st.id = a.story_id AND st.created_at >= $1"
+            " WHERE s.channel_id = $2"
+            " ORDER BY st.source_count DESC, st.created_at DESC, st.id DESC"
+        )
+        async with self._read() as conn, conn.transaction(readonly=True):
+            ids: list[int] = []
+            guild_id: int | None = None
+            async for row in conn.cursor(sql, ts(since), channel_id, prefetch=200):
+                guild_id = int(row["guild_id"])
+                sid = int(row[0])
+                if sid in ids:
+                    continue
+                if matches(row["include"], row["exclude"],
+                           filter_text(row["title"], bullets_from_json(row["bullets"]))):
+                    ids.append(sid)
+                    if len(ids) >= limit:
+                        break
+            views = await load_views(conn, ids, guild_id)
+        return ordered(views, ids)
+
+    # ---- retention
+
+    async def purge_article_text(self, older_than: datetime) -> int:
+        """Drop the full text of articles stored before `older_than`; the generated search column drops the
+        text's words with it, keeping title, bullets and quotes searchable. Batches of PURGE_BATCH."""
+        cutoff, purged_at = ts(older_than), datetime.now(UTC)
+        total = 0
+        while True:
+            async with self._tx() as conn:
+                done = await conn.fetchval(
+                    "WITH batch AS (SELECT id FROM articles WHERE text IS NOT NULL AND created_at < $1 "
+                    "LIMIT $2 FOR UPDATE SKIP LOCKED), purged AS (UPDATE articles SET text = NULL, "
+                    "text_purged_at = $3 FROM batch WHERE articles.id = batch.id RETURNING 1) "
+                    "SELECT count(*) FROM purged", cutoff, PURGE_BATCH, purged_at)
+            total += int(done)
+            if done < PURGE_BATCH:
+                break
+        if total:
+            log.info("purged the text of %s articles stored before %s", total, cutoff)
+        return total

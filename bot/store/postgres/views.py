@@ -1,0 +1,94 @@
+"""StoryView assembly on PostgreSQL; the rules (first article, guild-scoped sources, the unscoped
+fallback) are the SQLite store's, documented in bot/store/sqlite/views.py."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import asyncpg
+
+from bot.models import PendingDelivery, Source, StoryView
+from bot.store.common import bullets_from_json, quotes_from_json, source_name
+from bot.store.postgres.rows import Row, opt_utc
+
+_VIEW_SQL = """
+SELECT a.id, a.story_id, a.url, a.title, a.bullets::text AS bullets, a.quotes::text AS quotes, a.published_at,
+       a.image_url, a.reading_minutes, a.reduction, a.author, a.text_source, a.site_name, f.title AS feed_title
+FROM articles AS a
+LEFT JOIN feeds AS f ON f.id = a.feed_id
+WHERE a.story_id = ANY($1::bigint[]){scope}
+ORDER BY a.story_id, a.id
+"""
+_GUILD_SCOPE = " AND a.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = $2)"
+
+
+async def load_views(conn: asyncpg.Connection, story_ids: Sequence[int],
+                     guild_id: int | None = None) -> dict[int, StoryView]:
+    wanted = list(dict.fromkeys(story_ids))
+    if not wanted:
+        return {}
+    views = await _load(conn, wanted, guild_id)
+    if guild_id is not None:
+        missing = [sid for sid in wanted if sid not in views]
+        if missing:
+            views.update(await _load(conn, missing, None))
+    return views
+
+
+async def _load(conn: asyncpg.Connection, wanted: list[int], guild_id: int | None) -> dict[int, StoryView]:
+    if guild_id is None:
+        rows = await conn.fetch(_VIEW_SQL.format(scope=""), wanted)
+    else:
+        rows = await conn.fetch(_VIEW_SQL.format(scope=_GUILD_SCOPE), wanted, guild_id)
+    by_story: dict[int, list[Row]] = {}
+    for row in rows:
+        by_story.setdefault(row["story_id"], []).append(row)
+    return {story_id: _view(story_id, articles) for story_id, articles in by_story.items()}
+
+
+def _view(story_id: int, articles: list[Row]) -> StoryView:
+    first = articles[0]
+    primary = Source(source_name(first["feed_title"], first["site_name"], first["url"]), first["url"])
+    others: list[Source] = []
+    names = {primary.name}
+    for row in articles[1:]:
+        name = source_name(row["feed_title"], row["site_name"], row["url"])
+        if name in names:
+            continue
+        names.add(name)
+        others.append(Source(name, row["url"]))
+    return StoryView(
+        story_id=story_id,
+        article_id=first["id"],
+        title=first["title"],
+        url=first["url"],
+        source=primary,
+        bullets=bullets_from_json(first["bullets"]),
+        quotes=quotes_from_json(first["quotes"]),
+        published_at=opt_utc(first["published_at"]),
+        image_url=first["image_url"],
+        reading_minutes=first["reading_minutes"],
+        reduction=first["reduction"],
+        other_sources=tuple(others),
+        author=first["author"],
+        text_source=first["text_source"],
+        source_count=len(names),
+    )
+
+
+def ordered(views: dict[int, StoryView], story_ids: Sequence[int]) -> list[StoryView]:
+    return [views[sid] for sid in dict.fromkeys(story_ids) if sid in views]
+
+
+async def with_views(conn: asyncpg.Connection, rows: Sequence[Row]) -> list[PendingDelivery]:
+    """Outbox rows as PendingDelivery, each story viewed as its delivery's guild sees it."""
+    views: dict[tuple[int, int], StoryView] = {}  # (guild, story): each guild sees its own feeds
+    for gid in dict.fromkeys(int(r["guild_id"]) for r in rows):
+        loaded = await load_views(conn, [r["story_id"] for r in rows if r["guild_id"] == gid], gid)
+        views.update(((gid, sid), view) for sid, view in loaded.items())
+    return [
+        PendingDelivery(id=r["id"], guild_id=r["guild_id"], channel_id=r["channel_id"],
+                        subscription_id=r["subscription_id"], story=views[(r["guild_id"], r["story_id"])],
+                        attempts=r["attempts"])
+        for r in rows if (r["guild_id"], r["story_id"]) in views
+    ]

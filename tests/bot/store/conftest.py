@@ -1,0 +1,45 @@
+"""The contract: every test that takes the `store` fixture runs against both backends, SQLite (a file in
+tmp_path) and PostgreSQL (a fresh database on the test server, tests/pg.py)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bot.store import Store, open_store
+
+BACKENDS = ("sqlite", "postgres")
+
+
+@pytest.fixture(params=BACKENDS)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """What `bot.database` would say for this backend: a file path, or a postgresql:// URL."""
+    if request.param == "sqlite":
+        return str(tmp_path / "newsbot.db")
+    return str(request.getfixturevalue("pg_url"))
+
+
+@pytest.fixture
+async def store(database: str) -> AsyncIterator[Store]:
+    s = await open_store(database)
+    try:
+        yield s
+    finally:
+        await s.close()
+
+
+def backend(store: Store) -> str:
+    return "postgres" if type(store).__name__ == "PostgresStore" else "sqlite"
+
+
+async def query(store: Store, sql: str) -> list[tuple[Any, ...]]:
+    """Rows of a parameterless read-only SQL statement valid on both backends, for checking state that
+    no store method reports (a delivery's status, a purged column)."""
+    if backend(store) == "postgres":
+        async with store._read() as conn:  # type: ignore[attr-defined]
+            return [tuple(r) for r in await conn.fetch(sql)]
+    async with store._read() as conn, conn.execute(sql) as cur:  # type: ignore[attr-defined]
+        return [tuple(r) for r in await cur.fetchall()]
