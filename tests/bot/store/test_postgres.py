@@ -1,0 +1,114 @@
+"""PostgreSQL-only: schema and migrations (advisory lock, two real processes starting at once), connection
+errors, and that search uses the GIN index."""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import asyncpg
+import pytest
+
+from bot.store import StoreError, open_store
+from bot.store.postgres.migrate import Migration, apply_migrations, load_migrations
+from bot.store.postgres.store import PostgresStore, redacted
+
+
+async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
+    conn = await asyncpg.connect(url)
+    try:
+        return list(await conn.fetch(sql))
+    finally:
+        await conn.close()
+
+
+async def test_open_creates_schema_and_reopen_keeps_data(pg_empty_url: str) -> None:
+    store = await open_store(pg_empty_url)
+    assert isinstance(store, PostgresStore)
+    await store.set_meta("k", "v1")
+    await store.close()
+    store = await open_store(pg_empty_url.replace("postgresql://", "postgres://", 1))
+    try:
+        assert await store.get_meta("k") == "v1"
+    finally:
+        await store.close()
+    versions = [r[0] for r in await _fetch(pg_empty_url, "SELECT version FROM schema_migrations ORDER BY 1")]
+    assert versions == [m.version for m in load_migrations()]
+    tables = {r[0] for r in await _fetch(pg_empty_url, "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
+    assert {"feeds", "subscriptions", "seen_entries", "stories", "articles", "quotes", "deliveries",
+            "delivery_lanes", "digests", "guild_settings", "meta", "search_configs"} <= tables
+
+
+async def test_database_newer_than_code_is_refused(pg_url: str) -> None:
+    conn = await asyncpg.connect(pg_url)
+    await conn.execute("INSERT INTO schema_migrations (version, name) VALUES (999, '0999_future.sql')")
+    await conn.close()
+    with pytest.raises(StoreError, match="schema version 999"):
+        await open_store(pg_url)
+
+
+async def test_failed_migration_rolls_back_and_keeps_version(pg_empty_url: str) -> None:
+    good = Migration(1, "0001_a.sql", "CREATE TABLE a (x integer);")
+    bad = Migration(2, "0002_b.sql", "CREATE TABLE b (x integer); INSERT INTO nope VALUES (1);")
+    conn = await asyncpg.connect(pg_empty_url)
+    try:
+        with pytest.raises(StoreError, match=r"0002_b\.sql"):
+            await apply_migrations(conn, [good, bad])
+        assert await conn.fetchval("SELECT max(version) FROM schema_migrations") == 1
+        assert await conn.fetchval("SELECT to_regclass('b')") is None  # nothing of the failed file is left
+    finally:
+        await conn.close()
+
+
+async def test_unreachable_server_is_a_store_error_without_the_password(tmp_path: Path) -> None:
+    url = f"postgresql://bot:s3cret@/newsbot?host={tmp_path}&port=1"  # no server on this socket
+    with pytest.raises(StoreError, match="cannot connect") as caught:
+        await open_store(url)
+    assert "s3cret" not in str(caught.value) and "***" in str(caught.value)
+    assert redacted("postgresql://u:pw@h/db") == "postgresql://u:***@h/db"
+
+
+_START = textwrap.dedent("""
+    import asyncio, os, sys, time
+    from bot.store import open_store
+
+    async def main(url, go):
+        while not os.path.exists(go):  # start together: both wait for the same signal
+            time.sleep(0.005)
+        store = await open_store(url)
+        await store.set_meta("started-" + str(os.getpid()), "yes")
+        await store.close()
+
+    asyncio.run(main(sys.argv[1], sys.argv[2]))
+""")
+
+
+async def test_two_processes_starting_at_once_create_one_schema(pg_empty_url: str, tmp_path: Path) -> None:
+    """Two `newsbot` processes on a fresh database: both start (no "relation already exists"), one schema."""
+    go = tmp_path / "go"
+    root = Path(__file__).resolve().parents[3]
+    procs = [subprocess.Popen([sys.executable, "-c", _START, pg_empty_url, str(go)], cwd=root,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    await asyncio.sleep(0.5)  # let both import and reach the wait (not a timing assertion)
+    go.write_text("go")
+    results = [await asyncio.to_thread(p.communicate, timeout=120) for p in procs]
+    for proc, (_out, err) in zip(procs, results, strict=True):
+        assert proc.returncode == 0, err
+    rows = await _fetch(pg_empty_url, "SELECT version FROM schema_migrations ORDER BY 1")
+    assert [r[0] for r in rows] == [m.version for m in load_migrations()]
+    started = await _fetch(pg_empty_url, "SELECT key FROM meta WHERE key LIKE 'started-%'")
+    assert len(started) == 2
+
+
+async def test_search_uses_the_gin_index(pg_url: str) -> None:
+    conn = await asyncpg.connect(pg_url)
+    try:
+        await conn.execute("SET enable_seqscan = off")  # tiny tables: make the planner show what it can use
+        plan = "\n".join(r[0] for r in await conn.fetch(
+            "EXPLAIN SELECT id FROM articles WHERE search @@ websearch_to_tsquery('english', 'volcano')"))
+    finally:
+        await conn.close()
+    assert "articles_search_idx" in plan
