@@ -1,27 +1,35 @@
-"""Search benchmark: fill a database with synthetic stories, then time `Store.search` on varied queries.
+"""Search benchmark: the same synthetic stories in each backend, then `Store.search` timed on the same queries.
 
-    python -m bench.search [--stories 100000] [--db PATH] [--queries 300] [--text-words 250]
+    python -m bench.search [--stories 100000] [--backends sqlite,postgres] [--postgres URL] [--db PATH]
+                           [--queries 300] [--recall-queries 100] [--text-words 250]
 
-Prints the load time, database size, search latency p50/p95/max (end to end through `Store.search`,
-including StoryView assembly) and the process's peak RSS. The vocabulary is Zipf-distributed, so common
-words match tens of thousands of stories and rare ones a handful, as in real news.
+Prints, side by side per backend: load time, database size, search latency p50/p95/max (end to end
+through `Store.search`, including StoryView assembly), and recall@10 against an exhaustive ranking (the
+same backend's ranking with its shortcuts off: SQLite's global-top-hits fast path and newest-window, and
+PostgreSQL's recency bound). The vocabulary is Zipf-distributed, so common words match tens of thousands
+of stories and rare ones a handful, as in real news.
+
+PostgreSQL: --postgres URL, else $NEWSBOT_BENCH_POSTGRES or $NEWSBOT_TEST_POSTGRES (a database named
+newsbot_bench is created there), else a throwaway cluster from the machine's PostgreSQL binaries.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import resource
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from bot.models import NewArticle, QuoteRecord
-from bot.store import Store
+from bot.store import Store, open_store
 
 NEWS_WORDS = """
 government minister election president police court city council health hospital school climate
@@ -133,57 +141,139 @@ def pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100, method="inclusive")[int(q) - 1]
 
 
-async def run(args: argparse.Namespace) -> None:
-    gen = Generator(args.seed, args.text_words)
-    tmp = None
-    if args.db:
-        path = Path(args.db)
-    else:
-        tmp = tempfile.TemporaryDirectory(prefix="newsbot-bench-")
-        path = Path(tmp.name) / "bench.db"
-    try:
-        store = await Store.open(path)
+@contextlib.contextmanager
+def exhaustive(kind: str) -> Iterator[None]:
+    """The backend's search with its shortcuts off: every match ranked, the reference for recall."""
+    if kind == "sqlite":
+        from bot.store.sqlite import articles as lite
+
+        saved: tuple[int, ...] = (lite.FAST_SEARCH_HITS, lite.HUGE_MATCH)
+        lite.FAST_SEARCH_HITS, lite.HUGE_MATCH = 10**9, 10**9
         try:
-            if not await store.latest(1, limit=1):
-                started = time.perf_counter()
-                print(f"filling {path} with {args.stories:,} stories ...")
-                await fill(store, args.stories, gen)
-                print(f"load: {time.perf_counter() - started:.1f} s")
-            else:
-                print(f"using the stories already in {path}")
-            size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
-            print(f"database: {size / 1e6:.0f} MB (with WAL)")
-            queries = gen.queries(args.queries)
-            for q in queries[:20]:  # warm the page cache, as a running bot's would be
-                await store.search(1, q)
-            timings: list[float] = []
-            hits = 0
-            for q in queries:
-                t = time.perf_counter()
-                result = await store.search(1, q, limit=5)
-                timings.append((time.perf_counter() - t) * 1000)
-                hits += bool(result)
+            yield
         finally:
-            await store.close()
+            lite.FAST_SEARCH_HITS, lite.HUGE_MATCH = saved
+    else:
+        from bot.store.postgres import articles as pg
+
+        saved = (pg.RANK_WINDOW,)
+        pg.RANK_WINDOW = 10**9
+        try:
+            yield
+        finally:
+            (pg.RANK_WINDOW,) = saved
+
+
+async def measure(kind: str, database: str, args: argparse.Namespace) -> dict[str, str]:
+    gen = Generator(args.seed, args.text_words)  # the same stories and queries for every backend
+    out: dict[str, str] = {}
+    store = await open_store(database)
+    try:
+        if not await store.latest(1, limit=1):
+            started = time.perf_counter()
+            print(f"[{kind}] filling with {args.stories:,} stories ...")
+            await fill(store, args.stories, gen)
+            out["load"] = f"{time.perf_counter() - started:.1f} s"
+        else:
+            print(f"[{kind}] using the stories already there")
+            out["load"] = "(reused)"
+        out["size"] = await database_size(kind, store, database)
+        queries = gen.queries(args.queries)
+        for q in queries[:20]:  # warm the caches, as a running bot's would be
+            await store.search(1, q)
+        timings: list[float] = []
+        hits = 0
+        for q in queries:
+            t = time.perf_counter()
+            result = await store.search(1, q, limit=5)
+            timings.append((time.perf_counter() - t) * 1000)
+            hits += bool(result)
+        out["queries"] = f"{len(queries)} ({hits} with results)"
+        out["p50"] = f"{pct(timings, 50):.2f} ms"
+        out["p95"] = f"{pct(timings, 95):.2f} ms"
+        out["max"] = f"{max(timings):.2f} ms"
+        slow = sorted(zip(timings, queries, strict=True), reverse=True)[:3]
+        out["slowest"] = ", ".join(f"{q!r} {t:.0f}ms" for t, q in slow)
+        if args.recall_queries:
+            sample = queries[:args.recall_queries]
+            got = [[v.story_id for v in await store.search(1, q, limit=10)] for q in sample]
+            with exhaustive(kind):
+                exact = [[v.story_id for v in await store.search(1, q, limit=10)] for q in sample]
+            scored = [len(set(g) & set(e)) / len(e) for g, e in zip(got, exact, strict=True) if e]
+            out["recall@10"] = f"{statistics.fmean(scored):.3f} over {len(scored)} queries" if scored else "n/a"
     finally:
-        if tmp is not None:
-            tmp.cleanup()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"search over {len(queries)} queries ({hits} with results): p50 {pct(timings, 50):.2f} ms, "
-          f"p95 {pct(timings, 95):.2f} ms, max {max(timings):.2f} ms")
-    slow = sorted(zip(timings, queries, strict=True), reverse=True)[:3]
-    print("slowest: " + ", ".join(f"{q!r} {t:.1f} ms" for t, q in slow))
-    print(f"peak RSS: {peak_mb:.0f} MB (pid {os.getpid()})")
+        await store.close()
+    return out
+
+
+async def database_size(kind: str, store: Store, database: str) -> str:
+    if kind == "sqlite":
+        path = Path(database)
+        return f"{sum(p.stat().st_size for p in path.parent.glob(path.name + '*')) / 1e6:.0f} MB (with WAL)"
+    async with store._read() as conn:  # type: ignore[attr-defined]
+        size = await conn.fetchval("SELECT pg_database_size(current_database())")
+    return f"{size / 1e6:.0f} MB"
+
+
+async def postgres_database(admin_url: str, name: str = "newsbot_bench") -> str:
+    import asyncpg
+
+    conn = await asyncpg.connect(admin_url)
+    try:
+        if not await conn.fetchval("SELECT 1 FROM pg_database WHERE datname = $1", name):
+            await conn.execute(f"CREATE DATABASE {name}")
+    finally:
+        await conn.close()
+    from tests.pg import with_database
+
+    return with_database(admin_url, name)
+
+
+async def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
+    kinds = [k.strip() for k in args.backends.split(",") if k.strip()]
+    results: dict[str, dict[str, str]] = {}
+    for kind in kinds:
+        if kind == "sqlite":
+            if args.db:
+                database = args.db
+            else:
+                tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="newsbot-bench-"))
+                database = str(Path(tmp) / "bench.db")
+        elif kind == "postgres":
+            admin = args.postgres or os.environ.get("NEWSBOT_BENCH_POSTGRES") or os.environ.get("NEWSBOT_TEST_POSTGRES")
+            if not admin:
+                from tests.pg import postgres_server
+
+                admin = stack.enter_context(postgres_server())
+                if admin is None:
+                    print("[postgres] skipped: no PostgreSQL on this machine (set --postgres URL)")
+                    continue
+            database = await postgres_database(admin)
+        else:
+            raise SystemExit(f"unknown backend {kind!r} (sqlite, postgres)")
+        results[kind] = await measure(kind, database, args)
+    print()
+    print(f"search at {args.stories:,} stories, guild 1 (30 of 40 feeds), limit 5")
+    rows = ["load", "size", "queries", "p50", "p95", "max", "recall@10", "slowest"]
+    width = max(len(k) for k in results) if results else 8
+    print(f"{'':<10} " + "  ".join(f"{k:<{max(width, 28)}}" for k in results))
+    for row in rows:
+        print(f"{row:<10} " + "  ".join(f"{results[k].get(row, '-'):<{max(width, 28)}}" for k in results))
+    print(f"peak RSS: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB (pid {os.getpid()})")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--stories", type=int, default=100_000)
-    parser.add_argument("--db", help="database file to fill (kept) or reuse; default: a temporary one")
+    parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
+    parser.add_argument("--postgres", help="PostgreSQL admin URL (a newsbot_bench database is created there)")
+    parser.add_argument("--db", help="SQLite file to fill (kept) or reuse; default: a temporary one")
     parser.add_argument("--queries", type=int, default=300)
+    parser.add_argument("--recall-queries", type=int, default=100, help="0 to skip the recall measurement")
     parser.add_argument("--text-words", type=int, default=250, help="words of article text per story")
     parser.add_argument("--seed", type=int, default=7)
-    asyncio.run(run(parser.parse_args()))
+    with contextlib.ExitStack() as stack:
+        asyncio.run(run(parser.parse_args(), stack))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ insert does nothing and it is handled as the duplicate it is.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -50,25 +51,39 @@ _INSERT_QUOTE = ("INSERT INTO quotes (article_id, position, text, speaker, speak
                  "VALUES ($1, $2, $3, $4, $5, $6)")
 _INSERT_SEEN = "INSERT INTO seen_entries (feed_id, guid, seen_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING"
 
-# The newest RANK_WINDOW matching articles of the guild's feeds (parsed per configuration), then ranked.
+# The user's words as a tsquery in configuration {cfg}: {w} the words and {p} the prefixes (parameters).
+_TSQUERY = ("(CASE WHEN {p} = '' THEN websearch_to_tsquery({cfg}, {w}) WHEN {w} = '' THEN to_tsquery({cfg}, {p}) "
+            "ELSE websearch_to_tsquery({cfg}, {w}) && to_tsquery({cfg}, {p}) END)")
+# The configurations in which the query means something an index can find (not empty, not only negations).
+_USABLE_CONFIGS = ("SELECT c.cfg::text FROM search_configs AS c, "
+                   f"LATERAL (SELECT {_TSQUERY.format(cfg='c.cfg', w='$1', p='$2')} AS tq) AS x "
+                   "WHERE numnode(x.tq) > 0 AND querytree(x.tq) <> 'T' ORDER BY 1")
+# The newest RANK_WINDOW matches among the guild's feeds, then ranked. Each configuration's query is a
+# separate, constant condition, so the planner sees it and can use the GIN index (a per-row query could not).
 _SEARCH_SQL = """
-WITH q AS (
-    SELECT c.cfg, CASE WHEN $3 = '' THEN websearch_to_tsquery(c.cfg, $2)
-                       WHEN $2 = '' THEN to_tsquery(c.cfg, $3)
-                       ELSE websearch_to_tsquery(c.cfg, $2) && to_tsquery(c.cfg, $3) END AS tq
-    FROM search_configs AS c
-), hits AS (
-    SELECT a.id, a.story_id, q.tq
-    FROM q JOIN articles AS a ON a.ts_config = q.cfg AND a.search @@ q.tq
-    WHERE numnode(q.tq) > 0 AND querytree(q.tq) <> 'T' AND {where}
+WITH hits AS (
+    SELECT a.id, a.story_id, a.ts_config FROM articles AS a
+    WHERE ({match}) AND {where}
     ORDER BY a.id DESC
     LIMIT $4
 )
 SELECT hits.story_id
 FROM hits JOIN articles AS a ON a.id = hits.id
-ORDER BY ts_rank_cd('{weights}', a.search, hits.tq, {norm}) DESC, hits.id DESC
+ORDER BY ts_rank_cd('{weights}', a.search, CASE hits.ts_config {cases} END, {norm}) DESC, hits.id DESC
 LIMIT $5
 """
+_CONFIG_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def search_sql(configs: Sequence[str], where: str) -> str:
+    """The search statement for these configurations (names from pg_ts_config, checked again here)."""
+    names = [c for c in configs if _CONFIG_NAME.match(c)]
+    literals = [f"'{c}'::regconfig" for c in names]
+    queries = [(lit, _TSQUERY.format(cfg=lit, w="$2", p="$3")) for lit in literals]
+    match = " OR ".join(f"(a.ts_config = {lit} AND a.search @@ {tq})" for lit, tq in queries)
+    cases = " ".join(f"WHEN {lit} THEN {tq}" for lit, tq in queries)
+    return _SEARCH_SQL.format(match=match, where=where, cases=cases, weights=fts.RANK_WEIGHTS,
+                              norm=fts.RANK_NORMALIZATION)
 
 
 class ArticleOps(PgBase):
@@ -210,10 +225,12 @@ class ArticleOps(PgBase):
         if feed_id is not None:
             params.append(feed_id)
             where.append(f"a.feed_id = ${len(params) + 1}")
-        sql = _SEARCH_SQL.format(where=" AND ".join(where),
-                                 weights=fts.RANK_WEIGHTS, norm=fts.RANK_NORMALIZATION)
         fetch = limit * 3
         async with self._read() as conn:
+            configs = [r[0] for r in await conn.fetch(_USABLE_CONFIGS, terms.text, terms.prefixes)]
+            if not configs:
+                return []
+            sql = search_sql(configs, " AND ".join(where))
             while True:  # several articles of one story may rank first: fetch more until `limit` stories
                 rows = await conn.fetch(sql, *params[:4], fetch, *params[4:])
                 ids = list(dict.fromkeys(int(r[0]) for r in rows))
