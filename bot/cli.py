@@ -77,6 +77,10 @@ def build_parser() -> argparse.ArgumentParser:
     remove.add_argument("feed", help="feed URL or numeric id")
 
     sub.add_parser("sync-commands", parents=[common], help="register the slash commands with Discord now")
+
+    migrate = sub.add_parser("migrate-db", parents=[common], help="copy a SQLite database into PostgreSQL")
+    migrate.add_argument("--from", dest="source", required=True, help="the SQLite file (e.g. newsbot.db)")
+    migrate.add_argument("--to", dest="target", required=True, help="an empty database: postgresql://...")
     return parser
 
 
@@ -105,6 +109,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
                 with _store_errors():
                     return start(settings, once=args.once)
+            case "migrate-db":
+                with _store_errors():
+                    return asyncio.run(cmd_migrate_db(args))
             case "sync-commands":
                 from bot.__main__ import sync_commands
 
@@ -291,3 +298,20 @@ async def _probe_feed(url: str, settings: Settings) -> tuple[str | None, int]:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+async def cmd_migrate_db(args: argparse.Namespace) -> int:
+    """Copy a SQLite deployment into PostgreSQL (bot/store/transfer.py), all or nothing, verified by counts."""
+    from bot.store import is_postgres_url
+    from bot.store.transfer import copy_sqlite_to_postgres
+
+    if not is_postgres_url(args.target):
+        raise CommandError(f"--to must be a postgresql:// URL, not {args.target!r}")
+    report = await copy_sqlite_to_postgres(args.source, args.target)
+    for table, count in report.counts.items():
+        print(f"{table:<16} {count:>10,} rows")
+    if report.skipped_columns:
+        print(f"not copied (no such PostgreSQL column): {', '.join(report.skipped_columns)}")
+    print(f"copied {args.source} into PostgreSQL; every table's row count matches. "
+          "Set bot.database to the URL to use it.")
+    return EXIT_OK

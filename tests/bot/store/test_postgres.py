@@ -4,7 +4,6 @@ errors, and that search uses the GIN index."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
@@ -15,6 +14,8 @@ import pytest
 from bot.store import StoreError, open_store
 from bot.store.postgres.migrate import Migration, apply_migrations, load_migrations
 from bot.store.postgres.store import PostgresStore, redacted
+
+ROOT = Path(__file__).resolve().parents[3]
 
 
 async def _fetch(url: str, sql: str) -> list[asyncpg.Record]:
@@ -72,31 +73,33 @@ async def test_unreachable_server_is_a_store_error_without_the_password(tmp_path
 
 
 _START = textwrap.dedent("""
-    import asyncio, os, sys, time
+    import asyncio, os, sys
     from bot.store import open_store
 
-    async def main(url, go):
-        while not os.path.exists(go):  # start together: both wait for the same signal
-            time.sleep(0.005)
+    async def main(url):
+        print("ready", flush=True)
+        sys.stdin.readline()  # start together: both wait for the same signal
         store = await open_store(url)
         await store.set_meta("started-" + str(os.getpid()), "yes")
         await store.close()
 
-    asyncio.run(main(sys.argv[1], sys.argv[2]))
+    asyncio.run(main(sys.argv[1]))
 """)
 
 
-async def test_two_processes_starting_at_once_create_one_schema(pg_empty_url: str, tmp_path: Path) -> None:
+async def test_two_processes_starting_at_once_create_one_schema(pg_empty_url: str) -> None:
     """Two `newsbot` processes on a fresh database: both start (no "relation already exists"), one schema."""
-    go = tmp_path / "go"
-    root = Path(__file__).resolve().parents[3]
-    procs = [subprocess.Popen([sys.executable, "-c", _START, pg_empty_url, str(go)], cwd=root,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    await asyncio.sleep(0.5)  # let both import and reach the wait (not a timing assertion)
-    go.write_text("go")
-    results = [await asyncio.to_thread(p.communicate, timeout=120) for p in procs]
+    pipe = asyncio.subprocess.PIPE
+    procs = [await asyncio.create_subprocess_exec(sys.executable, "-c", _START, pg_empty_url, cwd=ROOT,
+                                                  stdin=pipe, stdout=pipe, stderr=pipe) for _ in range(2)]
+    for proc in procs:  # both imported and waiting
+        assert proc.stdout is not None and await proc.stdout.readline() == b"ready\n"
+    for proc in procs:
+        assert proc.stdin is not None
+        proc.stdin.write(b"go\n")
+    results = await asyncio.gather(*(asyncio.wait_for(proc.communicate(), 120) for proc in procs))
     for proc, (_out, err) in zip(procs, results, strict=True):
-        assert proc.returncode == 0, err
+        assert proc.returncode == 0, err.decode()
     rows = await _fetch(pg_empty_url, "SELECT version FROM schema_migrations ORDER BY 1")
     assert [r[0] for r in rows] == [m.version for m in load_migrations()]
     started = await _fetch(pg_empty_url, "SELECT key FROM meta WHERE key LIKE 'started-%'")
