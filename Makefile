@@ -25,6 +25,8 @@ venv: $(VENV)/.installed
 run: $(VENV)/.installed
 	$(BIN)/newsbot run $(ARGS)
 
+# The store tests also run against PostgreSQL: the server in $$NEWSBOT_TEST_POSTGRES, else a throwaway one
+# started from the installed binaries (Debian: apt-get install postgresql); skipped, in one line, without.
 test: $(VENV)/.installed-dev
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -27,6 +27,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 import pytest
 
 ENV = "NEWSBOT_TEST_POSTGRES"
+REQUIRE_ENV = "NEWSBOT_REQUIRE_POSTGRES"  # set by .ci/run: there, a missing PostgreSQL is a failure, not a skip
 SKIP_REASON = (f"PostgreSQL tests skipped: no PostgreSQL on this machine (install the Debian package "
                f"`postgresql`, or set {ENV}=postgresql://user@host/db)")
 _TEMPLATE = f"newsbot_template_{os.getpid()}"
@@ -147,6 +148,8 @@ class PgServer:
 def pg_server() -> Iterator[PgServer]:
     with postgres_server() as admin_url:
         if admin_url is None:
+            if os.environ.get(REQUIRE_ENV):
+                pytest.fail(f"{REQUIRE_ENV} is set but {SKIP_REASON.split(': ', 1)[1]}")
             pytest.skip(SKIP_REASON)
         server = PgServer(admin_url)
         try:
