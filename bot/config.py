@@ -29,7 +29,8 @@ def _range(lo: float | None = None, hi: float | None = None, choices: tuple[str,
 
 @dataclass(frozen=True, slots=True)
 class BotSettings:
-    database: str = field(default="newsbot.db", metadata={"doc": "SQLite file (created if missing), or a postgresql:// URL"})
+    database: str = field(default="newsbot.db",
+                          metadata={"doc": "SQLite file (created if missing), or a postgresql:// URL"})
     log_level: str = field(
         default="INFO",
         metadata={"doc": "DEBUG, INFO, WARNING or ERROR",
