@@ -46,18 +46,20 @@ ORDER BY d.channel_id
 ON CONFLICT (channel_id) DO NOTHING
 """
 
+# The channel whose oldest due delivery is oldest comes first (as on SQLite).
 _CLAIM_LANES = f"""
-UPDATE delivery_lanes SET lease_owner = $1, lease_expires_at = $3
-WHERE channel_id IN (
-    SELECT l.channel_id FROM delivery_lanes AS l
-    WHERE {_FREE_OR_MINE.format(t="l")} AND {_SHARD.format(t="l")}
-      AND EXISTS (SELECT 1 FROM deliveries AS d WHERE d.channel_id = l.channel_id AND d.status = 'pending'
-                  AND d.next_attempt_at <= $2)
-    ORDER BY l.lease_expires_at NULLS FIRST, l.channel_id
+WITH picked AS (
+    SELECT l.channel_id, d.first FROM delivery_lanes AS l
+    CROSS JOIN LATERAL (SELECT min(d.id) AS first FROM deliveries AS d WHERE d.channel_id = l.channel_id
+                        AND d.status = 'pending' AND d.next_attempt_at <= $2) AS d
+    WHERE {_FREE_OR_MINE.format(t="l")} AND {_SHARD.format(t="l")} AND d.first IS NOT NULL
+    ORDER BY d.first
     LIMIT $4
-    FOR UPDATE SKIP LOCKED
+    FOR UPDATE OF l SKIP LOCKED
 )
-RETURNING channel_id
+UPDATE delivery_lanes AS l SET lease_owner = $1, lease_expires_at = $3
+FROM picked WHERE l.channel_id = picked.channel_id
+RETURNING l.channel_id, picked.first
 """
 
 _CLAIM_DIGESTS = f"""
@@ -108,7 +110,7 @@ class ClaimOps(ArticleOps):
             await conn.execute(_ENSURE_LANES, now)
         async with self._tx() as conn:
             rows = await conn.fetch(_CLAIM_LANES, owner, now, now + lease, limit, count, ids)
-        return sorted(int(r[0]) for r in rows)
+        return [int(r[0]) for r in sorted(rows, key=lambda r: r["first"])]
 
     async def lane_deliveries(self, channel_id: int, *, now: datetime, limit: int) -> list[PendingDelivery]:
         """The channel's due pending deliveries, oldest first (as pending_deliveries)."""
