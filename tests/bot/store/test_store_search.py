@@ -203,6 +203,10 @@ async def test_search_slow_and_recent_paths(store: Store, monkeypatch: pytest.Mo
             mine.append(s.story_id)
     expected = {h.story_id for h in await store.search(1, "strike")}
     assert expected == set(mine)
+    from bot.store.postgres import articles as pg_articles
+
+    monkeypatch.setattr(pg_articles, "RANK_WINDOW", 3)  # PostgreSQL: the newest 3 matches ranked, looked
+    monkeypatch.setattr(pg_articles, "RECENT_IDS", 4)  # for among the newest 4 articles first
     monkeypatch.setattr(articles, "FAST_SEARCH_HITS", 1)
     monkeypatch.setattr(articles, "HUGE_MATCH", 3)
     monkeypatch.setattr(articles, "RECENT_WINDOW", 2)
