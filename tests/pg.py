@@ -28,8 +28,11 @@ import pytest
 
 ENV = "NEWSBOT_TEST_POSTGRES"
 REQUIRE_ENV = "NEWSBOT_REQUIRE_POSTGRES"  # set by .ci/run: there, a missing PostgreSQL is a failure, not a skip
-SKIP_REASON = (f"PostgreSQL tests skipped: no PostgreSQL on this machine (install the Debian package "
-               f"`postgresql`, or set {ENV}=postgresql://user@host/db)")
+NO_SERVER = (f"no PostgreSQL on this machine (install the Debian package `postgresql`, or set "
+             f"{ENV}=postgresql://user@host/db)")
+SKIP_REASON = f"PostgreSQL tests skipped: {NO_SERVER}"
+_PG_FIXTURES = frozenset({"pg_server", "pg_url", "pg_empty_url"})
+_SKIPPED = pytest.StashKey[int]()
 _TEMPLATE = f"newsbot_template_{os.getpid()}"
 
 
@@ -144,12 +147,34 @@ class PgServer:
                 asyncio.run(self._admin(f"DROP DATABASE IF EXISTS {_TEMPLATE} WITH (FORCE)"))
 
 
+def _needs_postgres(item: pytest.Item) -> bool:
+    callspec = getattr(item, "callspec", None)
+    return bool(_PG_FIXTURES & set(getattr(item, "fixturenames", ()))) or (
+        callspec is not None and callspec.params.get("database") == "postgres")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Without any PostgreSQL, its tests are left out and reported in ONE line (not one per test)."""
+    if os.environ.get(ENV) or os.environ.get(REQUIRE_ENV) or find_bindir() is not None:
+        return
+    skipped = [item for item in items if _needs_postgres(item)]
+    if skipped:
+        items[:] = [item for item in items if not _needs_postgres(item)]
+        config.hook.pytest_deselected(items=skipped)
+        config.stash[_SKIPPED] = len(skipped)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    if config.stash.get(_SKIPPED, 0):
+        terminalreporter.write_line(f"{config.stash[_SKIPPED]} PostgreSQL tests skipped: {NO_SERVER}")
+
+
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[PgServer]:
     with postgres_server() as admin_url:
         if admin_url is None:
             if os.environ.get(REQUIRE_ENV):
-                pytest.fail(f"{REQUIRE_ENV} is set but {SKIP_REASON.split(': ', 1)[1]}")
+                pytest.fail(f"{REQUIRE_ENV} is set but there is {NO_SERVER}")
             pytest.skip(SKIP_REASON)
         server = PgServer(admin_url)
         try:
