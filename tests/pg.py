@@ -150,7 +150,8 @@ class PgServer:
 def _needs_postgres(item: pytest.Item) -> bool:
     callspec = getattr(item, "callspec", None)
     return bool(_PG_FIXTURES & set(getattr(item, "fixturenames", ()))) or (
-        callspec is not None and callspec.params.get("database") == "postgres")
+        callspec is not None and callspec.params.get("database") == "postgres") or (
+        item.get_closest_marker("postgres_store") is not None)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

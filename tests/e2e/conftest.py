@@ -80,7 +80,15 @@ class World:
 
 
 @pytest.fixture
-async def world(tmp_path: Path) -> AsyncIterator[World]:
+def e2e_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """The bot's database: a SQLite file, or a fresh PostgreSQL database for tests marked postgres_store."""
+    if request.node.get_closest_marker("postgres_store"):
+        return str(request.getfixturevalue("pg_url"))
+    return str(tmp_path / "newsbot.db")
+
+
+@pytest.fixture
+async def world(e2e_database: str) -> AsyncIterator[World]:
     async with NewsSite() as site, FakeDiscord() as fake:
         fake.add_channel(GUILD, NEWS, "news")
         fake.add_channel(GUILD, LOG, "bot-log")
@@ -91,7 +99,7 @@ async def world(tmp_path: Path) -> AsyncIterator[World]:
             "discord": {"api_base": fake.api_base, "gateway_url": fake.gateway_url, "delivery_interval": 0},
             "limits": {"user_cooldown": 0, "server_cooldown": 0},  # tests/e2e/test_limits.py sets its own
         })
-        store = await open_store(tmp_path / "newsbot.db")
+        store = await open_store(e2e_database)
         clock = Clock(datetime(2024, 5, 1, 7, 0, tzinfo=UTC))
         async with Fetcher(settings.net) as fetcher:
             bot = create_bot(settings, store, fetcher, clock=clock, guild_ready_timeout=0.05)
