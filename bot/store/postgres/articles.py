@@ -35,7 +35,7 @@ log = logging.getLogger(__name__)
 
 GUILD_FEEDS = "SELECT feed_id FROM subscriptions WHERE guild_id = $1"
 PURGE_BATCH = 500
-RANK_WINDOW = 2_000  # recency bound: only the newest this-many matches are ranked (a common word's
+RANK_WINDOW = 1_000  # recency bound: only the newest this-many matches are ranked (a common word's
 # matches are most of the table; ranking them all is slow and the newest are what people look for)
 RECENT_IDS = 20_000  # first look among the newest this-many articles; all of them only when that holds
 # fewer than RANK_WINDOW matches (so the answer is the same, for a fraction of the reads)
@@ -237,8 +237,8 @@ class ArticleOps(PgBase):
             # For a common word the planner prefers reading rows in order and testing each one's tsvector,
             # which is the expensive part (it is stored out of line); bitmap scans take matches from the GIN
             # index without testing. Only for this transaction.
+            newest = await conn.fetchval("SELECT max(id) FROM articles") or 0  # (before: an index scan)
             await conn.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
-            newest = await conn.fetchval("SELECT max(id) FROM articles") or 0
             floors = [newest - RECENT_IDS, 0] if newest > RECENT_IDS else [0]
             for floor in floors:
                 fetch = limit * 3
