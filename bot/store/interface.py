@@ -10,7 +10,7 @@ every view shown to a guild is built from that guild's feeds only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -81,14 +81,17 @@ class Store(Protocol):
     async def recent_fingerprints(self, since: datetime) -> list[tuple[int, bytes]]: ...
     async def get_story(self, story_id: int) -> StoryView | None: ...
 
-    # ---- lookups, always scoped to the guild's subscribed feeds
+    # ---- lookups, always scoped to the guild's subscribed feeds; with `channel_ids`, to the feeds posted
+    # to those channels only (the ones the asking member can view)
     async def search(self, guild_id: int, query: str, *, since: datetime | None = None,
-                     feed_id: int | None = None, limit: int = 5) -> list[StoryView]: ...
+                     feed_id: int | None = None, limit: int = 5,
+                     channel_ids: Collection[int] | None = None) -> list[StoryView]: ...
 
-    async def latest(self, guild_id: int, *, feed_id: int | None = None, limit: int = 5) -> list[StoryView]: ...
+    async def latest(self, guild_id: int, *, feed_id: int | None = None, limit: int = 5,
+                     channel_ids: Collection[int] | None = None) -> list[StoryView]: ...
 
     async def quotes_by(self, guild_id: int, who: str, *, since: datetime | None = None,
-                        limit: int = 10) -> list[QuoteHit]: ...
+                        limit: int = 10, channel_ids: Collection[int] | None = None) -> list[QuoteHit]: ...
 
     async def digest_stories(self, channel_id: int, since: datetime, limit: int) -> list[StoryView]: ...
     async def purge_article_text(self, older_than: datetime) -> int: ...
@@ -99,6 +102,10 @@ class Store(Protocol):
 
     async def mark_delivery_failed(self, delivery_id: int, error: str, *, now: datetime,
                                    retry_at: datetime | None) -> None: ...
+
+    async def hold_channel_deliveries(self, channel_id: int, until: datetime) -> int:
+        """Every pending delivery of the channel waits until at least `until` (keeps the channel's order)."""
+        ...
 
     async def cancel_channel_deliveries(self, channel_id: int, reason: str) -> int: ...
 
@@ -112,6 +119,10 @@ class Store(Protocol):
 
     async def mark_digest_sent(self, channel_id: int, *, sent_at: datetime, next_due_at: datetime) -> None:
         """Also clears the digest's lease (plan.md, lease/claim spec)."""
+        ...
+
+    async def retry_digest_at(self, channel_id: int, retry_at: datetime) -> None:
+        """A failed digest's back-off: only its due time moves."""
         ...
 
     # ---- guild settings and metadata

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 
 import asyncpg
@@ -29,7 +29,7 @@ from bot.store.common import (
 from bot.store.postgres import search as fts
 from bot.store.postgres.base import PgBase
 from bot.store.postgres.rows import clean_article, opt_ts, ts
-from bot.store.postgres.views import load_views, ordered
+from bot.store.postgres.views import MAX_SCOPE_CHANNELS, load_views, ordered
 
 log = logging.getLogger(__name__)
 
@@ -88,6 +88,24 @@ def search_sql(configs: Sequence[str], where: str) -> str:
     cases = " ".join(f"WHEN {lit} THEN {tq}" for lit, tq in queries)
     return _SEARCH_SQL.format(match=match, where=where, cases=cases, weights=fts.RANK_WEIGHTS,
                               norm=fts.RANK_NORMALIZATION)
+
+
+class Params:
+    """Optional query parameters numbered after a statement's fixed ones."""
+
+    def __init__(self, first: int) -> None:
+        self.first = first
+        self.values: list[object] = []
+
+    def add(self, value: object) -> str:
+        self.values.append(value)
+        return f"${self.first + len(self.values) - 1}"
+
+    def channels(self, channel_ids: Collection[int] | None) -> str:
+        """The condition narrowing a guild's subscriptions to those posted to `channel_ids` (if given)."""
+        if channel_ids is None:
+            return ""
+        return f" AND channel_id = ANY({self.add(sorted(set(channel_ids))[:MAX_SCOPE_CHANNELS])}::bigint[])"
 
 
 class ArticleOps(PgBase):
@@ -214,21 +232,20 @@ class ArticleOps(PgBase):
     # ---- lookups for slash commands, always scoped to the guild's subscribed feeds
 
     async def search(self, guild_id: int, query: str, *, since: datetime | None = None,
-                     feed_id: int | None = None, limit: int = 5) -> list[StoryView]:
+                     feed_id: int | None = None, limit: int = 5,
+                     channel_ids: Collection[int] | None = None) -> list[StoryView]:
         """Weighted full-text search (title A, bullets B, quotes C, text D) in each story's own language,
         ranked by ts_rank_cd among the newest RANK_WINDOW matches. One row per story; user text is only
         ever a parameter of websearch_to_tsquery (or a word-character prefix), never SQL or tsquery syntax."""
         terms = fts.search_terms(query)
         if terms is None or limit <= 0:
             return []
-        where = [f"a.feed_id IN ({GUILD_FEEDS})"]
-        params: list[object] = [guild_id, terms.text, terms.prefixes, RANK_WINDOW]
+        extra = Params(first=7)  # $1 guild, $2 words, $3 prefixes, $4 window, $5 fetch, $6 floor
+        where = [f"a.feed_id IN ({GUILD_FEEDS}{extra.channels(channel_ids)})"]
         if since is not None:
-            params.append(ts(since))
-            where.append(f"a.created_at >= ${len(params) + 2}")
+            where.append(f"a.created_at >= {extra.add(ts(since))}")
         if feed_id is not None:
-            params.append(feed_id)
-            where.append(f"a.feed_id = ${len(params) + 2}")
+            where.append(f"a.feed_id = {extra.add(feed_id)}")
         async with self._read() as conn, conn.transaction(readonly=True):
             configs = [r[0] for r in await conn.fetch(_USABLE_CONFIGS, terms.text, terms.prefixes)]
             if not configs:
@@ -244,7 +261,8 @@ class ArticleOps(PgBase):
                 fetch = limit * 3
                 while True:  # several articles of one story may rank first: fetch more until `limit` stories
                     window = max(RANK_WINDOW, fetch)
-                    rows = await conn.fetch(sql, *params[:3], window, fetch, floor, *params[4:])
+                    rows = await conn.fetch(sql, guild_id, terms.text, terms.prefixes, window, fetch, floor,
+                                            *extra.values)
                     ids = list(dict.fromkeys(int(r[0]) for r in rows))
                     if len(ids) >= limit or len(rows) < fetch:
                         break
@@ -252,47 +270,47 @@ class ArticleOps(PgBase):
                 if rows and rows[0]["matched"] >= window:  # the newest matches are all in this range
                     break
             ids = ids[:limit]
-            views = await load_views(conn, ids, guild_id)
+            views = await load_views(conn, ids, guild_id, channel_ids)
         return ordered(views, ids)
 
-    async def latest(self, guild_id: int, *, feed_id: int | None = None, limit: int = 5) -> list[StoryView]:
+    async def latest(self, guild_id: int, *, feed_id: int | None = None, limit: int = 5,
+                     channel_ids: Collection[int] | None = None) -> list[StoryView]:
         """The guild's newest stories (by when an article of theirs was last stored), newest first."""
         if limit <= 0:
             return []
-        where, params = [f"feed_id IN ({GUILD_FEEDS})"], [guild_id]
+        extra = Params(first=3)  # $1 guild, $2 fetch
+        where = [f"feed_id IN ({GUILD_FEEDS}{extra.channels(channel_ids)})"]
         if feed_id is not None:
-            where.append("feed_id = $3")
-            params.append(feed_id)
+            where.append(f"feed_id = {extra.add(feed_id)}")
         sql = f"SELECT story_id FROM articles WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT $2"
         fetch = limit * 3
         async with self._read() as conn:
             while True:
-                rows = await conn.fetch(sql, params[0], fetch, *params[1:])
+                rows = await conn.fetch(sql, guild_id, fetch, *extra.values)
                 ids = list(dict.fromkeys(int(r[0]) for r in rows))
                 if len(ids) >= limit or len(rows) < fetch:
                     break
                 fetch *= 4
             ids = ids[:limit]
-            views = await load_views(conn, ids, guild_id)
+            views = await load_views(conn, ids, guild_id, channel_ids)
         return ordered(views, ids)
 
     async def quotes_by(self, guild_id: int, who: str, *, since: datetime | None = None,
-                        limit: int = 10) -> list[QuoteHit]:
+                        limit: int = 10, channel_ids: Collection[int] | None = None) -> list[QuoteHit]:
         """Quotes whose speaker matches `who` (full name, or surname(s) alone), newest first; the rules are
         the SQLite store's (bot/store/sqlite/articles.py)."""
         norm = normalize_name(who[:200].replace("\x00", ""))
         if norm is None or limit <= 0:
             return []
+        extra = Params(first=6)  # $1 guild, $2-$4 the name, $5 limit
         where = ["(q.speaker_norm = $2 OR (q.speaker_last = $3 AND q.speaker_norm LIKE $4))",
-                 f"a.feed_id IN ({GUILD_FEEDS})"]
-        params: list[object] = [guild_id, norm, surname(norm), f"% {norm}", limit * 4]
+                 f"a.feed_id IN ({GUILD_FEEDS}{extra.channels(channel_ids)})"]
         if since is not None:
-            where.append("a.created_at >= $6")
-            params.append(ts(since))
+            where.append(f"a.created_at >= {extra.add(ts(since))}")
         sql = ("SELECT q.text, q.speaker, a.story_id FROM quotes AS q JOIN articles AS a ON a.id = q.article_id "
                f"WHERE {' AND '.join(where)} ORDER BY a.created_at DESC, q.article_id DESC, q.position LIMIT $5")
         async with self._read() as conn:
-            rows = await conn.fetch(sql, *params)
+            rows = await conn.fetch(sql, guild_id, norm, surname(norm), f"% {norm}", limit * 4, *extra.values)
             picked: list[tuple[QuoteRecord, int]] = []
             shown: set[tuple[int, str]] = set()
             for r in rows:
@@ -303,7 +321,7 @@ class ArticleOps(PgBase):
                 picked.append((QuoteRecord(text=r["text"], speaker=r["speaker"]), key[0]))
                 if len(picked) >= limit:
                     break
-            views = await load_views(conn, [sid for _, sid in picked], guild_id)
+            views = await load_views(conn, [sid for _, sid in picked], guild_id, channel_ids)
         return [QuoteHit(quote=q, story=views[sid]) for q, sid in picked if sid in views]
 
     async def digest_stories(self, channel_id: int, since: datetime, limit: int) -> list[StoryView]:

@@ -292,6 +292,15 @@ class PostgresStore(ClaimOps):
                                    "next_attempt_at = $2 WHERE id = $3 AND status = 'pending'",
                                    txt(error), ts(retry_at), delivery_id)
 
+    async def hold_channel_deliveries(self, channel_id: int, until: datetime) -> int:
+        """Make every pending delivery of a channel wait until at least `until`: while its first story waits
+        out a failure, the later ones must not overtake it (nor run into the same outage)."""
+        until = ts(until)
+        async with self._tx() as conn:
+            status = await conn.execute("UPDATE deliveries SET next_attempt_at = $1 WHERE channel_id = $2 "
+                                        "AND status = 'pending' AND next_attempt_at < $1", until, channel_id)
+        return int(status.split()[-1])
+
     async def cancel_channel_deliveries(self, channel_id: int, reason: str) -> int:
         async with self._tx() as conn:
             status = await conn.execute("UPDATE deliveries SET status = 'cancelled', last_error = $1 "
@@ -334,6 +343,11 @@ class PostgresStore(ClaimOps):
             await conn.execute("UPDATE digests SET last_sent_at = $1, next_due_at = $2, lease_owner = NULL, "
                                "lease_expires_at = NULL WHERE channel_id = $3",
                                ts(sent_at), ts(next_due_at), channel_id)
+
+    async def retry_digest_at(self, channel_id: int, retry_at: datetime) -> None:
+        """Put a failed digest off until `retry_at` (its back-off); only the due time moves."""
+        async with self._tx() as conn:
+            await conn.execute("UPDATE digests SET next_due_at = $1 WHERE channel_id = $2", ts(retry_at), channel_id)
 
     # ---- guild settings and metadata
 

@@ -3,7 +3,7 @@ fallback) are the SQLite store's, documented in bot/store/sqlite/views.py."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 import asyncpg
 
@@ -19,27 +19,39 @@ LEFT JOIN feeds AS f ON f.id = a.feed_id
 WHERE a.story_id = ANY($1::bigint[]){scope}
 ORDER BY a.story_id, a.id
 """
-_GUILD_SCOPE = " AND a.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id = $2)"
+MAX_SCOPE_CHANNELS = 1000  # more channel ids than a guild can have (500): a longer list is cut, not trusted
 
 
-async def load_views(conn: asyncpg.Connection, story_ids: Sequence[int],
-                     guild_id: int | None = None) -> dict[int, StoryView]:
+def feed_scope(first: int, guild_id: int, channel_ids: Collection[int] | None) -> tuple[str, list[object]]:
+    """A subquery for the feeds an audience may see, with its parameters numbered from ${first}: the guild's
+    subscribed feeds, or with `channel_ids` only those posted to one of these channels (empty: none)."""
+    if channel_ids is None:
+        return f"SELECT feed_id FROM subscriptions WHERE guild_id = ${first}", [guild_id]
+    ids = sorted(set(channel_ids))[:MAX_SCOPE_CHANNELS]
+    return (f"SELECT feed_id FROM subscriptions WHERE guild_id = ${first} "
+            f"AND channel_id = ANY(${first + 1}::bigint[])", [guild_id, ids])
+
+
+async def load_views(conn: asyncpg.Connection, story_ids: Sequence[int], guild_id: int | None = None,
+                     channel_ids: Collection[int] | None = None) -> dict[int, StoryView]:
     wanted = list(dict.fromkeys(story_ids))
     if not wanted:
         return {}
-    views = await _load(conn, wanted, guild_id)
+    views = await _load(conn, wanted, guild_id, channel_ids)
     if guild_id is not None:
         missing = [sid for sid in wanted if sid not in views]
         if missing:
-            views.update(await _load(conn, missing, None))
+            views.update(await _load(conn, missing, None, None))
     return views
 
 
-async def _load(conn: asyncpg.Connection, wanted: list[int], guild_id: int | None) -> dict[int, StoryView]:
+async def _load(conn: asyncpg.Connection, wanted: list[int], guild_id: int | None,
+                channel_ids: Collection[int] | None) -> dict[int, StoryView]:
     if guild_id is None:
         rows = await conn.fetch(_VIEW_SQL.format(scope=""), wanted)
     else:
-        rows = await conn.fetch(_VIEW_SQL.format(scope=_GUILD_SCOPE), wanted, guild_id)
+        feeds, params = feed_scope(2, guild_id, channel_ids)
+        rows = await conn.fetch(_VIEW_SQL.format(scope=f" AND a.feed_id IN ({feeds})"), wanted, *params)
     by_story: dict[int, list[Row]] = {}
     for row in rows:
         by_story.setdefault(row["story_id"], []).append(row)

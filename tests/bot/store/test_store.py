@@ -459,3 +459,22 @@ async def test_open_turns_unusable_paths_into_store_errors(tmp_path: Path) -> No
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot open the database"):
         await SQLiteStore.open(blocker / "sub" / "news.db")
+
+
+async def test_hold_channel_deliveries_and_digest_back_off(store: Store) -> None:
+    feed = await store.add_feed("https://a/rss", now=T0)
+    await store.subscribe(1, 10, feed.id, now=T0)
+    await store.subscribe(1, 11, feed.id, now=T0)
+    for n in range(2):
+        await store.add_article(make_article(feed.id, n), story_id=None, now=T0)
+    later = T0 + timedelta(minutes=5)
+    assert await store.hold_channel_deliveries(10, later) == 2
+    assert await store.hold_channel_deliveries(10, T0 + timedelta(minutes=1)) == 0  # never brought forward
+    assert {p.channel_id for p in await store.pending_deliveries(T0 + timedelta(minutes=4))} == {11}
+    assert len(await store.pending_deliveries(later)) == 4
+
+    await store.set_digest(1, 10, time_of_day="08:00", timezone="UTC", next_due_at=T0)
+    await store.mark_digest_sent(10, sent_at=T0 - timedelta(days=1), next_due_at=T0)
+    await store.retry_digest_at(10, later)
+    digest = await store.get_digest(10)
+    assert digest is not None and digest.next_due_at == later and digest.last_sent_at == T0 - timedelta(days=1)

@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from pathlib import Path
-
-import pytest
-
 from bot.models import QuoteRecord
 from bot.store import Store
 from tests.bot.store.test_store import T0, make_article
 
 GUILD, PUBLIC, STAFF = 1, 10, 11
-
-
-@pytest.fixture
-async def store(tmp_path: Path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "newsbot.db")
-    try:
-        yield s
-    finally:
-        await s.close()
 
 
 async def test_lookups_see_only_feeds_posted_to_the_given_channels(store: Store) -> None:
