@@ -27,7 +27,8 @@ log = logging.getLogger(__name__)
 
 # Parents before children, so every foreign key already has its row.
 TABLES = ("feeds", "subscriptions", "seen_entries", "stories", "articles", "quotes", "deliveries",
-          "delivery_lanes", "digests", "guild_settings", "meta", "notices")
+          "delivery_lanes", "digests", "guild_settings", "meta", "notices", "subscription_settings",
+          "channel_webhooks")
 BATCH = 5_000
 
 

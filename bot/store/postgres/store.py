@@ -22,6 +22,7 @@ from bot.store.errors import StoreError
 from bot.store.postgres.base import DRIVER_ERRORS
 from bot.store.postgres.claims import ClaimOps
 from bot.store.postgres.migrate import apply_migrations
+from bot.store.postgres.post_settings import PostSettingsOps
 from bot.store.postgres.rows import digest_from_row, feed_from_row, opt_txt, subscription_from_row, ts, txt
 from bot.store.postgres.views import with_views
 
@@ -45,7 +46,7 @@ def redacted(url: str) -> str:
         return "the configured PostgreSQL URL"
 
 
-class PostgresStore(ClaimOps):
+class PostgresStore(PostSettingsOps, ClaimOps):
     """asyncpg with a connection pool; migrations applied by `open` under an advisory lock."""
 
     @classmethod
