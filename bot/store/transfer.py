@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 # Parents before children, so every foreign key already has its row.
 TABLES = ("feeds", "subscriptions", "seen_entries", "stories", "articles", "quotes", "deliveries",
           "delivery_lanes", "digests", "guild_settings", "meta", "notices", "subscription_settings",
-          "channel_webhooks")
+          "channel_webhooks", "entry_failures")
 BATCH = 5_000
 
 

@@ -30,6 +30,7 @@ from bot.store.postgres import search as fts
 from bot.store.postgres.base import PgBase
 from bot.store.postgres.rows import clean_article, opt_ts, ts
 from bot.store.postgres.views import MAX_SCOPE_CHANNELS, load_views, ordered
+from bot.store.sqlite.dedupe import feed_key
 
 log = logging.getLogger(__name__)
 
@@ -128,25 +129,34 @@ class ArticleOps(PgBase):
                 return None
             await conn.execute(_INSERT_SEEN, article.feed_id, article.guid, now)
             text = filter_text(article.title, article.bullets)
-            existing = await conn.fetchval("SELECT story_id FROM articles WHERE canonical_url = $1",
-                                           article.canonical_url)
-            if existing is not None:
-                await self._enqueue(conn, article.feed_id, existing, text, now)
+            # Unique per (feed, canonical_url), as on SQLite (bot/store/sqlite/dedupe.py): a feed's own copy
+            # of a URL another feed stored first is kept under feed_key and joins that story.
+            key = article.canonical_url
+            own_key = feed_key(key, article.feed_id)
+            rows = await conn.fetch("SELECT id, story_id, feed_id, canonical_url FROM articles "
+                                    "WHERE canonical_url = ANY($1::text[])", [key, own_key])
+            mine = next((r for r in rows if r["feed_id"] == article.feed_id), None)
+            if mine is not None:
+                await self._enqueue(conn, article.feed_id, mine["story_id"], text, now)
                 return None
+            other = next((r for r in rows if r["canonical_url"] == key), None)
+            if other is not None:
+                key, story_id = own_key, other["story_id"]
+                await conn.execute("UPDATE articles SET canonical_url = canonical_url || '#orphan=' || id "
+                                   "WHERE canonical_url = $1 AND feed_id IS NULL", own_key)
             new_story = story_id is None or await conn.fetchval(
                 "SELECT 1 FROM stories WHERE id = $1", story_id) is None
             if new_story:
                 story_id = await conn.fetchval("INSERT INTO stories (created_at) VALUES ($1) RETURNING id", now)
             assert story_id is not None
             await self._note_config(conn, config)
-            article_id = await self._insert_article(conn, article, story_id, now, config)
-            if article_id is None:  # another process stored this URL since we looked
+            article_id = await self._insert_article(conn, article, story_id, now, config, key=key)
+            if article_id is None:  # another process stored this key since we looked
                 if new_story:
                     await conn.execute("DELETE FROM stories WHERE id = $1", story_id)
-                existing = await conn.fetchval("SELECT story_id FROM articles WHERE canonical_url = $1",
-                                               article.canonical_url)
-                if existing is not None:
-                    await self._enqueue(conn, article.feed_id, existing, text, now)
+                raced = await conn.fetchrow("SELECT story_id, feed_id FROM articles WHERE canonical_url = $1", key)
+                if raced is not None and raced["feed_id"] == article.feed_id:
+                    await self._enqueue(conn, article.feed_id, raced["story_id"], text, now)
                 return None
             if not new_story:
                 await self._update_source_count(conn, story_id)
@@ -161,9 +171,9 @@ class ArticleOps(PgBase):
                                config)
 
     async def _insert_article(self, conn: asyncpg.Connection, article: NewArticle, story_id: int,
-                              now: datetime, config: str) -> int | None:
+                              now: datetime, config: str, *, key: str | None = None) -> int | None:
         article_id = await conn.fetchval(
-            _INSERT_ARTICLE, story_id, article.feed_id, article.guid, article.url, article.canonical_url,
+            _INSERT_ARTICLE, story_id, article.feed_id, article.guid, article.url, key or article.canonical_url,
             article.title, article.text, article.text_source, bullets_to_json(article.bullets),
             quotes_to_json(article.quotes), article.word_count, article.reading_minutes, article.reduction,
             article.author, opt_ts(article.published_at), article.site_name, article.image_url,

@@ -73,6 +73,8 @@ def feed_from_row(row: Row) -> Feed:
         last_error=row["last_error"],
         last_polled_at=opt_utc(row["last_polled_at"]),
         initialized=row["initialized"],
+        failing_entries=int(row["failing_entries"]),
+        entry_error=row["entry_error"],
     )
 
 

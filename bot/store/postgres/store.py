@@ -21,6 +21,7 @@ from bot.store.common import clean_filter
 from bot.store.errors import StoreError
 from bot.store.postgres.base import DRIVER_ERRORS
 from bot.store.postgres.claims import ClaimOps
+from bot.store.postgres.entries import EntryOps
 from bot.store.postgres.migrate import apply_migrations
 from bot.store.postgres.post_settings import PostSettingsOps
 from bot.store.postgres.rows import digest_from_row, feed_from_row, opt_txt, subscription_from_row, ts, txt
@@ -46,7 +47,7 @@ def redacted(url: str) -> str:
         return "the configured PostgreSQL URL"
 
 
-class PostgresStore(PostSettingsOps, ClaimOps):
+class PostgresStore(PostSettingsOps, EntryOps, ClaimOps):
     """asyncpg with a connection pool; migrations applied by `open` under an advisory lock."""
 
     @classmethod

@@ -1,5 +1,5 @@
-"""StoryView assembly on PostgreSQL; the rules (first article, guild-scoped sources, the unscoped
-fallback) are the SQLite store's, documented in bot/store/sqlite/views.py."""
+"""StoryView assembly on PostgreSQL; the rules (first article, sources from the guild's own feeds only, no
+view at all for a guild with no article of the story) are the SQLite store's, in bot/store/sqlite/views.py."""
 
 from __future__ import annotations
 
@@ -37,12 +37,7 @@ async def load_views(conn: asyncpg.Connection, story_ids: Sequence[int], guild_i
     wanted = list(dict.fromkeys(story_ids))
     if not wanted:
         return {}
-    views = await _load(conn, wanted, guild_id, channel_ids)
-    if guild_id is not None:
-        missing = [sid for sid in wanted if sid not in views]
-        if missing:
-            views.update(await _load(conn, missing, None, None))
-    return views
+    return await _load(conn, wanted, guild_id, channel_ids)
 
 
 async def _load(conn: asyncpg.Connection, wanted: list[int], guild_id: int | None,
