@@ -17,7 +17,7 @@ from bot.config import FeedSettings, NetSettings, Settings
 from bot.fetch.net import Fetcher
 from bot.models import Feed, PendingDelivery
 from bot.pipeline.ingest import Ingestor
-from bot.store import Store
+from bot.store import Store, open_store
 from tests.hostile.corpus import CASES, STORY, Case, Refused, Stored
 from tests.newsite import FeedItem, NewsSite
 
@@ -47,7 +47,7 @@ async def site() -> AsyncIterator[NewsSite]:
 
 @pytest.fixture
 async def store(tmp_path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "hostile.db")
+    s = await open_store(tmp_path / "hostile.db")
     yield s
     await s.close()
 

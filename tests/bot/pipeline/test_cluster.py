@@ -109,7 +109,7 @@ async def test_index_forgets_by_the_window_in_process_exactly_as_after_a_restart
 
     from bot.models import NewArticle
     from bot.pipeline.ingest import Ingestor
-    from bot.store import Store
+    from bot.store import open_store
 
     def templated(n: int) -> NewArticle:
         title = "Daily market report"
@@ -119,7 +119,7 @@ async def test_index_forgets_by_the_window_in_process_exactly_as_after_a_restart
                           bullets=(), quotes=(), word_count=300, reading_minutes=2, reduction=0.5,
                           fingerprint=fingerprint(title, text))
 
-    store = await Store.open(tmp_path / "c.db")
+    store = await open_store(tmp_path / "c.db")
     try:
         now = datetime(2026, 1, 1, tzinfo=UTC)
         feed = await store.add_feed("https://m.example/rss", now=now)

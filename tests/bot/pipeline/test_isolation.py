@@ -14,7 +14,7 @@ import pytest
 from bot.config import FeedSettings, NetSettings, Settings
 from bot.fetch.net import Fetcher
 from bot.pipeline.ingest import Ingestor
-from bot.store import Store
+from bot.store import Store, open_store
 from tests.bot.pipeline.test_ingest import Clock, story_text, subscribed_feed
 from tests.newsite import FeedItem, NewsSite
 
@@ -32,7 +32,7 @@ async def sites() -> AsyncIterator[tuple[NewsSite, NewsSite]]:
 
 @pytest.fixture
 async def store(tmp_path) -> AsyncIterator[Store]:
-    s = await Store.open(tmp_path / "news.db")
+    s = await open_store(tmp_path / "news.db")
     yield s
     await s.close()
 
