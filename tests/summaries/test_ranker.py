@@ -76,3 +76,26 @@ def test_default_is_a_sumy_summarizer_on_sumys_document_model():
     assert isinstance(summarizer, AbstractSummarizer)
     assert [str(s) for s in picked] == ["A long first sentence about the new library budget.",
                                         "The library opens in May with 120,000 books."]
+
+
+
+def test_sentence_opening_with_a_pronoun_comes_only_with_its_predecessor():
+    from summaries.ranker import DEFAULT_WEIGHTS, Features, choose
+
+    def row(i: int, centrality: float, dangling: bool = False) -> Features:
+        return Features(position=i, centrality=centrality, title=0.0, info=0.0, quote_share=0.0, length=22,
+                        lead=0.0, dangling=dangling, excluded=False, terms=frozenset({f"w{i}"}))
+
+    # the pronoun sentence scores best after the lead, its antecedent sentence worst
+    rows = [row(0, 0.9), row(1, 0.0), row(2, 0.9, dangling=True), row(3, 0.6), row(4, 0.6)]
+    assert choose(rows, 2, DEFAULT_WEIGHTS) == [0, 3]
+    assert choose(rows, 3, DEFAULT_WEIGHTS) in ([0, 1, 2], [0, 3, 4])
+
+
+def test_late_sentences_do_not_compete_with_the_opening():
+    sents = ["The Riverside council approved a 4.5 million pound budget for its new library on Monday.",
+             "Talks resume on Friday.", "Nobody objected.", "Tea was served.", "Rain fell.", "Doors shut.",
+             "The library will hold 120,000 books and open in 2027 beside the Riverside bus station."]
+    assert 6 not in rank([sents], 3, STEM, STOP)
+    # a longer summary widens the pool to twice the bullets asked for
+    assert 6 in rank([sents], 4, STEM, STOP)
