@@ -1,6 +1,6 @@
 """Grid search of the default ranker's weights on cnndm250.dev ONLY (never the test split).
 
-    python -m bench.tune_ranker /work/shared/datasets [--top 10]
+    python -m bench.tune_ranker /work/shared/datasets [--rounds 2] [--cv 5]
 
 Features are computed once per article; each weight setting then only re-scores and re-chooses.
 """
@@ -32,6 +32,7 @@ GRID = {
     "length_fit": [0.0, 0.1, 0.2, 0.4, 0.6, 0.8],
     "short_words": [6, 10, 14],
     "position": [0.5, 1.0, 1.5, 2.0],
+    "candidates": [4, 6, 10, 600],
 }
 
 
@@ -74,8 +75,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("datasets", type=Path)
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--cv", action="store_true", help="2-fold cross-validation inside dev: tune on one "
-                        "half, score on the other, to choose settings that generalize")
+    parser.add_argument("--cv", type=int, default=0, metavar="K", help="K-fold cross-validation inside dev: "
+                        "tune on K-1 folds, score the held-out fold, to choose settings that generalize")
     args = parser.parse_args()
     prepared = prepare(load(args.datasets / "cnndm250.dev.jsonl"))
     scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
@@ -86,15 +87,20 @@ def main() -> None:
         best = ascend(prepared, DEFAULT_WEIGHTS, scorer, args.rounds, say=True)
         print(f"best dev R-1 {evaluate(prepared, best, scorer):.2f}: {best}")
         return
-    halves = [prepared[0::2], prepared[1::2]]
+    folds = [prepared[k::args.cv] for k in range(args.cv)]
     base = Weights()
-    for k, (train, held) in enumerate([(halves[0], halves[1]), (halves[1], halves[0])]):
+    held_tuned, held_current, held_lead, n = 0.0, 0.0, 0.0, 0
+    for k, held in enumerate(folds):
+        train = [a for j, fold in enumerate(folds) if j != k for a in fold]
         tuned = ascend(train, base, scorer, args.rounds, say=False)
-        lead_h = 100 * sum(scorer.score(r, "\n".join(f[:3]))["rouge1"].fmeasure for f, _, r in held) / len(held)
-        print(f"fold {k}: lead-3 {lead_h:.2f}; untuned {evaluate(held, base, scorer):.2f}; "
-              f"current default {evaluate(held, DEFAULT_WEIGHTS, scorer):.2f}; tuned on other half "
-              f"{evaluate(held, tuned, scorer):.2f}: {tuned}")
-
+        lead_h = sum(scorer.score(r, "\n".join(f[:3]))["rouge1"].fmeasure for f, _, r in held)
+        tuned_h, current_h = evaluate(held, tuned, scorer) * len(held), evaluate(held, base, scorer) * len(held)
+        held_tuned, held_current = held_tuned + tuned_h, held_current + current_h
+        held_lead, n = held_lead + lead_h, n + len(held)
+        print(f"fold {k}: lead-3 {100 * lead_h / len(held):.2f}; current default {current_h / len(held):.2f}; "
+              f"tuned on the other folds {tuned_h / len(held):.2f}: {tuned}")
+    print(f"held-out over all folds: lead-3 {100 * held_lead / n:.2f}; current default {held_current / n:.2f} "
+          f"(in-sample: it was tuned on all of dev); re-tuned per fold {held_tuned / n:.2f}")
 
 if __name__ == "__main__":
     main()
