@@ -1,6 +1,6 @@
 """Would a learned linear scorer beat the hand-set one? K-fold cross-validation on cnndm250.dev ONLY.
 
-    python -m bench.learn_ranker /work/shared/datasets [--folds 5] [--seeds 3] [--with-bbc]
+    python -m bench.learn_ranker /work/shared/datasets [--folds 5] [--seeds 3] [--directed] [--with-bbc]
 
 Labels are the ROUGE-1 oracle: the three sentences (of the opening window, or of the whole article) whose
 union scores best against the highlights. A ridge regression over cheap sentence features is fitted on the
@@ -25,7 +25,7 @@ from rouge_score import rouge_scorer
 from bench.summaries import load
 from summaries.language import stemmer, stop_words
 from summaries.pipeline import body_sentences
-from summaries.ranker import DEFAULT_WEIGHTS, Features, NewsSummarizer, _allowed, build_document, choose
+from summaries.ranker import DEFAULT_WEIGHTS, Features, NewsSummarizer, _allowed, _jaccard, build_document, choose
 
 WHOLE = 60  # sentences considered when the window is the whole article
 
@@ -76,12 +76,21 @@ def prepare(rows: list[dict], window: int) -> list[Article]:
     return out
 
 
-def vector(a: Article, i: int) -> list[float]:
+def forward(a: Article, i: int) -> float:
+    """PacSum-style directed centrality: overlap with the sentences after minus half that with those before."""
+    terms = a.features[i].terms
+    after = sum(_jaccard(terms, g.terms) for g in a.features[i + 1:i + 30])
+    before = sum(_jaccard(terms, g.terms) for g in a.features[max(0, i - 30):i])
+    return (after - 0.5 * before) / 3
+
+
+def vector(a: Article, i: int, directed: bool = False) -> list[float]:
     f = a.features[i]
     length = min(f.length, 60) / 30
     return [1.0, *(float(i == j) for j in range(1, 6)), float(i >= 6), math.exp(-0.3 * i),
             float(a.first_in_paragraph[i]), length, length * length, float(f.length < 8),
-            f.centrality, f.lead, f.title, f.info, f.quote_share, float(f.dangling)]
+            f.centrality, f.lead, f.title, f.info, f.quote_share, float(f.dangling),
+            *([forward(a, i)] if directed else [])]
 
 
 def ridge(xs: list[list[float]], ys: list[float], lam: float) -> list[float]:
@@ -99,9 +108,9 @@ def ridge(xs: list[list[float]], ys: list[float], lam: float) -> list[float]:
     return [m[r][d] / m[r][r] if m[r][r] else 0.0 for r in range(d)]
 
 
-def learned_pick(a: Article, w: list[float], window: int) -> list[int]:
+def learned_pick(a: Article, w: list[float], window: int, directed: bool) -> list[int]:
     pool = range(min(window, len(a.features)))
-    scores = {i: sum(p * q for p, q in zip(w, vector(a, i), strict=True)) for i in pool}
+    scores = {i: sum(p * q for p, q in zip(w, vector(a, i, directed), strict=True)) for i in pool}
     order = sorted(scores, key=lambda i: -scores[i])
     chosen: list[int] = []
     while len(chosen) < 3:
@@ -117,6 +126,7 @@ def main() -> None:
     parser.add_argument("datasets", type=Path)
     parser.add_argument("--folds", type=int, default=5)
     parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--directed", action="store_true", help="add PacSum-style directed centrality")
     parser.add_argument("--with-bbc", action="store_true", help="add every 3rd bbc.dev article to training")
     args = parser.parse_args()
     rows = load(args.datasets / "cnndm250.dev.jsonl")
@@ -138,12 +148,14 @@ def main() -> None:
                 diff = 0.0
                 for k, held in enumerate(folds):
                     train = [arts[j] for f, fold in enumerate(folds) if f != k for j in fold] + extra
-                    pairs = [(vector(a, i), float(i in a.oracle)) for a in train
+                    pairs = [(vector(a, i, args.directed), float(i in a.oracle)) for a in train
                              for i in range(min(window, len(a.features)))]
                     w = ridge([x for x, _ in pairs], [y for _, y in pairs], lam)
-                    diff += sum(rouge1(arts[j], learned_pick(arts[j], w, window)) - lead[j] for j in held)
+                    diff += sum(rouge1(arts[j], learned_pick(arts[j], w, window, args.directed)) - lead[j]
+                                for j in held)
                 gains.append(diff / len(arts))
-            print(f"  learned (ridge {lam:g}{', with bbc.dev' if extra else ''}) - lead-3 on held-out folds, "
+            label = f"ridge {lam:g}" + (", directed" if args.directed else "") + (", with bbc.dev" if extra else "")
+            print(f"  learned ({label}) - lead-3 on held-out folds, "
                   f"per seed: " + " ".join(f"{g:+.2f}" for g in gains))
 
 
