@@ -1,6 +1,6 @@
 """Grid search of the default ranker's weights on cnndm250.dev ONLY (never the test split).
 
-    python -m bench.tune_ranker /work/shared/datasets [--rounds 2] [--cv 5]
+    python -m bench.tune_ranker /work/shared/datasets [--rounds 2] [--cv 5] [--candidates N]
 
 Features are computed once per article; each weight setting then only re-scores and re-chooses.
 """
@@ -77,7 +77,11 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--cv", type=int, default=0, metavar="K", help="K-fold cross-validation inside dev: "
                         "tune on K-1 folds, score the held-out fold, to choose settings that generalize")
+    parser.add_argument("--candidates", type=int, default=0, metavar="N", help="hold the candidate window at N "
+                        "sentences instead of tuning it (600 = every sentence competes, as before)")
     args = parser.parse_args()
+    if args.candidates:
+        GRID.pop("candidates")
     prepared = prepare(load(args.datasets / "cnndm250.dev.jsonl"))
     scorer = rouge_scorer.RougeScorer(["rouge1"], use_stemmer=True)
     lead = sum(scorer.score(ref, "\n".join(flat[:3]))["rouge1"].fmeasure for flat, _, ref in prepared)
@@ -88,7 +92,7 @@ def main() -> None:
         print(f"best dev R-1 {evaluate(prepared, best, scorer):.2f}: {best}")
         return
     folds = [prepared[k::args.cv] for k in range(args.cv)]
-    base = Weights()
+    base = Weights(candidates=args.candidates) if args.candidates else Weights()
     held_tuned, held_current, held_lead, n = 0.0, 0.0, 0.0, 0
     for k, held in enumerate(folds):
         train = [a for j, fold in enumerate(folds) if j != k for a in fold]
