@@ -4,14 +4,13 @@ What it does, in order: only the opening sentences are candidates (the first six
 asked for if more): news states its key facts first, and in 5-fold cross-validation on cnndm250.dev
 (bench/tune_ranker.py --cv 5) weights re-tuned with every sentence competing gained +0.10 R-1 over Lead-3
 on the held-out folds, against +0.91 with the opening six: late sentences that score well on overlap are
-rarely what the highlights say. Every
-candidate gets a score from its position (news puts the key facts first),
-its similarity to the whole article (tf-idf centroid), its overlap with the title, and how much hard
-information it carries (names, numbers); it loses score for being mostly quotation, too short or too
+rarely what the highlights say. Every candidate gets a score from its position (news puts the key facts
+first), its similarity to the whole article (tf-idf centroid), its overlap with the title, and how much
+hard information it carries (names, numbers); it loses score for being mostly quotation, too short or too
 long. Some sentences are never chosen: one from inside a direct quotation that does not itself carry the
 quote mark and the speech verb (a reader would take the speaker's words as the outlet's), a first-person
-sentence outside quotation marks, and and one that opens with a pronoun unless the sentence before it is also chosen.
-Then the best are taken greedily, skipping any that repeat a chosen sentence (word overlap).
+sentence outside quotation marks, and one that opens with a pronoun unless the sentence before it is also
+chosen. Then the best are taken greedily, skipping any that repeat a chosen sentence (word overlap).
 """
 
 from __future__ import annotations
