@@ -118,7 +118,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 with _store_errors():
                     return sync_commands(settings)
     except ConfigError as exc:
-        print(f"newsbot: configuration error: {exc}", file=sys.stderr)
+        for line in str(exc).splitlines():  # every problem at once, one line each
+            print(f"newsbot: configuration error: {line}", file=sys.stderr)
         return EXIT_USAGE
     except CommandError as exc:
         print(f"newsbot: {exc}", file=sys.stderr)

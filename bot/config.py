@@ -7,6 +7,7 @@ bot that starts with a half-understood config fails later, in a channel, where n
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import math
 import os
 import tomllib
@@ -29,8 +30,10 @@ def _range(lo: float | None = None, hi: float | None = None, choices: tuple[str,
 
 @dataclass(frozen=True, slots=True)
 class BotSettings:
-    database: str = field(default="newsbot.db",
-                          metadata={"doc": "SQLite file (created if missing), or a postgresql:// URL"})
+    database: str = field(
+        default="newsbot.db",
+        metadata={"doc": "SQLite file (created if missing; relative to this file's folder), or a postgresql:// URL"},
+    )
     log_level: str = field(
         default="INFO",
         metadata={"doc": "DEBUG, INFO, WARNING or ERROR",
@@ -155,6 +158,13 @@ class SchedulerSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class MetricsSettings:
+    enabled: bool = field(default=False, metadata={"doc": "serve Prometheus metrics over HTTP"})
+    host: str = field(default="127.0.0.1", metadata={"doc": "address to listen on; keep it on loopback"})
+    port: int = field(default=9464, metadata={"doc": "port for /metrics", **_range(1, 65535)})
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     bot: BotSettings = field(default_factory=BotSettings)
     discord: DiscordSettings = field(default_factory=DiscordSettings)
@@ -165,6 +175,7 @@ class Settings:
     digest: DigestSettings = field(default_factory=DigestSettings)
     scheduler: SchedulerSettings = field(default_factory=SchedulerSettings)
     limits: LimitsSettings = field(default_factory=LimitsSettings)
+    metrics: MetricsSettings = field(default_factory=MetricsSettings)
     token: str | None = field(default=None, repr=False)
     source: Path | None = None  # the file these settings came from, for messages
 
@@ -203,87 +214,170 @@ def _coerce(value: Any, tp: Any) -> tuple[bool, Any]:
     return False, None
 
 
-def _build_section(cls: type, raw: Any, where: str, path: str) -> Any:
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: [{where}] must be a table of settings")
+ENV_PREFIX = "NEWSBOT_"
+
+
+def _did_you_mean(name: str, known: typing.Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _check_value(cls: type, key: str, value: Any, label: str) -> tuple[str | None, Any]:
+    """(error, coerced value) for one setting; `label` is how the message names it."""
     hints = typing.get_type_hints(cls)
-    known = {f.name: f for f in dataclasses.fields(cls)}
-    values: dict[str, Any] = {}
-    for key, value in raw.items():
+    meta = next(f for f in dataclasses.fields(cls) if f.name == key).metadata
+    ok, coerced = _coerce(value, hints[key])
+    if not ok:
+        return f"{label} must be {_expected(hints[key])}, got {value!r}", None
+    lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices") or ()
+    if choices and coerced not in choices:
+        return f"{label} must be one of {', '.join(choices)}, got {value!r}", None
+    if coerced is not None and not isinstance(coerced, str | bool):
+        if lo is not None and coerced < lo:
+            return f"{label} must be at least {lo:g}, got {value!r}", None
+        if hi is not None and coerced > hi:
+            return f"{label} must be at most {hi:g}, got {value!r}", None
+    return None, coerced
+
+
+def _from_env_text(text: str, tp: Any) -> Any:
+    """An environment variable's text as the TOML value it stands for (so the same checks apply)."""
+    args = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
+    lowered = text.strip().lower()
+    if bool in args:
+        return {"true": True, "1": True, "yes": True, "on": True,
+                "false": False, "0": False, "no": False, "off": False}.get(lowered, text)
+    for kind in (int, float):
+        if kind in args:
+            try:
+                return kind(text.strip())
+            except ValueError:
+                continue
+    return text
+
+
+def _env_overrides(env: typing.Mapping[str, str], errors: list[str]) -> dict[str, dict[str, Any]]:
+    """`NEWSBOT_SECTION__KEY=value` for every setting, as a TOML-shaped dict."""
+    out: dict[str, dict[str, Any]] = {}
+    for name, text in env.items():
+        if not name.startswith(ENV_PREFIX) or "__" not in name:
+            continue
+        section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
+        if section not in SECTIONS:
+            errors.append(f"${name}: unknown section [{section}]{_did_you_mean(section, SECTIONS)}")
+            continue
+        cls = SECTIONS[section]
+        known = [f.name for f in dataclasses.fields(cls)]
         if key not in known:
-            raise ConfigError(
-                f"{path}: unknown key '{where}.{key}' (known keys in [{where}]: {', '.join(sorted(known))})"
-            )
-        ok, coerced = _coerce(value, hints[key])
-        if not ok:
-            raise ConfigError(f"{path}: '{where}.{key}' must be {_expected(hints[key])}, got {value!r}")
-        meta = known[key].metadata
-        lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices") or ()
-        if choices and coerced not in choices:
-            raise ConfigError(f"{path}: '{where}.{key}' must be one of {', '.join(choices)}, got {value!r}")
-        if coerced is not None and not isinstance(coerced, str | bool):
-            if lo is not None and coerced < lo:
-                raise ConfigError(f"{path}: '{where}.{key}' must be at least {lo:g}, got {value!r}")
-            if hi is not None and coerced > hi:
-                raise ConfigError(f"{path}: '{where}.{key}' must be at most {hi:g}, got {value!r}")
-        values[key] = coerced
-    return cls(**values)
+            hint = _did_you_mean(key, known)
+            errors.append(f"${name}: unknown key '{section}.{key}'{hint or f' (known: {chr(44).join(known)})'}")
+            continue
+        out.setdefault(section, {})[key] = (name, _from_env_text(text[:10_000], typing.get_type_hints(cls)[key]))
+    return out
 
 
-def parse_settings(data: dict[str, Any], *, path: str = "<config>", token: str | None = None) -> Settings:
+def parse_settings(data: dict[str, Any], *, path: str = "<config>", token: str | None = None,
+                   environ: typing.Mapping[str, str] | None = None) -> Settings:
+    """Validate everything and report every problem at once: fixing a file one error per start is slow."""
+    errors: list[str] = []
+    env_values = _env_overrides(environ or {}, errors)
     sections: dict[str, Any] = {}
     for name, raw in data.items():
         if name not in SECTIONS:
-            raise ConfigError(f"{path}: unknown section [{name}] (known: {', '.join(SECTIONS)})")
-        sections[name] = _build_section(SECTIONS[name], raw, name, path)
-    settings = Settings(**sections, token=token)
-    _check_cross_field(settings, path)
+            errors.append(f"{path}: unknown section [{name}] (known: {', '.join(SECTIONS)})"
+                          f"{_did_you_mean(name, SECTIONS)}")
+        elif not isinstance(raw, dict):
+            errors.append(f"{path}: [{name}] must be a table of settings")
+    for name, cls in SECTIONS.items():
+        raw = data.get(name, {})
+        raw = raw if isinstance(raw, dict) else {}
+        known = [f.name for f in dataclasses.fields(cls)]
+        values: dict[str, Any] = {}
+        for key, value in raw.items():
+            if key not in known:
+                hint = _did_you_mean(key, known) or f" (known keys in [{name}]: {', '.join(sorted(known))})"
+                errors.append(f"{path}: unknown key '{name}.{key}'{hint}")
+                continue
+            error, values[key] = _check_value(cls, key, value, f"'{name}.{key}'")
+            if error:
+                errors.append(f"{path}: {error}")
+        for key, (var, value) in env_values.get(name, {}).items():
+            error, values[key] = _check_value(cls, key, value, f"${var}")
+            if error:
+                errors.append(error)
+        sections[name] = values
+    if errors:
+        raise ConfigError("\n".join(errors))
+    settings = Settings(**{name: SECTIONS[name](**values) for name, values in sections.items()}, token=token)
+    errors = _cross_field_errors(settings, path)
+    if errors:
+        raise ConfigError("\n".join(errors))
     return settings
 
 
-def _check_cross_field(settings: Settings, path: str) -> None:
+def _cross_field_errors(settings: Settings, path: str) -> list[str]:
     from summaries import ALGORITHMS  # local: keeps `newsbot --help` fast
 
+    errors = []
     if settings.summary.algorithm not in ALGORITHMS:
-        raise ConfigError(
-            f"{path}: 'summary.algorithm' must be one of {', '.join(ALGORITHMS)}, "
-            f"got {settings.summary.algorithm!r}"
-        )
+        errors.append(f"{path}: 'summary.algorithm' must be one of {', '.join(ALGORITHMS)}, "
+                      f"got {settings.summary.algorithm!r}")
     if settings.feeds.poll_interval < settings.feeds.min_poll_interval:
-        raise ConfigError(f"{path}: 'feeds.poll_interval' must be at least 'feeds.min_poll_interval'")
+        errors.append(f"{path}: 'feeds.poll_interval' must be at least 'feeds.min_poll_interval'")
     for key in ("api_base", "gateway_url"):
         value = getattr(settings.discord, key)
         scheme = value.split("://", 1)[0]
         allowed = ("http", "https") if key == "api_base" else ("ws", "wss")
         if scheme not in allowed or "://" not in value:
-            raise ConfigError(f"{path}: 'discord.{key}' must be a {'/'.join(allowed)} URL, got {value!r}")
+            errors.append(f"{path}: 'discord.{key}' must be a {'/'.join(allowed)} URL, got {value!r}")
+    return errors
+
+
+def resolve_database(database: str, folder: Path) -> str:
+    """A relative SQLite path is taken from the config file's folder, not from wherever the command runs."""
+    if database == ":memory:" or "://" in database:
+        return database  # in-memory, or a server URL (postgresql://...)
+    path = Path(database).expanduser()
+    return str(path if path.is_absolute() else (folder / path).resolve())
 
 
 def load_settings(path: Path | None, *, environ: typing.Mapping[str, str] | None = None) -> Settings:
-    """Load `path` (or defaults when None); the token comes only from the environment."""
+    """Load `path` (or defaults when None), then `NEWSBOT_SECTION__KEY` variables; the token comes only from
+    the environment."""
     env = os.environ if environ is None else environ
     token = env.get(TOKEN_ENV) or None
-    if path is None:
-        return dataclasses.replace(parse_settings({}, token=token))
+    data: dict[str, Any] = {}
+    if path is not None:
+        data = _read_toml(path)
+        discord = data.get("discord")
+        if "token" in data or (isinstance(discord, dict) and "token" in discord):
+            raise ConfigError(f"{path}: the Discord token is read only from ${TOKEN_ENV}, never from the file")
+    settings = parse_settings(data, path=str(path or "<defaults>"), token=token, environ=env)
+    # The file's own relative path is from its folder; one given by variable or default is from here.
+    from_file = isinstance(data.get("bot"), dict) and "database" in data["bot"] and \
+        f"{ENV_PREFIX}BOT__DATABASE" not in env
+    folder = path.parent if (path is not None and from_file) else Path.cwd()
+    bot = dataclasses.replace(settings.bot, database=resolve_database(settings.bot.database, folder))
+    return dataclasses.replace(settings, bot=bot, source=path)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file (create one with `newsbot init`)") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a directory, not a config file") from None
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
     if len(raw) > 1_000_000:
         raise ConfigError(f"{path}: the config file is over 1 MB; is this the right file?")
     try:
-        data = tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    discord = data.get("discord")
-    if "token" in data or (isinstance(discord, dict) and "token" in discord):
-        raise ConfigError(f"{path}: the Discord token is read only from ${TOKEN_ENV}, never from the file")
-    settings = parse_settings(data, path=str(path), token=token)
-    return dataclasses.replace(settings, source=path)
 
 
 def render_example() -> str:

@@ -15,7 +15,8 @@ def write(tmp_path: Path, text: str) -> Path:
 
 def test_defaults_without_a_file():
     settings = load_settings(None, environ={})
-    assert settings == Settings()
+    assert settings.bot.database == str(Path.cwd() / "newsbot.db")  # absolute, so logs say where it is
+    assert settings.feeds == Settings().feeds
     assert settings.token is None
     assert settings.feeds.poll_interval == 900
     assert settings.net.allow_private_addresses is False
@@ -95,3 +96,44 @@ def test_non_table_sections_and_non_finite_numbers_are_config_errors(tmp_path, t
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, text), environ={})
     assert message in str(err.value)
+
+
+def test_relative_database_is_from_the_config_files_folder(tmp_path, monkeypatch):
+    folder = tmp_path / "srv"
+    folder.mkdir()
+    path = write(folder, '[bot]\ndatabase = "data/news.db"\n')
+    monkeypatch.chdir(tmp_path)
+    assert load_settings(path, environ={}).bot.database == str(folder / "data" / "news.db")
+    url = write(folder, '[bot]\ndatabase = "postgresql://newsbot@db/newsbot"\n')
+    assert load_settings(url, environ={}).bot.database == "postgresql://newsbot@db/newsbot"
+
+
+def test_every_setting_can_come_from_the_environment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    path = write(tmp_path, "[feeds]\npoll_interval = 300\n")
+    env = {"NEWSBOT_FEEDS__POLL_INTERVAL": "600", "NEWSBOT_NET__ALLOW_PRIVATE_ADDRESSES": "true",
+           "NEWSBOT_FEEDS__JITTER": "0.5", "NEWSBOT_BOT__DATABASE": "x.db", "NEWSBOT_DISCORD__SHARDS": "2",
+           "NEWSBOT_METRICS__ENABLED": "1", "NEWSBOT_SUMMARY__LANGUAGE": "german"}
+    settings = load_settings(path, environ=env)
+    assert settings.feeds.poll_interval == 600  # the variable wins over the file
+    assert settings.net.allow_private_addresses is True
+    assert settings.feeds.jitter == 0.5
+    assert settings.discord.shards == 2
+    assert settings.metrics.enabled is True
+    assert settings.summary.language == "german"
+    assert settings.bot.database == str(tmp_path / "x.db")
+
+
+def test_all_errors_at_once_with_did_you_mean(tmp_path):
+    path = write(tmp_path, "[feeds]\npoll_intervall = 3\njitter = 7\n[sumary]\n")
+    env = {"NEWSBOT_NET__READ_TIMEOUT": "soon", "NEWSBOT_NETT__X": "1"}
+    with pytest.raises(ConfigError) as info:
+        load_settings(path, environ=env)
+    lines = str(info.value).splitlines()
+    assert len(lines) == 5, lines
+    text = str(info.value)
+    assert "unknown key 'feeds.poll_intervall'; did you mean 'poll_interval'?" in text
+    assert "'feeds.jitter' must be at most 1, got 7" in text
+    assert "unknown section [sumary]" in text and "did you mean 'summary'?" in text
+    assert "$NEWSBOT_NET__READ_TIMEOUT must be a finite number, got 'soon'" in text
+    assert "$NEWSBOT_NETT__X: unknown section [nett]; did you mean 'net'?" in text
