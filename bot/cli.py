@@ -81,6 +81,17 @@ def build_parser() -> argparse.ArgumentParser:
     migrate = sub.add_parser("migrate-db", parents=[common], help="copy a SQLite database into PostgreSQL")
     migrate.add_argument("--from", dest="source", required=True, help="the SQLite file (e.g. newsbot.db)")
     migrate.add_argument("--to", dest="target", required=True, help="an empty database: postgresql://...")
+
+    status = sub.add_parser("status", parents=[common],
+                            help="is the bot healthy? (exit 0 healthy, 1 not; read-only, fast)")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.add_argument("--wait", type=float, default=0.0, metavar="SECONDS",
+                        help="check again every 2 s until healthy or SECONDS have passed (readiness checks)")
+
+    backup = sub.add_parser("backup", parents=[common],
+                            help="copy the database to PATH, consistently, while the bot runs")
+    backup.add_argument("path", type=Path)
+    backup.add_argument("--force", action="store_true", help="overwrite PATH if it exists")
     return parser
 
 
@@ -112,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "migrate-db":
                 with _store_errors():
                     return asyncio.run(cmd_migrate_db(args))
+            case "status":
+                return cmd_status(args, settings)
+            case "backup":
+                return cmd_backup(args, settings)
             case "sync-commands":
                 from bot.__main__ import sync_commands
 
@@ -160,6 +175,35 @@ def cmd_init(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     path.write_text(render_example(), encoding="utf-8")
     print(f"wrote {path}; put your bot token in ${TOKEN_ENV} and run `newsbot run`")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    import time
+
+    from bot.status import check, render_text
+
+    deadline = time.monotonic() + max(args.wait, 0.0)
+    status = check(settings.bot.database)
+    while not status.healthy and time.monotonic() < deadline:
+        time.sleep(2.0)
+        status = check(settings.bot.database)
+    print(status.to_json() if args.json else render_text(status), end="\n" if args.json else "")
+    return EXIT_OK if status.healthy else EXIT_FAILURE
+
+
+def cmd_backup(args: argparse.Namespace, settings: Settings) -> int:
+    from bot.store.errors import StoreError
+    from bot.store.sqlite.backup import backup_database
+
+    database = settings.bot.database
+    if "://" in database:
+        raise CommandError("backup copies SQLite databases; for PostgreSQL use pg_dump (see README)")
+    try:
+        version = backup_database(database, args.path, overwrite=args.force)
+    except StoreError as exc:
+        raise CommandError(str(exc)) from None
+    print(f"backed up {database} (schema version {version}) to {args.path.resolve()}")
     return EXIT_OK
 
 

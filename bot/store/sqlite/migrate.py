@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
 
@@ -47,7 +48,8 @@ async def user_version(conn: aiosqlite.Connection) -> int:
     return int(row[0]) if row else 0
 
 
-async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migration] | None = None) -> int:
+async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migration] | None = None, *,
+                           before: Callable[[int, int], Awaitable[object]] | None = None) -> int:
     """Bring the schema up to date; returns the resulting version.
 
     A database written by a newer newsbot is refused rather than used: the old code would not know the
@@ -61,6 +63,8 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migratio
             f"the database is at schema version {current}, but this newsbot only knows up to {latest}; "
             "upgrade newsbot (or restore a backup made by this version)"
         )
+    if before is not None and 0 < current < latest:
+        await before(current, latest)  # e.g. a backup of the existing database
     for mig in migrations:
         if mig.version <= current:
             continue

@@ -8,6 +8,7 @@ corrupt the file).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import sqlite3
@@ -21,6 +22,7 @@ from bot.models import DigestSchedule, Feed, PendingDelivery, StoryView, Subscri
 from bot.pipeline.filters import validate_filter
 from bot.store.errors import StoreError
 from bot.store.sqlite.articles import ArticleOps
+from bot.store.sqlite.backup import pre_migration_backup
 from bot.store.sqlite.base import chunks, execute, fetchall, fetchone
 from bot.store.sqlite.dedupe import DedupeOps
 from bot.store.sqlite.entries import EntryFailureOps
@@ -70,7 +72,8 @@ class SQLiteStore(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
             conn.row_factory = aiosqlite.Row
             for pragma in PRAGMAS:
                 await conn.execute(pragma)
-            version = await apply_migrations(conn)
+            version = await apply_migrations(
+                conn, before=lambda cur, new: asyncio.to_thread(pre_migration_backup, path, cur, new))
         except sqlite3.DatabaseError as exc:
             await conn.close()
             raise StoreError(f"cannot use the database {path}: {exc} (is it a newsbot database?)") from exc
