@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 with _store_errors():
                     return asyncio.run(cmd_feeds(args, settings))
             case "run":
-                from bot.__main__ import start
+                from bot.app import start
 
                 with _store_errors():
                     return start(settings, once=args.once)
@@ -128,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             case "backup":
                 return cmd_backup(args, settings)
             case "sync-commands":
-                from bot.__main__ import sync_commands
+                from bot.app import sync_commands
 
                 with _store_errors():
                     return sync_commands(settings)

@@ -316,11 +316,11 @@ def parse_settings(data: dict[str, Any], *, path: str = "<config>", token: str |
 
 
 def _cross_field_errors(settings: Settings, path: str) -> list[str]:
-    from summaries import ALGORITHMS  # local: keeps `newsbot --help` fast
-
     errors = []
-    if settings.summary.algorithm not in ALGORITHMS:
-        errors.append(f"{path}: 'summary.algorithm' must be one of {', '.join(ALGORITHMS)}, "
+    # Importing the summarizer costs seconds (NLTK, SciPy): only a non-default name needs it, which keeps
+    # `newsbot status` fast enough for a health check.
+    if settings.summary.algorithm != "default" and settings.summary.algorithm not in _algorithms():
+        errors.append(f"{path}: 'summary.algorithm' must be one of {', '.join(_algorithms())}, "
                       f"got {settings.summary.algorithm!r}")
     if settings.feeds.poll_interval < settings.feeds.min_poll_interval:
         errors.append(f"{path}: 'feeds.poll_interval' must be at least 'feeds.min_poll_interval'")
@@ -331,6 +331,12 @@ def _cross_field_errors(settings: Settings, path: str) -> list[str]:
         if scheme not in allowed or "://" not in value:
             errors.append(f"{path}: 'discord.{key}' must be a {'/'.join(allowed)} URL, got {value!r}")
     return errors
+
+
+def _algorithms() -> tuple[str, ...]:
+    from summaries import ALGORITHMS
+
+    return tuple(ALGORITHMS)
 
 
 def resolve_database(database: str, folder: Path) -> str:

@@ -5,19 +5,21 @@ With no Discord token, `newsbot run` delivers to this sink, so a new user sees s
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-import shutil
 import sys
-import textwrap
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import resources
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 import summaries
 from bot.models import CONSOLE_GUILD_ID, DigestSchedule, PendingDelivery, StoryView
 from bot.work.delivery import Delivered, Outcome
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 log = logging.getLogger(__name__)
 
@@ -48,24 +50,47 @@ def load_samples() -> list[SampleArticle]:
     return samples
 
 
-class ConsoleSink:
-    """Prints each delivery as Markdown; message ids are the delivery ids (there is no server to ask)."""
+@functools.cache
+def terminal() -> Console | None:
+    """Rich's console for stdout when stdout is a terminal (colour, rendered Markdown), else None: piped
+    output stays plain Markdown text, one line per bullet, for grep and files."""
+    from rich.console import Console
 
-    def __init__(self, out: TextIO | None = None) -> None:
+    console = Console(highlight=False)
+    return console if console.is_terminal else None
+
+
+def plural(n: int, one: str, many: str | None = None) -> str:
+    return f"{n:,} {one if n == 1 else (many or one + 's')}"
+
+
+class ConsoleSink:
+    """Prints each delivery; message ids are the delivery ids (there is no server to ask)."""
+
+    def __init__(self, out: TextIO | None = None, *, console: Console | None = None) -> None:
         self.out = out or sys.stdout
+        self.console = console if out is None else None
         self.printed = 0
 
+    def show(self, markdown: str) -> None:
+        if self.console is not None:
+            from rich.markdown import Markdown
+
+            self.console.print(Markdown(markdown, hyperlinks=True))
+            self.console.rule(style="dim")
+        else:
+            self.out.write(markdown + "\n")
+            self.out.flush()
+
     async def deliver(self, delivery: PendingDelivery) -> Outcome:
-        self.out.write(story_markdown(delivery.story) + "\n")
-        self.out.flush()
+        self.show(story_markdown(delivery.story))
         self.printed += 1
         return Delivered(delivery.id)
 
     async def post_digest(self, schedule: DigestSchedule, stories: list[StoryView]) -> Outcome:
-        lines = [f"# Daily digest ({len(stories)} stories)"]
-        lines += [f"- {s.title} ({s.source.name}) {s.url}" for s in stories]
-        self.out.write("\n".join(lines) + "\n\n")
-        self.out.flush()
+        lines = [f"# Daily digest ({plural(len(stories), 'story', 'stories')})", ""]
+        lines += [f"- {s.title} ({s.source.name}) <{s.url}>" for s in stories]
+        self.show("\n".join(lines) + "\n")
         return Delivered(0)
 
     async def report_given_up(self, guild_id: int, channel_id: int, what: str, reason: str) -> None:
@@ -74,34 +99,34 @@ class ConsoleSink:
 
 
 def story_markdown(story: StoryView) -> str:
-    width = min(shutil.get_terminal_size((100, 20)).columns, 100)
+    """Markdown, unwrapped: the terminal (or rich) wraps at word boundaries, never inside a name."""
     when = story.published_at.strftime("%Y-%m-%d %H:%M UTC") if story.published_at else "undated"
     sources = story.source.name
     if story.other_sources:
         sources += " · also: " + ", ".join(s.name for s in story.other_sources)
-    lines = [f"## {story.title}", f"{sources} · {when}", story.url, ""]
-    lines += [textwrap.fill(b, width, initial_indent="• ", subsequent_indent="  ") for b in story.bullets]
+    lines = [f"## {story.title}", "", f"{sources} · {when} · <{story.url}>", ""]
+    lines += [f"- {b}" for b in story.bullets]
     for quote in story.quotes[:2]:
-        who = quote.speaker or "unattributed"
-        lines.append(textwrap.fill(f"“{quote.text}” — {who}", width, initial_indent="> ",
-                                   subsequent_indent="> "))
-    lines.append(f"_{story.reading_minutes} min read · summary {round(story.reduction * 100)}% shorter_")
+        lines += ["", f"> “{quote.text}” — {quote.speaker or 'unattributed'}"]
+    lines += ["", f"_{story.reading_minutes} min read · summary {round(story.reduction * 100)}% shorter_"]
     return "\n".join(lines) + "\n"
 
 
 def summary_markdown(summary: summaries.Summary, *, title: str | None, url: str | None) -> str:
     lines = [f"# {title or 'Summary'}"]
     if url:
-        lines.append(url)
+        lines += ["", f"<{url}>"]
     lines.append("")
     lines += [f"- {b}" for b in summary.bullets]
     if summary.quotes:
         lines += ["", "## Quotes"]
-        lines += [f"> “{q.text}” — {q.speaker or 'unattributed'}" for q in summary.quotes]
-    lines += ["", f"_{summary.word_count} words · {summary.reading_minutes} min read · "
+        for q in summary.quotes:
+            lines += ["", f"> “{q.text}” — {q.speaker or 'unattributed'}"]
+    lines += ["", f"_{plural(summary.word_count, 'word')} · {summary.reading_minutes} min read · "
                   f"summary {round(summary.reduction * 100)}% shorter_"]
     return "\n".join(lines) + "\n"
 
 
 __all__ = ["CONSOLE_CHANNEL_ID", "CONSOLE_GUILD_ID", "SAMPLES_FEED_URL", "ConsoleSink", "load_samples",
-           "story_markdown", "summary_markdown"]
+           "plural", "story_markdown", "summary_markdown",
+           "terminal"]

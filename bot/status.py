@@ -46,13 +46,22 @@ def heartbeat_value(mode: str, discord: str | None, *, now: datetime) -> str:
                        "host": socket.gethostname()})
 
 
-async def write_heartbeats(store: MetaWriter, mode: str, discord_state: Callable[[], str | None]) -> None:
-    """Runs for the bot's lifetime; a failed write is logged and retried next beat, never fatal."""
-    from bot.store.sqlite.health import HEARTBEAT_KEY
+async def write_heartbeats(store: MetaWriter, mode: str, discord_state: Callable[[], str | None], *,
+                           database: str | None = None) -> None:
+    """Runs for the bot's lifetime; a failed write is logged and retried next beat, never fatal.
+
+    With a SQLite `database`, each beat also refreshes the queue-depth gauges from the same counts `status`
+    reads.
+    """
+    from bot import metrics
+    from bot.store.sqlite.health import HEARTBEAT_KEY, read_health
 
     while True:
+        now = datetime.now(UTC)
         try:
-            await store.set_meta(HEARTBEAT_KEY, heartbeat_value(mode, discord_state(), now=datetime.now(UTC)))
+            await store.set_meta(HEARTBEAT_KEY, heartbeat_value(mode, discord_state(), now=now))
+            if database and "://" not in database and database != ":memory:":
+                metrics.depths(await asyncio.to_thread(read_health, database, now=now, overdue_before=now))
         except Exception as exc:  # a busy or full disk: the status will show the heartbeat going stale
             log.warning("could not write the heartbeat: %s", exc)
         await asyncio.sleep(HEARTBEAT_SECONDS)

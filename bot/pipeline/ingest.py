@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import summaries
+from bot import metrics
 from bot.config import Settings
 from bot.fetch.extract import extract_article
 from bot.fetch.feeds import FeedError, parse_feed
@@ -108,7 +109,7 @@ class Ingestor:
     async def poll_feed(self, feed: Feed) -> PollResult:
         self._polling.add(feed.id)
         try:
-            return await self._poll_feed(feed)
+            return await metrics.timed_poll(self._poll_feed(feed))
         except Exception as exc:  # a bug in one feed's handling must not stop the others
             log.exception("unexpected error polling feed %s (%s)", feed.id, feed.url)
             return await self._failed(feed, f"internal error: {type(exc).__name__}", None)
@@ -255,6 +256,7 @@ class Ingestor:
             if stored is not None and article.fingerprint:
                 # Every stored article, as a restart would load them: its story under its latest text.
                 self.clusterer.add(stored.story_id, article.fingerprint, now)
+        metrics.stored(stored)
         if stored is not None:
             log.info("stored %r from %s (story %s, %s deliveries)", article.title, feed.display_name,
                      stored.story_id, len(stored.deliveries))

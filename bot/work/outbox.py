@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.models import PendingDelivery
 from bot.store import Store
 from bot.work.delivery import ChannelGone, Delivered, Refused, RetryLater, Sink
@@ -60,7 +61,7 @@ class Outbox:
         delivered = retried = given_up = 0
         for delivery in rows:
             try:
-                outcome = await self.sink.deliver(delivery)
+                outcome = await metrics.timed_delivery(self.sink.deliver(delivery))
             except Exception as exc:  # the sink should map its errors; an unmapped one is retried
                 log.exception("delivery %s to channel %s raised", delivery.id, delivery.channel_id)
                 outcome = RetryLater(f"{type(exc).__name__}: {exc}"[:300], 30.0, bounded=True)

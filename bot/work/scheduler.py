@@ -6,12 +6,14 @@ makes the next one later instead of stacking up.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
+from bot import metrics
 from bot.config import Settings
 from bot.pipeline.ingest import Ingestor
 from bot.store import Store
@@ -65,11 +67,29 @@ def wake(scheduler: AsyncIOScheduler, job_id: str) -> None:
         job.modify(next_run_time=datetime.now(scheduler.timezone))
 
 
+async def stop(scheduler: AsyncIOScheduler) -> None:
+    """Stop the jobs and wait until none is running, so the store and the HTTP session they use can close.
+
+    `shutdown(wait=False)` only cancels the executor's tasks; awaiting them here is what keeps a job from
+    touching a closed database (APScheduler 3 cannot await them itself).
+    """
+    if not scheduler.running:
+        return
+    running = [f for ex in scheduler._executors.values() for f in getattr(ex, "_pending_futures", ())]
+    scheduler.shutdown(wait=False)  # cancels `running`; each job's wrapper absorbs its CancelledError
+    if running:
+        await asyncio.wait(running)
+
+
 def _logged(name: str, func: Callable[[], Awaitable[object]]) -> Callable[[], Awaitable[None]]:
     async def run() -> None:
         try:
             await func()
+        except asyncio.CancelledError:
+            # Shutting down: the job ends quietly (APScheduler would log it as a failure with a traceback).
+            log.debug("scheduled job %r stopped", name)
         except Exception:
+            metrics.FAILURES.labels("job").inc()
             log.exception("scheduled job %r failed; it runs again at its next interval", name)
 
     run.__name__ = f"newsbot_{name}"

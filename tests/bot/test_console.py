@@ -62,7 +62,7 @@ async def test_samples_are_summarized_offline_once(tmp_path):
     assert len(samples) >= 3
     for sample in samples:
         assert f"## {sample.title}" in out
-    assert out.count("• ") >= 2 * len(samples)
+    assert out.count("\n- ") >= 2 * len(samples)
     assert "—" in out  # at least one attributed quote
     assert "min read" in out
 
@@ -176,7 +176,7 @@ async def test_kill_9_mid_ingest_loses_nothing_and_stores_nothing_twice(tmp_path
 
 
 async def test_once_prints_every_due_story_not_just_one_batch(tmp_path, site, capsys):
-    from bot.__main__ import run_console
+    from bot.app import run_console
     from bot.config import load_settings
     from bot.console import CONSOLE_CHANNEL_ID, CONSOLE_GUILD_ID
     from bot.store import open_store

@@ -53,7 +53,7 @@ def read_health(path: str, *, now: datetime, overdue_before: datetime) -> Health
         own = f"url NOT LIKE '{INTERNAL_FEEDS}'"
 
         def problems(where: str, reason: str) -> tuple[FeedProblem, ...]:
-            rows = conn.execute(f"SELECT id, url, title, {reason}, failure_count FROM feeds "  # noqa: S608
+            rows = conn.execute(f"SELECT id, url, title, {reason}, failure_count FROM feeds "
                                 f"WHERE {own} AND {where} ORDER BY id LIMIT 50").fetchall()
             return tuple(FeedProblem(r[0], r[1], r[2], r[3] or "", r[4]) for r in rows)
 

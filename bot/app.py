@@ -1,0 +1,256 @@
+"""The running bot: owns `asyncio.run` and the lifetimes of the HTTP session, the database and the scheduler."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import math
+import signal
+import sys
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+from bot import metrics
+from bot.config import TOKEN_ENV, Settings
+from bot.console import (
+    CONSOLE_CHANNEL_ID,
+    CONSOLE_GUILD_ID,
+    SAMPLES_FEED_URL,
+    ConsoleSink,
+    load_samples,
+    plural,
+    terminal,
+)
+from bot.fetch.net import Fetcher
+from bot.models import Feed, FeedEntry
+from bot.pipeline.ingest import Ingestor, utcnow
+from bot.status import write_heartbeats
+from bot.store import Store, open_store
+from bot.work.delivery import Sink
+from bot.work.outbox import Outbox
+from bot.work.scheduler import DELIVER_JOB, build_scheduler, stop, wake
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+log = logging.getLogger("bot")
+
+INVITE_PERMISSIONS = 309237730304  # View Channels, Send Messages, Embed Links, Read History, threads
+
+
+def start(settings: Settings, *, once: bool = False) -> int:
+    """Run until stopped; SIGTERM stops as cleanly as Ctrl-C."""
+    main = run_discord(settings) if settings.token else run_console(settings, once=once)
+    if not once:
+        metrics.serve(settings.metrics)
+    try:
+        return asyncio.run(_until_signal(main))
+    except KeyboardInterrupt:
+        log.info("stopped")
+        return 0
+
+
+async def _until_signal(main: Coroutine[object, object, int]) -> int:
+    task = asyncio.ensure_future(main)
+    loop = asyncio.get_running_loop()
+    with contextlib.suppress(NotImplementedError):
+        loop.add_signal_handler(signal.SIGTERM, task.cancel)
+    try:
+        return await task
+    except asyncio.CancelledError:
+        log.info("stopped")
+        return 0
+
+
+@contextlib.asynccontextmanager
+async def _services(settings: Settings) -> AsyncIterator[tuple[Store, Fetcher]]:
+    store = await open_store(settings.bot.database)
+    try:
+        async with Fetcher(settings.net) as fetcher:
+            yield store, fetcher
+    finally:
+        await store.close()
+
+
+def _pipeline(settings: Settings, store: Store, fetcher: Fetcher, sink: Sink,
+              on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None) -> tuple[Ingestor, Outbox]:
+    ingestor = Ingestor(settings, store, fetcher, clock=utcnow, on_feed_disabled=on_feed_disabled)
+    outbox = Outbox(store, sink, clock=utcnow, max_attempts=settings.discord.max_delivery_attempts)
+    return ingestor, outbox
+
+
+async def _run_scheduled(settings: Settings, store: Store, ingestor: Ingestor, outbox: Outbox, sink: Sink) -> None:
+    """Run the jobs until cancelled; the deliver job's first run, at start, sends what is already due."""
+    await ingestor.load_clusters()
+    scheduler = build_scheduler(settings, store=store, ingestor=ingestor, outbox=outbox, sink=sink,
+                                clock=utcnow)
+    ingestor.on_new_deliveries = lambda: wake(scheduler, DELIVER_JOB)
+    scheduler.start()
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await stop(scheduler)
+
+
+async def run_console(settings: Settings, *, once: bool = False) -> int:
+    sink = ConsoleSink(console=terminal())
+    async with _services(settings) as (store, fetcher):
+        ingestor, outbox = _pipeline(settings, store, fetcher, sink)
+        if settings.bot.console_samples:
+            shown = await ingest_samples(settings, store, ingestor)
+            if not shown:
+                log.info("the bundled sample articles were already shown (database %s)", settings.bot.database)
+        if once:
+            await ingestor.load_clusters()
+            await ingestor.poll_due()
+            printed = 0
+            # One drain is one batch; --once means everything that is due, however many batches.
+            while delivered := (await outbox.drain()).delivered:
+                printed += delivered
+            log.info("printed %s", plural(printed, "story", "stories"))
+            return 0
+        feeds = await store.guild_subscriptions(CONSOLE_GUILD_ID)
+        polled = [f for _s, f in feeds if f.url != SAMPLES_FEED_URL]
+        print(f"Console mode (no ${TOKEN_ENV} set): watching {plural(len(polled), 'feed')}. "
+              "Add one with `newsbot feeds add URL`; Ctrl-C to stop.", file=sys.stderr)
+        background = [asyncio.create_task(write_heartbeats(store, "console", lambda: None, database=store.path))]
+        if sink.console is not None:
+            background.append(asyncio.create_task(status_line(sink.console, store.path, sink)))
+        try:
+            await _run_scheduled(settings, store, ingestor, outbox, sink)
+        finally:
+            for task in background:
+                task.cancel()
+            await asyncio.gather(*background, return_exceptions=True)
+    return 0
+
+
+async def status_line(console: Console, database: str, sink: ConsoleSink) -> None:
+    """A live line under the stories: feeds due and in flight, stories stored, stories printed."""
+    from bot.store.sqlite.health import read_health
+
+    with console.status("starting…", spinner="dots") as line:
+        tick = 0
+        while True:
+            if tick % 5 == 0 and "://" not in database:
+                now = utcnow()
+                with contextlib.suppress(Exception):  # a locked moment only delays the next figure
+                    metrics.depths(await asyncio.to_thread(read_health, database, now=now, overdue_before=now))
+            due, busy = int(metrics.value(metrics.FEEDS_DUE)), int(metrics.value(metrics.FEEDS_IN_FLIGHT))
+            line.update(f"[dim]{due} due · {busy} in flight · "
+                        f"{plural(int(metrics.value(metrics.STORIES)), 'story', 'stories')} stored · "
+                        f"{sink.printed:,} printed · Ctrl-C to stop[/dim]")
+            tick += 1
+            await asyncio.sleep(1.0)
+
+
+async def ingest_samples(settings: Settings, store: Store, ingestor: Ingestor) -> int:
+    """Store the bundled articles under a disabled pseudo-feed the terminal subscribes to.
+
+    Returns how many were new; the store's URL uniqueness makes a second run a no-op.
+    """
+    now = datetime.now(UTC)
+    feed = await store.add_feed(SAMPLES_FEED_URL, title="newsbot samples", now=now)
+    await store.subscribe(CONSOLE_GUILD_ID, CONSOLE_CHANNEL_ID, feed.id, now=now)
+    if not feed.disabled:
+        await store.set_feed_enabled(feed.id, False, now=now)
+        feed = await store.get_feed(feed.id) or feed
+    new = 0
+    for sample in load_samples():
+        entry = FeedEntry(guid=sample.url, link=sample.url, title=sample.title, published=sample.published,
+                          author=sample.author, content=sample.text)
+        if await ingestor.ingest_entry(feed, entry, fetch_page=False):
+            new += 1
+    return new
+
+
+async def run_discord(settings: Settings) -> int:
+    import discord
+
+    from bot.discord.client import create_bot, point_at
+
+    point_at(settings)
+    discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # newsbot has no voice
+    async with _services(settings) as (store, fetcher):
+        bot = create_bot(settings, store, fetcher)
+        async with bot:
+            ingestor, outbox = _pipeline(settings, store, fetcher, bot.sink,
+                                         on_feed_disabled=bot.sink.announce_feed_disabled)
+
+            async def after_login() -> None:
+                await bot.wait_until_ready()  # no polling or posting before Discord has accepted us
+                if bot.application_id:
+                    log.info("invite link: %s", invite_url(bot.application_id))
+                await _run_scheduled(settings, store, ingestor, outbox, bot.sink)
+
+            def discord_state() -> str:
+                if bot.is_closed():
+                    return "disconnected"
+                return "connected" if bot.is_ready() and math.isfinite(bot.latency) else "connecting"
+
+            background = [asyncio.create_task(after_login()),
+                          asyncio.create_task(write_heartbeats(store, "discord", discord_state, database=store.path))]
+            try:
+                with discord_errors(settings) as failed:
+                    await bot.start(settings.token or "")
+                return failed.code
+            finally:
+                for task in background:  # jobs stop before the store and the HTTP session close
+                    task.cancel()
+                await asyncio.gather(*background, return_exceptions=True)
+
+
+def invite_url(application_id: int) -> str:
+    return (f"https://discord.com/oauth2/authorize?client_id={application_id}"
+            f"&scope=bot+applications.commands&permissions={INVITE_PERMISSIONS}")
+
+
+class _Outcome:
+    code = 0
+
+
+@contextlib.contextmanager
+def discord_errors(settings: Settings) -> Iterator[_Outcome]:
+    """Expected Discord failures as one line on stderr and an exit code, never a traceback."""
+    import aiohttp
+    import discord
+
+    outcome = _Outcome()
+    try:
+        yield outcome
+    except discord.LoginFailure:
+        print(f"newsbot: Discord rejected the token in ${TOKEN_ENV}; copy it again from the "
+              "developer portal (Bot → Reset Token)", file=sys.stderr)
+        outcome.code = 2
+    except discord.PrivilegedIntentsRequired as exc:
+        print(f"newsbot: Discord refused a privileged intent: {exc}", file=sys.stderr)
+        outcome.code = 2
+    except (aiohttp.ClientError, OSError, discord.GatewayNotFound) as exc:
+        print(f"newsbot: cannot reach Discord at {settings.discord.api_base}: {exc}", file=sys.stderr)
+        outcome.code = 1
+    except discord.DiscordException as exc:
+        print(f"newsbot: Discord error: {exc}", file=sys.stderr)
+        outcome.code = 1
+
+
+def sync_commands(settings: Settings) -> int:
+    if not settings.token:
+        print(f"newsbot: sync-commands needs the bot token in ${TOKEN_ENV}", file=sys.stderr)
+        return 2
+
+    async def run() -> int:
+        from bot.discord.client import create_bot, point_at
+
+        point_at(settings)
+        async with _services(settings) as (store, fetcher):
+            bot = create_bot(settings, store, fetcher, sync_on_start=False)
+            async with bot:
+                with discord_errors(settings) as failed:
+                    await bot.login(settings.token or "")
+                    await bot.sync_commands(force=True)
+                    print("slash commands registered")
+                return failed.code
+
+    return asyncio.run(run())
