@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, TextIO
 
 import summaries
 from bot.models import CONSOLE_GUILD_ID, DigestSchedule, PendingDelivery, StoryView
+from bot.status import plural
 from bot.work.delivery import Delivered, Outcome
 
 if TYPE_CHECKING:
@@ -58,10 +59,6 @@ def terminal() -> Console | None:
 
     console = Console(highlight=False)
     return console if console.is_terminal else None
-
-
-def plural(n: int, one: str, many: str | None = None) -> str:
-    return f"{n:,} {one if n == 1 else (many or one + 's')}"
 
 
 class ConsoleSink:
