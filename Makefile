@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 SHARED ?= ../shared/datasets
 
-.PHONY: run test lint bench clean venv
+.PHONY: run test lint bench clean venv install
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "newsbot needs Python 3.11 or newer on PATH" >&2; exit 2; }
@@ -21,6 +21,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	touch $(VENV)/.installed $@
 
 venv: $(VENV)/.installed
+	@echo "newsbot is installed in $(BIN)/newsbot; run it as $(BIN)/newsbot, or \`make install\` to put it on PATH"
+
+# `newsbot` on PATH for this user, in its own environment (pipx), independent of this checkout's .venv.
+install:
+	@command -v pipx >/dev/null 2>&1 || { echo "make install needs pipx (apt install pipx, or python3 -m pip install --user pipx)" >&2; exit 2; }
+	pipx install --force .
 
 run: $(VENV)/.installed
 	$(BIN)/newsbot run $(ARGS)
