@@ -71,13 +71,11 @@ def compose_healthcheck() -> list[str]:
     return [part for part in json.loads(match.group(1)) if part != "CMD"]
 
 
-@pytest.mark.slow
-async def test_container_commands_on_a_fresh_install(tmp_path):
-    docker = dockerfile()
-    assert docker["HEALTHCHECK"] == compose_healthcheck() == ["newsbot", "status"]
-    assert docker["CMD"] == ["newsbot", "run"]
-    assert any(run.startswith("pip install --no-cache-dir . ") for run in docker["RUN"])
-
+@pytest.fixture(scope="module")
+def fresh_install(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """(venv, its site-packages): the wheel built from this checkout, installed into a new environment
+    as `pip install .` (and so `pipx install .`) does; its dependencies are borrowed from this one."""
+    tmp_path = tmp_path_factory.mktemp("install")
     wheels = tmp_path / "wheels"
     build = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(ROOT)],
                            capture_output=True, text=True, timeout=600)
@@ -90,7 +88,6 @@ async def test_container_commands_on_a_fresh_install(tmp_path):
     assert any(n.startswith("bot/store/sqlite/migrations/0001_") for n in names)
     assert any(n.startswith("bot/samples/") and n.endswith(".json") for n in names)
 
-    # A fresh environment with only the wheel; its dependencies are borrowed from this one (no network).
     venv = tmp_path / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True, timeout=120)
     install = subprocess.run([sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install",
@@ -100,7 +97,17 @@ async def test_container_commands_on_a_fresh_install(tmp_path):
     site = Path(subprocess.check_output([str(venv / "bin" / "python"), "-c",
                                          "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                                         text=True).strip())
-    (site / "_newsbot_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    (site / "_newsbot_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")  # no network
+    return venv, site
+
+
+@pytest.mark.slow
+async def test_container_commands_on_a_fresh_install(tmp_path, fresh_install):
+    venv, site = fresh_install
+    docker = dockerfile()
+    assert docker["HEALTHCHECK"] == compose_healthcheck() == ["newsbot", "status"]
+    assert docker["CMD"] == ["newsbot", "run"]
+    assert any(run.startswith("pip install --no-cache-dir . ") for run in docker["RUN"])
 
     data = tmp_path / "data"  # the container's /data volume
     data.mkdir()
