@@ -113,8 +113,12 @@ async def run_console(settings: Settings, *, once: bool = False) -> int:
             return 0
         feeds = await store.guild_subscriptions(CONSOLE_GUILD_ID)
         polled = [f for _s, f in feeds if f.url != SAMPLES_FEED_URL]
-        print(f"Console mode (no ${TOKEN_ENV} set): watching {plural(len(polled), 'feed')}. "
-              "Add one with `newsbot feeds add URL`; Ctrl-C to stop.", file=sys.stderr)
+        hello = (f"Console mode (no ${TOKEN_ENV} set): watching {plural(len(polled), 'feed')}. "
+                 "Add one with `newsbot feeds add URL`; Ctrl-C to stop.")
+        if sink.console is not None:
+            sink.console.print(hello, style="bold", markup=False)
+        else:
+            print(hello, file=sys.stderr)
         background = [asyncio.create_task(write_heartbeats(store, "console", lambda: None, database=store.path))]
         if sink.console is not None:
             background.append(asyncio.create_task(status_line(sink.console, store.path, sink)))

@@ -44,6 +44,7 @@ def make_handler() -> logging.Handler:
         console = shared or Console(stderr=True)
         handler = RichHandler(console=console, show_path=False, markup=False, rich_tracebacks=False,
                               log_time_format="%H:%M:%S")
+        handler.setFormatter(logging.Formatter("%(message)s"))
     else:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%S%z"))

@@ -8,6 +8,7 @@ counts over a read-only connection, so it is cheap enough for a container health
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -41,9 +42,9 @@ class Status:
         return json.dumps(asdict(self), indent=2, default=str)
 
 
-def heartbeat_value(mode: str, discord: str | None, *, now: datetime) -> str:
+def heartbeat_value(mode: str, discord: str | None, *, now: datetime, stopped: bool = False) -> str:
     return json.dumps({"at": now.isoformat(), "mode": mode, "discord": discord, "pid": os.getpid(),
-                       "host": socket.gethostname()})
+                       "host": socket.gethostname(), "stopped": stopped})
 
 
 async def write_heartbeats(store: MetaWriter, mode: str, discord_state: Callable[[], str | None], *,
@@ -64,7 +65,12 @@ async def write_heartbeats(store: MetaWriter, mode: str, discord_state: Callable
                 metrics.depths(await asyncio.to_thread(read_health, database, now=now, overdue_before=now))
         except Exception as exc:  # a busy or full disk: the status will show the heartbeat going stale
             log.warning("could not write the heartbeat: %s", exc)
-        await asyncio.sleep(HEARTBEAT_SECONDS)
+        try:
+            await asyncio.sleep(HEARTBEAT_SECONDS)
+        except asyncio.CancelledError:  # a clean stop: say so at once rather than going stale in 90 s
+            with contextlib.suppress(Exception):
+                await store.set_meta(HEARTBEAT_KEY, heartbeat_value(mode, None, now=datetime.now(UTC), stopped=True))
+            raise
 
 
 def check(database: str, *, now: datetime | None = None) -> Status:
@@ -97,7 +103,13 @@ def check(database: str, *, now: datetime | None = None) -> Status:
         at = datetime.fromisoformat(beat["at"])
         bot = {"running": now - at <= STALE_AFTER, "mode": beat.get("mode"), "discord": beat.get("discord"),
                "pid": beat.get("pid"), "host": beat.get("host"), "last_heartbeat": at.isoformat()}
-        if not bot["running"]:
+        if beat.get("stopped"):
+            bot["running"] = False
+            problems.append(f"newsbot was stopped {_ago(now - at)} ago")
+        elif bot["running"] and not _alive(beat):
+            bot["running"] = False
+            problems.append(f"newsbot (pid {beat.get('pid')}) is no longer running")
+        elif not bot["running"]:
             problems.append(f"the last heartbeat is {_ago(now - at)} old (is `newsbot run` running?)")
         elif beat.get("mode") == "discord" and beat.get("discord") != "connected":
             problems.append(f"Discord: {beat.get('discord') or 'not connected'}")
@@ -112,6 +124,20 @@ def check(database: str, *, now: datetime | None = None) -> Status:
         "last_successful_poll": snap.last_poll, "last_delivery": snap.last_delivery,
     }
     return Status(not problems, tuple(problems), database, snap.schema_version, latest, facts)
+
+
+def _alive(beat: dict[str, Any]) -> bool:
+    """False only when the heartbeat's process is on this host and certainly gone."""
+    pid = beat.get("pid")
+    if beat.get("host") != socket.gethostname() or not isinstance(pid, int):
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, owned by another user
+        return True
+    return True
 
 
 def _parse_heartbeat(raw: str | None) -> dict[str, Any] | None:

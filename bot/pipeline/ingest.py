@@ -26,6 +26,7 @@ from bot.fetch.net import Fetcher, FetchError
 from bot.fetch.urls import canonicalize
 from bot.models import EntryFailure, ExtractedPage, Feed, FeedEntry, NewArticle, ParsedFeed, QuoteRecord, StoredArticle
 from bot.pipeline.cluster import StoryClusterer, fingerprint
+from bot.status import plural
 from bot.store import Store
 
 log = logging.getLogger(__name__)
@@ -258,8 +259,8 @@ class Ingestor:
                 self.clusterer.add(stored.story_id, article.fingerprint, now)
         metrics.stored(stored)
         if stored is not None:
-            log.info("stored %r from %s (story %s, %s deliveries)", article.title, feed.display_name,
-                     stored.story_id, len(stored.deliveries))
+            log.info("stored %r from %s (story %s, %s)", article.title, feed.display_name,
+                     stored.story_id, plural(len(stored.deliveries), "delivery", "deliveries"))
         return stored
 
     async def _fetch_page(self, url: str) -> ExtractedPage | None:

@@ -63,6 +63,8 @@ async def test_status_of_a_running_bot_then_sigterm_is_clean(tmp_path):
         assert proc.returncode == 0, err.decode()[-2000:]
         assert "Traceback" not in err.decode() and "CancelledError" not in err.decode()
         assert "Ferry service resumes" in out.decode()
+        stopped = await anewsbot("status", "-c", str(cfg), cwd=tmp_path)
+        assert stopped.returncode == 1 and "problem: newsbot was stopped" in stopped.stdout
 
 
 async def test_sigint_is_as_clean_as_sigterm(tmp_path):
@@ -76,6 +78,21 @@ async def test_sigint_is_as_clean_as_sigterm(tmp_path):
     _out, err = await asyncio.wait_for(proc.communicate(), 30)
     assert proc.returncode == 0
     assert "Traceback" not in err.decode() and "KeyboardInterrupt" not in err.decode()
+    assert "newsbot was stopped" in (await anewsbot("status", "-c", str(cfg), cwd=tmp_path)).stdout
+
+
+async def test_a_killed_bot_is_not_reported_running(tmp_path):
+    cfg = write_config(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "run", "-c", str(cfg), cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+    assert (await anewsbot("status", "--wait", "60", "-c", str(cfg), cwd=tmp_path)).returncode == 0
+    proc.kill()
+    await proc.wait()
+    result = await anewsbot("status", "-c", str(cfg), cwd=tmp_path)
+    assert result.returncode == 1
+    assert f"problem: newsbot (pid {proc.pid}) is no longer running" in result.stdout
 
 
 def test_unhealthy_answers_exit_1(tmp_path):
