@@ -194,7 +194,8 @@ def render_text(status: Status, *, now: datetime | None = None) -> str:
                  f"{len(feeds['failing'])} failing, {len(feeds['disabled'])} disabled")
     for kind in ("failing", "disabled"):
         for f in feeds[kind]:
-            lines.append(f"  {kind} {f['id']} {f['title'] or f['url']} <{f['url']}>: {f['reason']}"
+            name = f"{f['title']} " if f["title"] else ""
+            lines.append(f"  {kind} {f['id']} {name}<{f['url']}>: {f['reason']}"
                          + (f" ({plural(f['failures'], 'failure')})" if kind == "failing" else ""))
     d = facts["deliveries"]
     lines.append(f"deliveries: {d['pending']:,} pending ({d['overdue']:,} overdue), {d['given_up']:,} given up")
