@@ -23,6 +23,7 @@ from bot.console import (
     plural,
     terminal,
 )
+from bot.errors import quiet_threads
 from bot.fetch.net import Fetcher
 from bot.models import Feed, FeedEntry
 from bot.pipeline.ingest import Ingestor, utcnow
@@ -48,6 +49,7 @@ def start(settings: Settings, *, once: bool = False) -> int:
     try:
         return asyncio.run(_until_signal(main))
     except KeyboardInterrupt:
+        quiet_threads()
         log.info("stopped")
         return 0
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from bot import __version__
 from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings, render_example
-from bot.errors import EXIT_FAILURE, EXIT_OK, EXIT_USAGE, CommandError
+from bot.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError, quiet_threads
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"newsbot: {where}{exc.strerror or exc}", file=sys.stderr)
         return EXIT_FAILURE
     except KeyboardInterrupt:
-        return EXIT_FAILURE
+        quiet_threads()
+        return EXIT_INTERRUPTED
     parser.error(f"unknown command {args.command!r}")
     return EXIT_USAGE  # pragma: no cover - parser.error exits
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator
@@ -165,3 +166,28 @@ def test_relative_database_follows_the_config_not_the_working_directory(tmp_path
     assert list(elsewhere.iterdir()) == []
     assert f"database {srv / 'data' / 'news.db'} open" in result.stderr  # the full path, once
     assert result.stderr.count("open at schema version") == 1
+
+
+async def test_ctrl_c_while_waiting_on_a_site_exits_130_without_a_traceback(tmp_path):
+    connected = asyncio.Event()
+
+    async def hang(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connected.set()
+        await reader.read()  # never answers
+        writer.close()
+
+    server = await asyncio.start_server(hang, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NEWSBOT_")}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", "feeds", "add", f"http://127.0.0.1:{port}/feed.xml",
+        "-c", str(config(tmp_path, private=True)), cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE)
+    try:
+        await asyncio.wait_for(connected.wait(), 60)
+        proc.send_signal(signal.SIGINT)
+        out, err = await asyncio.wait_for(proc.communicate(), 30)
+    finally:
+        server.close()
+    assert proc.returncode == 130
+    assert err.decode() == "" and out.decode() == ""
