@@ -1,6 +1,6 @@
 """The `newsbot` command line.
 
-Exit codes: 0 success, 1 failure, 2 usage or configuration error.
+Exit codes: 0 success, 1 failure (or unhealthy, for `status`), 2 usage or configuration error, 130 Ctrl-C.
 """
 
 from __future__ import annotations
