@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import math
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot import metrics
 from bot.config import TOKEN_ENV, Settings
@@ -191,13 +190,18 @@ async def run_discord(settings: Settings) -> int:
                     log.info("invite link: %s", invite_url(bot.application_id))
                 await _run_scheduled(settings, store, ingestor, outbox, bot.sink)
 
+            # The gateway's state for `newsbot status`, from discord.py's own events; each change beats at once.
+            link, changed = {"state": "connecting"}, asyncio.Event()
+            for event, state in (("on_ready", "connected"), ("on_resumed", "connected"),
+                                 ("on_connect", "connecting"), ("on_disconnect", "disconnected")):
+                bot.add_listener(_set_link(link, state, changed), event)
+
             def discord_state() -> str:
-                if bot.is_closed():
-                    return "disconnected"
-                return "connected" if bot.is_ready() and math.isfinite(bot.latency) else "connecting"
+                return "disconnected" if bot.is_closed() else link["state"]
 
             background = [asyncio.create_task(after_login()),
-                          asyncio.create_task(write_heartbeats(store, "discord", discord_state, database=store.path))]
+                          asyncio.create_task(write_heartbeats(store, "discord", discord_state, database=store.path,
+                                                               changed=changed))]
             try:
                 with discord_errors(settings) as failed:
                     await bot.start(settings.token or "")
@@ -206,6 +210,15 @@ async def run_discord(settings: Settings) -> int:
                 for task in background:  # jobs stop before the store and the HTTP session close
                     task.cancel()
                 await asyncio.gather(*background, return_exceptions=True)
+
+
+def _set_link(link: dict[str, str], state: str, changed: asyncio.Event) -> Callable[[], Coroutine[Any, Any, None]]:
+    async def listener() -> None:
+        if link["state"] != state:
+            link["state"] = state
+            changed.set()
+
+    return listener
 
 
 def invite_url(application_id: int) -> str:

@@ -107,7 +107,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         match args.command:
             case "check-config":
                 where = settings.source or "built-in defaults"
-                print(f"{where}: OK (token {'set' if settings.token else 'not set: console mode'})")
+                print(f"{where}: OK (token {'set' if settings.token else 'not set: console mode'}); "
+                      f"database {settings.bot.database}")
                 return EXIT_OK
             case "summarize":
                 from bot.commands import cmd_summarize

@@ -24,6 +24,19 @@ class _DropCancelled(logging.Filter):
         return not isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
 
 
+class _ShortReconnects(logging.Filter):
+    """discord.py logs each reconnect attempt as an ERROR with the whole traceback of a refused connection;
+    losing Discord for a while is expected, so it becomes one warning line naming the cause."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.name == "discord.client" and record.exc_info and str(record.msg).startswith("Attempting a"):
+            exc = record.exc_info[1]
+            record.msg, record.args = f"Discord unreachable ({type(exc).__name__}: {exc}); {record.getMessage()}", ()
+            record.exc_info, record.exc_text = None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
 def _same_terminal() -> bool:
     try:
         return sys.stdout.isatty() and sys.stderr.isatty() and \
@@ -49,6 +62,7 @@ def make_handler() -> logging.Handler:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%S%z"))
     handler.addFilter(_DropCancelled())
+    handler.addFilter(_ShortReconnects())
     return handler
 
 

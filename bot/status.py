@@ -48,7 +48,7 @@ def heartbeat_value(mode: str, discord: str | None, *, now: datetime, stopped: b
 
 
 async def write_heartbeats(store: MetaWriter, mode: str, discord_state: Callable[[], str | None], *,
-                           database: str | None = None) -> None:
+                           database: str | None = None, changed: asyncio.Event | None = None) -> None:
     """Runs for the bot's lifetime; a failed write is logged and retried next beat, never fatal.
 
     With a SQLite `database`, each beat also refreshes the queue-depth gauges from the same counts `status`
@@ -66,7 +66,10 @@ async def write_heartbeats(store: MetaWriter, mode: str, discord_state: Callable
         except Exception as exc:  # a busy or full disk: the status will show the heartbeat going stale
             log.warning("could not write the heartbeat: %s", exc)
         try:
-            await asyncio.sleep(HEARTBEAT_SECONDS)
+            changed = changed or asyncio.Event()
+            with contextlib.suppress(TimeoutError):  # a change of connection state beats at once
+                await asyncio.wait_for(changed.wait(), HEARTBEAT_SECONDS)
+            changed.clear()
         except asyncio.CancelledError:  # a clean stop: say so at once rather than going stale in 90 s
             with contextlib.suppress(Exception):
                 await store.set_meta(HEARTBEAT_KEY, heartbeat_value(mode, None, now=datetime.now(UTC), stopped=True))

@@ -89,3 +89,34 @@ async def test_rejected_token_is_one_line_exit_2(tmp_path):
     assert bot.returncode == 2, text[-2000:]
     assert "Traceback" not in text
     assert "Discord rejected the token in $NEWSBOT_DISCORD_TOKEN" in text
+
+
+async def test_status_reports_a_lost_gateway_connection(tmp_path):
+    fake = FakeDiscord()
+    await fake.start()
+    stopped = False
+    try:
+        fake.add_channel(GUILD, NEWS, "news")
+        config = write_config(tmp_path, fake.api_base, fake.gateway_url)
+        bot = await run_bot(tmp_path, config, "fake-token")
+        try:
+            assert (await anewsbot("status", "--wait", "60", "-c", str(config), cwd=tmp_path)).returncode == 0
+            await fake.stop()  # Discord goes away; the bot keeps trying to reconnect
+            stopped = True
+            for _ in range(150):
+                result = await anewsbot("status", "--json", "-c", str(config), cwd=tmp_path)
+                if result.returncode == 1:
+                    break
+                await asyncio.sleep(0.2)
+            report = json.loads(result.stdout)
+            assert result.returncode == 1
+            assert report["facts"]["bot"]["running"] is True
+            assert report["problems"] == ["Discord: disconnected"]
+        finally:
+            bot.send_signal(signal.SIGTERM)
+            _out, err = await asyncio.wait_for(bot.communicate(), 30)
+        assert bot.returncode == 0, err.decode()[-2000:]
+        assert "Traceback" not in err.decode(), err.decode()
+    finally:
+        if not stopped:
+            await fake.stop()
