@@ -34,7 +34,7 @@ FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+j
 
 def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
     import summaries
-    from bot.console import summary_markdown, terminal
+    from bot.console import summary_markdown, terminal, without_controls
     from bot.pipeline.ingest import summarize_text
 
     bullets = args.bullets if args.bullets is not None else settings.summary.bullets
@@ -65,7 +65,7 @@ def cmd_summarize(args: argparse.Namespace, settings: Settings) -> int:
         }
         print(json.dumps(payload, ensure_ascii=False, indent=2))
         return EXIT_OK
-    markdown = summary_markdown(summary, title=title, url=url)
+    markdown = without_controls(summary_markdown(summary, title=title, url=url))
     console = terminal()
     if console is not None:
         from rich.markdown import Markdown

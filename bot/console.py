@@ -51,6 +51,14 @@ def load_samples() -> list[SampleArticle]:
     return samples
 
 
+CONTROL_CHARS = {c: None for c in [*range(0x20), 0x7F, *range(0x80, 0xA0)] if c not in (0x09, 0x0A)}
+
+
+def without_controls(text: str) -> str:
+    """Feed and page text is hostile: no escape sequence may reach the terminal (rich passes ESC through)."""
+    return text.translate(CONTROL_CHARS)
+
+
 @functools.cache
 def terminal() -> Console | None:
     """Rich's console for stdout when stdout is a terminal (colour, rendered Markdown), else None: piped
@@ -70,6 +78,7 @@ class ConsoleSink:
         self.printed = 0
 
     def show(self, markdown: str) -> None:
+        markdown = without_controls(markdown)
         if self.console is not None:
             from rich.markdown import Markdown
 
@@ -126,4 +135,4 @@ def summary_markdown(summary: summaries.Summary, *, title: str | None, url: str 
 
 __all__ = ["CONSOLE_CHANNEL_ID", "CONSOLE_GUILD_ID", "SAMPLES_FEED_URL", "ConsoleSink", "load_samples",
            "plural", "story_markdown", "summary_markdown",
-           "terminal"]
+           "terminal", "without_controls"]

@@ -198,3 +198,30 @@ async def test_once_prints_every_due_story_not_just_one_batch(tmp_path, site, ca
     assert await run_console(settings, once=True) == 0
     out = capsys.readouterr().out
     assert [n for n in range(count) if f"## Notice {n}\n" not in out] == []
+
+
+async def test_piped_stories_carry_no_terminal_escape_sequences():
+    import io
+
+    from bot.console import ConsoleSink
+
+    out = io.StringIO()
+    ConsoleSink(out).show("## Title \x1b]0;pwned\x07 with \x1b[31mred\x1b[0m and a tab\there\n- bullet\r\n")
+    text = out.getvalue()
+    assert "\x1b" not in text and "\x07" not in text and "\r" not in text
+    assert text.startswith("## Title ]0;pwned with [31mred[0m and a tab\there\n- bullet\n")
+
+
+def test_rendered_stories_carry_no_terminal_escape_sequences():
+    import io
+
+    from rich.console import Console
+
+    from bot.console import ConsoleSink
+
+    buf = io.StringIO()
+    sink = ConsoleSink(console=Console(file=buf, force_terminal=True, width=80))
+    sink.show("## Title \x1b]0;pwned\x07\n\n- clear \x1b[2J screen\n")
+    text = buf.getvalue()
+    assert "]0;pwned" in text and "[2J" in text  # the text is shown ...
+    assert "\x1b]0;" not in text and "\x1b[2J" not in text and "\x07" not in text  # ... but not obeyed
