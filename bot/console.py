@@ -100,8 +100,12 @@ class ConsoleSink:
         return Delivered(0)
 
     async def report_given_up(self, guild_id: int, channel_id: int, what: str, reason: str) -> None:
-        self.out.write(f"(gave up posting {what}: {reason})\n")
-        self.out.flush()
+        note = without_controls(f"(gave up posting {what}: {reason})")
+        if self.console is not None:
+            self.console.print(note, style="yellow", markup=False)
+        else:
+            self.out.write(note + "\n")
+            self.out.flush()
 
 
 def story_markdown(story: StoryView) -> str:

@@ -25,7 +25,8 @@ POLLS = Counter("newsbot_polls", "Feed polls by result (ok, not_modified, failed
 ENTRIES = Counter("newsbot_feed_entries", "Entries read from feed bodies")
 ARTICLES = Counter("newsbot_articles_stored", "Articles stored")
 STORIES = Counter("newsbot_stories_stored", "New stories (an article not grouped with an earlier one)")
-DELIVERIES = Counter("newsbot_deliveries", "Delivery attempts by outcome (delivered, retry, channel_gone, error)",
+DELIVERIES = Counter("newsbot_deliveries",
+                     "Delivery attempts by outcome (delivered, retry, refused, channel_gone, error)",
                      ["outcome"])
 FAILURES = Counter("newsbot_failures", "Failures by where they happened (poll, delivery, job)", ["where"])
 FEEDS_IN_FLIGHT = Gauge("newsbot_feeds_in_flight", "Feeds being polled now")
@@ -66,7 +67,7 @@ def stored(article: StoredArticle | None) -> None:
 
 
 async def timed_delivery(delivery: Awaitable[T]) -> T:
-    """Await one sink delivery, counting its outcome (Delivered, RetryLater, ChannelGone) and latency."""
+    """Await one sink delivery, counting its outcome (Delivered, RetryLater, Refused, ChannelGone) and latency."""
     started = time.perf_counter()
     try:
         outcome: Any = await delivery
@@ -76,8 +77,8 @@ async def timed_delivery(delivery: Awaitable[T]) -> T:
         raise
     finally:
         DELIVERY_SECONDS.observe(time.perf_counter() - started)
-    name = {"Delivered": "delivered", "RetryLater": "retry", "ChannelGone": "channel_gone"}.get(
-        type(outcome).__name__, "other")
+    name = {"Delivered": "delivered", "RetryLater": "retry", "Refused": "refused",
+            "ChannelGone": "channel_gone"}.get(type(outcome).__name__, "other")
     DELIVERIES.labels(name).inc()
     if name != "delivered":
         FAILURES.labels("delivery").inc()
