@@ -269,8 +269,8 @@ def _env_overrides(env: typing.Mapping[str, str], errors: list[str]) -> dict[str
         cls = SECTIONS[section]
         known = [f.name for f in dataclasses.fields(cls)]
         if key not in known:
-            hint = _did_you_mean(key, known)
-            errors.append(f"${name}: unknown key '{section}.{key}'{hint or f' (known: {chr(44).join(known)})'}")
+            hint = _did_you_mean(key, known) or f" (known keys in [{section}]: {', '.join(known)})"
+            errors.append(f"${name}: unknown key '{section}.{key}'{hint}")
             continue
         out.setdefault(section, {})[key] = (name, _from_env_text(text[:10_000], typing.get_type_hints(cls)[key]))
     return out
