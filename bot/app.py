@@ -19,14 +19,13 @@ from bot.console import (
     SAMPLES_FEED_URL,
     ConsoleSink,
     load_samples,
-    plural,
     terminal,
 )
 from bot.errors import quiet_threads
 from bot.fetch.net import Fetcher
 from bot.models import Feed, FeedEntry
 from bot.pipeline.ingest import Ingestor, utcnow
-from bot.status import write_heartbeats
+from bot.status import plural, write_heartbeats
 from bot.store import Store, open_store
 from bot.work.delivery import Sink
 from bot.work.outbox import Outbox
@@ -186,8 +185,8 @@ async def run_discord(settings: Settings) -> int:
 
             async def after_login() -> None:
                 await bot.wait_until_ready()  # no polling or posting before Discord has accepted us
-                if bot.application_id:
-                    log.info("invite link: %s", invite_url(bot.application_id))
+                if bot.application_id:  # printed whatever the log level: it is how the bot joins a server
+                    print(f"newsbot: invite link: {invite_url(bot.application_id)}", file=sys.stderr, flush=True)
                 await _run_scheduled(settings, store, ingestor, outbox, bot.sink)
 
             # The gateway's state for `newsbot status`, from discord.py's own events; each change beats at once.
