@@ -225,3 +225,33 @@ def test_rendered_stories_carry_no_terminal_escape_sequences():
     text = buf.getvalue()
     assert "]0;pwned" in text and "[2J" in text  # the text is shown ...
     assert "\x1b]0;" not in text and "\x1b[2J" not in text and "\x07" not in text  # ... but not obeyed
+
+
+async def test_status_line_shows_feeds_due_in_flight_and_stories_stored(tmp_path):
+    import io
+
+    from rich.console import Console
+
+    from bot import metrics
+    from bot.app import status_line
+    from bot.console import ConsoleSink
+    from bot.store import Store
+
+    store = await Store.open(tmp_path / "news.db")
+    await store.close()
+    buf = io.StringIO()
+    console = Console(file=buf, force_terminal=True, width=120)
+    sink = ConsoleSink(console=console)
+    sink.printed = 1
+    metrics.FEEDS_IN_FLIGHT.inc(2)
+    try:
+        task = asyncio.create_task(status_line(console, str(tmp_path / "news.db"), sink))
+        await asyncio.sleep(0.5)
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    finally:
+        metrics.FEEDS_IN_FLIGHT.dec(2)
+    shown = buf.getvalue()
+    stories = int(metrics.value(metrics.STORIES))
+    assert "0 due · 2 in flight · " in shown
+    assert f"{stories} {'story' if stories == 1 else 'stories'} stored · 1 printed" in shown
