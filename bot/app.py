@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("bot")
 
-INVITE_PERMISSIONS = 309237730304  # View Channels, Send Messages, Embed Links, Read History, threads
+INVITE_PERMISSIONS = 84992  # View Channels, Send Messages, Embed Links, Read Message History (README: modes add more)
 
 
 def start(settings: Settings, *, once: bool = False) -> int:
