@@ -14,7 +14,8 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from bot import __version__
-from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings, render_example
+from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings
+from bot.config_example import render_example
 from bot.errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, CommandError, quiet_threads
 
 log = logging.getLogger(__name__)

@@ -384,28 +384,3 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: the config file is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-
-
-def render_example() -> str:
-    """The starter config: every setting with its default and a one-line comment."""
-    lines = ["# newsbot configuration. Every setting is shown with its default.",
-             f"# The Discord token is read from the environment variable {TOKEN_ENV}, never from this file.", ""]
-    for name, cls in SECTIONS.items():
-        lines.append(f"[{name}]")
-        for f in dataclasses.fields(cls):
-            default = f.default
-            doc = f.metadata.get("doc", "")
-            if default is None:
-                lines.append(f"# {f.name} = ...  # {doc} (unset by default)")
-                continue
-            lines.append(f"{f.name} = {_toml_value(default)}  # {doc}")
-        lines.append("")
-    return "\n".join(lines)
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    return repr(value)

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings, parse_settings, render_example
+from bot.config import TOKEN_ENV, ConfigError, Settings, load_settings, parse_settings
+from bot.config_example import render_example
 
 ROOT = Path(__file__).resolve().parents[2]
 
