@@ -119,9 +119,10 @@ async def run_console(settings: Settings, *, once: bool = False) -> int:
             sink.console.print(hello, style="bold", markup=False)
         else:
             print(hello, file=sys.stderr)
-        background = [asyncio.create_task(write_heartbeats(store, "console", lambda: None, database=store.path))]
+        database = settings.bot.database
+        background = [asyncio.create_task(write_heartbeats(store, "console", lambda: None, database=database))]
         if sink.console is not None:
-            background.append(asyncio.create_task(status_line(sink.console, store.path, sink)))
+            background.append(asyncio.create_task(status_line(sink.console, database, sink)))
         try:
             await _run_scheduled(settings, store, ingestor, outbox, sink)
         finally:
@@ -199,7 +200,8 @@ async def run_discord(settings: Settings) -> int:
                 return "disconnected" if bot.is_closed() else link["state"]
 
             background = [asyncio.create_task(after_login()),
-                          asyncio.create_task(write_heartbeats(store, "discord", discord_state, database=store.path,
+                          asyncio.create_task(write_heartbeats(store, "discord", discord_state,
+                                                               database=settings.bot.database,
                                                                changed=changed))]
             try:
                 with discord_errors(settings) as failed:

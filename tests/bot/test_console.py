@@ -235,9 +235,9 @@ async def test_status_line_shows_feeds_due_in_flight_and_stories_stored(tmp_path
     from bot import metrics
     from bot.app import status_line
     from bot.console import ConsoleSink
-    from bot.store import Store
+    from bot.store import open_store
 
-    store = await Store.open(tmp_path / "news.db")
+    store = await open_store(tmp_path / "news.db")
     await store.close()
     buf = io.StringIO()
     console = Console(file=buf, force_terminal=True, width=120)

@@ -9,7 +9,7 @@ import threading
 
 import aiosqlite
 
-from bot.store import Store
+from bot.store import open_store
 from bot.store.sqlite.migrate import apply_migrations, load_migrations
 from tests.bot.test_commands import ROOT, newsbot
 
@@ -80,7 +80,7 @@ async def test_an_existing_database_is_backed_up_before_migrating(tmp_path):
     await conn.execute("INSERT INTO meta (key, value) VALUES ('old', 'row')")
     await conn.close()
 
-    store = await Store.open(path)
+    store = await open_store(path)
     await store.close()
     backups = list(tmp_path.glob("news.db.v1-*.bak"))
     assert len(backups) == 1
@@ -91,11 +91,11 @@ async def test_an_existing_database_is_backed_up_before_migrating(tmp_path):
     finally:
         copy.close()
 
-    store = await Store.open(path)  # already current: no second backup
+    store = await open_store(path)  # already current: no second backup
     await store.close()
     assert len(list(tmp_path.glob("news.db.v1-*.bak"))) == 1
     fresh = tmp_path / "fresh.db"
-    await (await Store.open(fresh)).close()  # a new database has nothing to back up
+    await (await open_store(fresh)).close()  # a new database has nothing to back up
     assert list(tmp_path.glob("fresh.db.*.bak")) == []
 
 
