@@ -67,16 +67,16 @@ def _strip_amp_suffix(segment: str) -> str:
 
 
 def _path(path: str) -> str:
-    segments = unquote(path).split("/")
-    if segments and segments[-1]:
-        segments[-1] = _strip_amp_suffix(segments[-1])
-    # After the suffix, so "/amp.amp" loses both markers in one pass and a second pass changes nothing.
-    segments = [s for i, s in enumerate(segments) if not (i > 0 and s.lower() == "amp")]
-    clean = "/".join(segments)
-    clean = re.sub(r"/{2,}", "/", clean).rstrip("/")
-    if not clean.startswith("/"):
-        clean = "/" + clean
-    return quote(clean, safe=_PATH_SAFE)
+    # Empty and "amp" segments go first; then the last segment loses its AMP suffix, and while that leaves
+    # nothing (or "amp"), the one before it is next. One pass reaches the fixed point: idempotent.
+    segments = [s for s in unquote(path).split("/") if s and s.lower() != "amp"]
+    while segments:
+        last = _strip_amp_suffix(segments[-1])
+        if last and last.lower() != "amp":
+            segments[-1] = last
+            break
+        segments.pop()
+    return quote("/" + "/".join(segments), safe=_PATH_SAFE)
 
 
 def canonicalize(url: str) -> str:
