@@ -4,7 +4,6 @@ differently-ordered query string is recognised as already seen."""
 from __future__ import annotations
 
 import logging
-import re
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 log = logging.getLogger(__name__)
