@@ -16,7 +16,7 @@ from importlib import resources
 from typing import TextIO
 
 import summaries
-from bot.models import CONSOLE_GUILD_ID, DigestSchedule, PendingDelivery, StoryView
+from bot.models import CONSOLE_GUILD_ID, DigestSchedule, Notice, PendingDelivery, StoryView
 from bot.work.delivery import Delivered, Outcome
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,11 @@ class ConsoleSink:
     async def report_given_up(self, guild_id: int, channel_id: int, what: str, reason: str) -> None:
         self.out.write(f"(gave up posting {what}: {reason})\n")
         self.out.flush()
+
+    async def post_notice(self, notice: Notice) -> Outcome:
+        self.out.write(f"! {notice.text}\n")
+        self.out.flush()
+        return Delivered(0)
 
 
 def story_markdown(story: StoryView) -> str:

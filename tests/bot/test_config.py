@@ -95,3 +95,14 @@ def test_non_table_sections_and_non_finite_numbers_are_config_errors(tmp_path, t
     with pytest.raises(ConfigError) as err:
         load_settings(write(tmp_path, text), environ={})
     assert message in str(err.value)
+
+
+def test_shard_ids_are_a_list_within_the_shard_count():
+    settings = parse_settings({"discord": {"shards": 4, "shard_ids": [1, 3]}})
+    assert settings.discord.shard_ids == (1, 3)
+    with pytest.raises(ConfigError, match=r"needs 'discord\.shards'"):
+        parse_settings({"discord": {"shard_ids": [0]}})
+    with pytest.raises(ConfigError, match=r"below 'discord\.shards'"):
+        parse_settings({"discord": {"shards": 2, "shard_ids": [2]}})
+    with pytest.raises(ConfigError, match="a list of integers"):
+        parse_settings({"discord": {"shards": 2, "shard_ids": "0"}})
