@@ -2,8 +2,7 @@
 every story posted exactly once, whichever process polls or delivers it, and a process killed with -9
 mid-run has its work taken over when its leases expire, with nothing lost and nothing doubled.
 
-Parametrized by backend: SQLite always; PostgreSQL with the suite's PostgreSQL fixture (`pg_url`) when the
-build has it, else a server named by $NEWSBOT_TEST_POSTGRES (skipped cleanly without either).
+Parametrized by backend: SQLite, and PostgreSQL through the suite's fixture (tests/pg.py).
 """
 
 from __future__ import annotations
@@ -11,12 +10,10 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import os
-import secrets
 import signal
 import sqlite3
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -50,37 +47,12 @@ def story(n: int) -> tuple[str, str]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-async def database(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A SQLite file, or a fresh migrated PostgreSQL database from tests/pg.py (its server, or the one in
+    $NEWSBOT_TEST_POSTGRES; skipped with one line when there is none)."""
     if request.param == "sqlite":
-        yield str(tmp_path / "news.db")
-        return
-    try:
-        from bot.store import open_store  # noqa: F401  (PostgreSQL support in this build)
-    except ImportError:
-        pytest.skip("this build has no PostgreSQL store")
-    try:
-        yield str(request.getfixturevalue("pg_url"))
-        return
-    except pytest.FixtureLookupError:
-        pass
-    dsn = os.environ.get("NEWSBOT_TEST_POSTGRES")
-    if not dsn:
-        pytest.skip("PostgreSQL tests skipped: set NEWSBOT_TEST_POSTGRES=postgresql://user@host/db")
-    import asyncpg  # type: ignore[import-untyped]
-
-    name = f"newsbot_work_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, _, query = dsn.partition("?")
-    yield base.rsplit("/", 1)[0] + "/" + name + (f"?{query}" if query else "")
-    admin = await asyncpg.connect(dsn)
-    try:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await admin.close()
+        return str(tmp_path / "news.db")
+    return str(request.getfixturevalue("pg_url"))
 
 
 async def open_db(database: str) -> Any:
