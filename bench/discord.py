@@ -31,7 +31,7 @@ from bot.discord.sink import DiscordSink
 from bot.fetch.net import Fetcher
 from bot.models import NewArticle, QuoteRecord
 from bot.store import Store, open_store
-from bot.work.outbox import Outbox
+from bot.work.lanes import DeliveryLanes
 from tests.fake_discord import MANAGE_GUILD, MEMBER_PERMISSIONS, FakeDiscord, patch_discord_urls
 
 GUILD, CHANNELS = 100, list(range(1000, 1010))
@@ -77,7 +77,8 @@ async def throughput(fake: FakeDiscord, store: Store, bot: Any, channels: list[i
                      interval: float, tag: str) -> None:
     await queue_deliveries(store, channels, stories, datetime.now(UTC), tag)
     sink = DiscordSink(bot, interval=interval)
-    outbox = Outbox(store, sink, clock=lambda: datetime.now(UTC), max_attempts=8)
+    outbox = DeliveryLanes(store, sink, owner="bench:1:x", clock=lambda: datetime.now(UTC), max_attempts=8,
+                           interval=0.0, concurrency=16, lease=timedelta(minutes=5))
     limited_before, invalid_before = len(fake.rate_limited), fake.invalid_requests
     posted_before = sum(len(fake.messages(ch)) for ch in channels)
     start = time.perf_counter()

@@ -21,6 +21,7 @@ from bot.config import FeedSettings, NetSettings, SchedulerSettings, Settings
 from bot.fetch.net import Fetcher
 from bot.pipeline.ingest import Ingestor
 from bot.store import open_store
+from bot.work.poller import FeedPoller
 
 ENTRIES_PER_FEED = 10
 
@@ -75,18 +76,20 @@ async def bench(port: int, feeds: int, articles: int, db: Path) -> None:
     store = await open_store(db)
     async with Fetcher(settings.net) as fetcher:
         ingestor = Ingestor(settings, store, fetcher, clock=lambda: clock_now[0])
+        poller = FeedPoller(ingestor, owner="bench:1:x", concurrency=settings.scheduler.feed_concurrency,
+                            deadline=settings.scheduler.feed_deadline, lease=timedelta(minutes=5))
         for f in range(feeds):
             feed = await store.add_feed(f"{base}/feeds/{f}.xml", poll_interval=60, now=clock_now[0])
             await store.subscribe(1, 1000 + f, feed.id, now=clock_now[0])
 
         started = time.perf_counter()
-        results = await ingestor.poll_due()
+        results = await poller.poll_due()
         new_s = time.perf_counter() - started
         assert len(results) == feeds and all(r.ok for r in results), [r.error for r in results if not r.ok][:3]
 
         clock_now[0] += timedelta(seconds=120)
         started = time.perf_counter()
-        results = await ingestor.poll_due()
+        results = await poller.poll_due()
         cached_s = time.perf_counter() - started
         assert all(r.not_modified for r in results), "expected every feed to answer 304"
 

@@ -8,7 +8,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from bot import metrics
@@ -28,8 +28,11 @@ from bot.pipeline.ingest import Ingestor, utcnow
 from bot.status import plural, write_heartbeats
 from bot.store import Store, open_store
 from bot.work.delivery import Sink
-from bot.work.outbox import Outbox
-from bot.work.scheduler import DELIVER_JOB, build_scheduler, stop, wake
+from bot.work.lanes import DeliveryLanes
+from bot.work.leases import new_owner
+from bot.work.notices import notice_feed_disabled
+from bot.work.poller import FeedPoller
+from bot.work.scheduler import DELIVER_JOB, Delivering, build_scheduler, stop, wake
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -39,9 +42,25 @@ log = logging.getLogger("bot")
 INVITE_PERMISSIONS = 84992  # View Channels, Send Messages, Embed Links, Read Message History (README: modes add more)
 
 
-def start(settings: Settings, *, once: bool = False) -> int:
-    """Run until stopped; SIGTERM stops as cleanly as Ctrl-C."""
-    main = run_discord(settings) if settings.token else run_console(settings, once=once)
+ROLES = ("all", "ingest", "discord")
+
+
+def start(settings: Settings, *, once: bool = False, role: str = "all") -> int:
+    """Run until stopped; SIGTERM stops as cleanly as Ctrl-C.
+
+    `role`: `ingest` polls, extracts, summarizes and stores; `discord` connects, answers commands and
+    delivers; `all` does both. Any number of processes of each role can share one database.
+    """
+    if role == "discord" and not settings.token:
+        print(f"newsbot: --role discord needs the bot token in ${TOKEN_ENV}", file=sys.stderr)
+        return 2
+    main: Coroutine[object, object, int]
+    if role == "ingest":
+        main = run_ingest(settings, once=once)
+    elif settings.token:
+        main = run_discord(settings, ingest=role == "all")
+    else:
+        main = run_console(settings, once=once)
     if not once:
         metrics.serve(settings.metrics)
     try:
@@ -74,42 +93,87 @@ async def _services(settings: Settings) -> AsyncIterator[tuple[Store, Fetcher]]:
         await store.close()
 
 
-def _pipeline(settings: Settings, store: Store, fetcher: Fetcher, sink: Sink,
-              on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None) -> tuple[Ingestor, Outbox]:
+def _lease(settings: Settings) -> timedelta:
+    return timedelta(seconds=settings.scheduler.lease_seconds)
+
+
+def _poller(settings: Settings, store: Store, fetcher: Fetcher, owner: str,
+            on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None) -> FeedPoller:
+    if on_feed_disabled is None:
+        async def on_feed_disabled(feed: Feed, reason: str) -> object:
+            return await notice_feed_disabled(store, feed, reason, now=utcnow())
+
     ingestor = Ingestor(settings, store, fetcher, clock=utcnow, on_feed_disabled=on_feed_disabled)
-    outbox = Outbox(store, sink, clock=utcnow, max_attempts=settings.discord.max_delivery_attempts)
-    return ingestor, outbox
+    cfg = settings.scheduler
+    return FeedPoller(ingestor, owner=owner, concurrency=cfg.feed_concurrency, deadline=cfg.feed_deadline,
+                      lease=_lease(settings))
 
 
-async def _run_scheduled(settings: Settings, store: Store, ingestor: Ingestor, outbox: Outbox, sink: Sink) -> None:
-    """Run the jobs until cancelled; the deliver job's first run, at start, sends what is already due."""
-    await ingestor.load_clusters()
-    scheduler = build_scheduler(settings, store=store, ingestor=ingestor, outbox=outbox, sink=sink,
-                                clock=utcnow)
-    ingestor.on_new_deliveries = lambda: wake(scheduler, DELIVER_JOB)
+def _delivering(settings: Settings, store: Store, sink: Sink, owner: str, *, interval: float) -> Delivering:
+    shard_count = settings.discord.shards
+    shard_ids = settings.discord.shard_ids if shard_count else None
+    lanes = DeliveryLanes(store, sink, owner=owner, clock=utcnow,
+                          max_attempts=settings.discord.max_delivery_attempts, interval=interval,
+                          concurrency=settings.scheduler.lane_concurrency, lease=_lease(settings),
+                          shard_count=shard_count, shard_ids=shard_ids)
+    return Delivering(lanes, sink, owner, shard_count, shard_ids)
+
+
+async def _run_scheduled(settings: Settings, store: Store, *, poller: FeedPoller | None,
+                         delivering: Delivering | None) -> None:
+    """Run the jobs until cancelled; the first delivery tick, at start, sends what is already due."""
+    if poller is not None:
+        await poller.ingestor.load_clusters()
+    scheduler = build_scheduler(settings, store=store, clock=utcnow, poller=poller, delivering=delivering)
+    if poller is not None and delivering is not None:
+        poller.on_new_deliveries = lambda: wake(scheduler, DELIVER_JOB)
     scheduler.start()
     try:
         await asyncio.Event().wait()
     finally:
-        await stop(scheduler)
+        await stop(scheduler)  # jobs stop before the work they drive closes
+        if poller is not None:
+            await poller.close()
+        if delivering is not None:
+            await delivering.lanes.close()
+
+
+async def run_ingest(settings: Settings, *, once: bool = False) -> int:
+    """The ingest role: no Discord connection; what guilds must hear goes out as notices."""
+    owner = new_owner()
+    async with _services(settings) as (store, fetcher):
+        poller = _poller(settings, store, fetcher, owner)
+        if once:
+            await poller.ingestor.load_clusters()
+            results = await poller.poll_due()
+            log.info("polled %s", plural(len(results), "feed"))
+            return 0
+        log.info("ingest process %s started", owner)
+        heartbeat = asyncio.create_task(write_heartbeats(store, "ingest", lambda: None,
+                                                         database=settings.bot.database))
+        try:
+            await _run_scheduled(settings, store, poller=poller, delivering=None)
+        finally:
+            heartbeat.cancel()
+            await asyncio.gather(heartbeat, return_exceptions=True)
+    return 0
 
 
 async def run_console(settings: Settings, *, once: bool = False) -> int:
     sink = ConsoleSink(console=terminal())
+    owner = new_owner()
     async with _services(settings) as (store, fetcher):
-        ingestor, outbox = _pipeline(settings, store, fetcher, sink)
+        poller = _poller(settings, store, fetcher, owner)
+        delivering = _delivering(settings, store, sink, owner, interval=0.0)
         if settings.bot.console_samples:
-            shown = await ingest_samples(settings, store, ingestor)
+            shown = await ingest_samples(settings, store, poller.ingestor)
             if not shown:
                 log.info("the bundled sample articles were already shown (database %s)", settings.bot.database)
         if once:
-            await ingestor.load_clusters()
-            await ingestor.poll_due()
-            printed = 0
-            # One drain is one batch; --once means everything that is due, however many batches.
-            while delivered := (await outbox.drain()).delivered:
-                printed += delivered
-            log.info("printed %s", plural(printed, "story", "stories"))
+            await poller.ingestor.load_clusters()
+            await poller.poll_due()
+            report = await delivering.lanes.drain()  # everything due, however many lanes and rows
+            log.info("printed %s", plural(report.delivered, "story", "stories"))
             return 0
         feeds = await store.guild_subscriptions(CONSOLE_GUILD_ID)
         polled = [f for _s, f in feeds if f.url != SAMPLES_FEED_URL]
@@ -124,7 +188,7 @@ async def run_console(settings: Settings, *, once: bool = False) -> int:
         if sink.console is not None:
             background.append(asyncio.create_task(status_line(sink.console, database, sink)))
         try:
-            await _run_scheduled(settings, store, ingestor, outbox, sink)
+            await _run_scheduled(settings, store, poller=poller, delivering=delivering)
         finally:
             for task in background:
                 task.cancel()
@@ -171,24 +235,27 @@ async def ingest_samples(settings: Settings, store: Store, ingestor: Ingestor) -
     return new
 
 
-async def run_discord(settings: Settings) -> int:
+async def run_discord(settings: Settings, *, ingest: bool = True) -> int:
+    """The discord role (and, with `ingest`, the all role): gateway, commands, delivery lanes, digests."""
     import discord
 
     from bot.discord.client import create_bot, point_at
 
     point_at(settings)
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # newsbot has no voice
+    owner = new_owner()
     async with _services(settings) as (store, fetcher):
         bot = create_bot(settings, store, fetcher)
         async with bot:
-            ingestor, outbox = _pipeline(settings, store, fetcher, bot.sink,
-                                         on_feed_disabled=bot.sink.announce_feed_disabled)
+            poller = (_poller(settings, store, fetcher, owner, on_feed_disabled=bot.sink.announce_feed_disabled)
+                      if ingest else None)
+            delivering = _delivering(settings, store, bot.sink, owner, interval=settings.discord.delivery_interval)
 
             async def after_login() -> None:
                 await bot.wait_until_ready()  # no polling or posting before Discord has accepted us
                 if bot.application_id:  # printed whatever the log level: it is how the bot joins a server
                     print(f"newsbot: invite link: {invite_url(bot.application_id)}", file=sys.stderr, flush=True)
-                await _run_scheduled(settings, store, ingestor, outbox, bot.sink)
+                await _run_scheduled(settings, store, poller=poller, delivering=delivering)
 
             # The gateway's state for `newsbot status`, from discord.py's own events; each change beats at once.
             link, changed = {"state": "connecting"}, asyncio.Event()

@@ -47,6 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     run = sub.add_parser("run", parents=[common], help="run the bot (console mode without a token)")
+    run.add_argument("--role", choices=("all", "ingest", "discord"), default="all",
+                     help="ingest: poll and store; discord: commands and delivery; all: both (default)")
     run.add_argument("--once", action="store_true",
                      help="poll due feeds and deliver once, then exit (console mode)")
 
@@ -124,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 from bot.app import start
 
                 with _store_errors():
-                    return start(settings, once=args.once)
+                    return start(settings, once=args.once, role=args.role)
             case "migrate-db":
                 with _store_errors():
                     return asyncio.run(cmd_migrate_db(args))

@@ -50,6 +50,9 @@ class DiscordSettings:
     gateway_url: str = field(default="wss://gateway.discord.gg", metadata={"doc": "gateway URL"})
     shards: int | None = field(default=None, metadata={"doc": "shard count; set to use AutoShardedBot",
                                                         **_range(1, 1024)})
+    shard_ids: tuple[int, ...] | None = field(
+        default=None, metadata={"doc": "this process's shards, e.g. [0, 1] (needs shards; default: all)",
+                                **_range(0, 1023)})
     sync_commands: bool = field(
         default=True, metadata={"doc": "sync slash commands at start when the command tree changed"}
     )
@@ -104,6 +107,9 @@ class FeedSettings:
     cluster_window_hours: int = field(
         default=72, metadata={"doc": "how far back stories are compared for grouping", **_range(1, 24 * 30)}
     )
+    max_subscriptions_per_server: int = field(
+        default=200, metadata={"doc": "feed subscriptions one Discord server may have", **_range(1, 100_000)}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +161,16 @@ class SchedulerSettings:
     )
     retention_hours: float = field(default=6.0, metadata={"doc": "how often old text is purged", **_range(0.01)})
     feed_concurrency: int = field(default=8, metadata={"doc": "feeds polled at once", **_range(1, 256)})
+    feed_deadline: float = field(
+        default=300.0, metadata={"doc": "seconds one feed's whole poll (pages included) may take", **_range(1, 3600)}
+    )
+    lane_concurrency: int = field(
+        default=16, metadata={"doc": "channels delivered to at once", **_range(1, 1024)}
+    )
+    lease_seconds: float = field(
+        default=60.0, metadata={"doc": "how long claimed work stays ours without renewal; a dead process's "
+                                       "work is taken over after this", **_range(0.5, 3600)}
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,7 +206,8 @@ SECTIONS: dict[str, type] = {
 def _expected(tp: Any) -> str:
     names = {str: "a string", int: "an integer", float: "a finite number", bool: "true or false"}
     args = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
-    return " or ".join(names.get(a, str(a)) for a in args)
+    return " or ".join("a list of integers" if typing.get_origin(a) is tuple else names.get(a, str(a))
+                       for a in args)
 
 
 def _coerce(value: Any, tp: Any) -> tuple[bool, Any]:
@@ -211,6 +228,11 @@ def _coerce(value: Any, tp: Any) -> tuple[bool, Any]:
         return ok, float(value) if ok else None
     if tp is str:
         return isinstance(value, str), value
+    if typing.get_origin(tp) is tuple:  # tuple[X, ...]: a TOML array of X
+        if not isinstance(value, list):
+            return False, None
+        items = [_coerce(v, typing.get_args(tp)[0]) for v in value]
+        return all(ok for ok, _ in items), tuple(v for _, v in items)
     return False, None
 
 
@@ -232,17 +254,22 @@ def _check_value(cls: type, key: str, value: Any, label: str) -> tuple[str | Non
     lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices") or ()
     if choices and coerced not in choices:
         return f"{label} must be one of {', '.join(choices)}, got {value!r}", None
-    if coerced is not None and not isinstance(coerced, str | bool):
-        if lo is not None and coerced < lo:
-            return f"{label} must be at least {lo:g}, got {value!r}", None
-        if hi is not None and coerced > hi:
-            return f"{label} must be at most {hi:g}, got {value!r}", None
+    for item in coerced if isinstance(coerced, tuple) else (coerced,):
+        if item is not None and not isinstance(item, str | bool):
+            if lo is not None and item < lo:
+                return f"{label} must be at least {lo:g}, got {value!r}", None
+            if hi is not None and item > hi:
+                return f"{label} must be at most {hi:g}, got {value!r}", None
     return None, coerced
 
 
 def _from_env_text(text: str, tp: Any) -> Any:
     """An environment variable's text as the TOML value it stands for (so the same checks apply)."""
     args = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
+    lists = [a for a in args if typing.get_origin(a) is tuple]
+    if lists:  # "0,2" for a list of integers
+        item = typing.get_args(lists[0])[0]
+        return [_from_env_text(part, item) for part in text.split(",") if part.strip()]
     lowered = text.strip().lower()
     if bool in args:
         return {"true": True, "1": True, "yes": True, "on": True,
@@ -324,6 +351,13 @@ def _cross_field_errors(settings: Settings, path: str) -> list[str]:
                       f"got {settings.summary.algorithm!r}")
     if settings.feeds.poll_interval < settings.feeds.min_poll_interval:
         errors.append(f"{path}: 'feeds.poll_interval' must be at least 'feeds.min_poll_interval'")
+    shard_ids = settings.discord.shard_ids
+    if shard_ids is not None:
+        if not settings.discord.shards:
+            errors.append(f"{path}: 'discord.shard_ids' needs 'discord.shards' (the total shard count)")
+        elif not shard_ids or any(s >= settings.discord.shards for s in shard_ids):
+            errors.append(f"{path}: 'discord.shard_ids' must list shards below 'discord.shards' "
+                          f"({settings.discord.shards}), got {list(shard_ids)}")
     for key in ("api_base", "gateway_url"):
         value = getattr(settings.discord, key)
         scheme = value.split("://", 1)[0]

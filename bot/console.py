@@ -15,7 +15,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, TextIO
 
 import summaries
-from bot.models import CONSOLE_GUILD_ID, DigestSchedule, PendingDelivery, StoryView
+from bot.models import CONSOLE_GUILD_ID, DigestSchedule, Notice, PendingDelivery, StoryView
 from bot.status import plural
 from bot.work.delivery import Delivered, Outcome
 
@@ -106,6 +106,15 @@ class ConsoleSink:
         else:
             self.out.write(note + "\n")
             self.out.flush()
+
+    async def post_notice(self, notice: Notice) -> Outcome:
+        note = without_controls(f"! {notice.text}")
+        if self.console is not None:
+            self.console.print(note, style="yellow", markup=False)
+        else:
+            self.out.write(note + "\n")
+            self.out.flush()
+        return Delivered(0)
 
 
 def story_markdown(story: StoryView) -> str:

@@ -207,3 +207,13 @@ class EntryFailure:
     last_error: str
     next_attempt_at: datetime
     gave_up: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Notice:
+    """A message for a guild's log channel (or `channel_id` when it has none), written by any process."""
+
+    id: int
+    guild_id: int
+    channel_id: int | None
+    text: str

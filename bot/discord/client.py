@@ -126,6 +126,8 @@ class NewsBot(_NewsBotMixin, commands.Bot):
 class ShardedNewsBot(_NewsBotMixin, commands.AutoShardedBot):
     def __init__(self, settings: Settings, store: Store, fetcher: Fetcher, *, clock: Clock | None = None,
                  sync_on_start: bool = True, **options: Any) -> None:
+        if settings.discord.shard_ids:  # this process holds only these of `shards` shards
+            options["shard_ids"] = list(settings.discord.shard_ids)
         super().__init__(command_prefix=commands.when_mentioned, intents=intents(), help_command=None,
                          allowed_mentions=discord.AllowedMentions.none(), shard_count=settings.discord.shards,
                          **options)

@@ -29,7 +29,7 @@ import discord
 from bot.discord.post_look import story_post
 from bot.discord.post_modes import PostModes, post_context
 from bot.discord.render import digest_messages, escape, fit, truncate
-from bot.models import DigestSchedule, Feed, PendingDelivery, StoryView
+from bot.models import DigestSchedule, Feed, Notice, PendingDelivery, StoryView
 from bot.work.delivery import ChannelGone, Delivered, Outcome, Refused, RetryLater
 from bot.work.digests import slot_of
 
@@ -252,6 +252,21 @@ class DiscordSink:
                 await target.send(text, allowed_mentions=NO_MENTIONS)
         except (discord.HTTPException, _Gone, TimeoutError, aiohttp.ClientError, OSError) as exc:
             log.warning("could not tell log channel %s of guild %s: %s", log_channel_id, guild_id, exc)
+
+    async def post_notice(self, notice: Notice) -> Outcome:
+        """A notice written by any process (bot.work.notices) for the guild's log channel."""
+        target_id = await self.bot.store.get_log_channel(notice.guild_id) or notice.channel_id
+        if target_id is None:
+            log.info("guild %s has no log channel for a notice: %s", notice.guild_id, notice.text)
+            return ChannelGone("no log channel")
+        try:
+            async with asyncio.timeout(self.send_timeout):
+                target = await self._channel(target_id)
+                message = await target.send(truncate(notice.text, 2000), allowed_mentions=NO_MENTIONS)
+        except (discord.HTTPException, _Gone, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            log.warning("could not post a notice in channel %s of guild %s: %s", target_id, notice.guild_id, exc)
+            return RetryLater(str(exc)[:300], 60.0)
+        return Delivered(message.id)
 
     async def _gone(self, guild_id: int, channel_id: int, problem: _Gone, what: str) -> ChannelGone:
         await self._tell_guild(guild_id, channel_id, problem, what)

@@ -4,10 +4,14 @@ Syntax: comma-separated keywords (case-insensitive, whole words: "ai" does not m
 `/regex/` (optionally `/regex/i`; regexes are always case-insensitive). Filters are typed by guild members,
 so a regex is treated as hostile: its length is capped, nested quantifiers such as `(a+)+` are refused, and
 the text it runs on is capped. Refusing patterns cannot catch every exponential or high-polynomial one
-(`(a|aa)+$`, `(.*a){10}b`, `.*.*.*x` ...), and matching runs on the event loop inside the ingest
-transaction, so matching itself is bounded: patterns run on the `regex` engine (re-compatible V0 syntax)
-with a time limit, a filter that hits it at validation is refused, and one that hits it later counts as
-invalid for that story (include: not posted; exclude: ignored).
+(`(a|aa)+$`, `(.*a){10}b`, `.*.*.*x` ...), so a pattern is also run at validation against worst-case
+probes built from its own characters (`/(.*?,){10}P/` meets a long run of commas) and refused when it is
+slow on any of them; and matching itself is bounded: patterns run on the `regex` engine (re-compatible
+V0 syntax) with a time limit, and a filter that hits it later counts as invalid for that story (include:
+not posted; exclude: ignored), which `check` reports so the guild is told.
+
+Everything here is CPU work on user-supplied patterns: callers run it in a worker thread (the store does,
+before its write transaction), never on the event loop, and matching releases the GIL (`concurrent`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
@@ -116,20 +122,47 @@ def validate_filter(expr: str) -> str | None:
     return None
 
 
+def _literals(items: Any, out: list[str]) -> None:
+    """Every literal character a pattern can match, in order of appearance (the probes' alphabet)."""
+    for op, av in items:
+        if op is sre_parse.LITERAL:
+            out.append(chr(av))
+        elif op is sre_parse.IN:
+            for sub_op, sub_av in av:
+                if sub_op is sre_parse.LITERAL:
+                    out.append(chr(sub_av))
+                elif sub_op is sre_parse.RANGE:
+                    out.append(chr(sub_av[0]))
+        elif op in _REPEATS:
+            _literals(av[2], out)
+        else:
+            for sub in _children(op, av):
+                _literals(sub, out)
+
+
 def _probe_texts(body: str) -> list[str]:
-    """Texts that make backtracking patterns blow up: long runs of the pattern's own characters (and of
-    word characters in general), ending in something that fails the match."""
-    chars = list(dict.fromkeys(c for c in body.casefold() if c.isalnum()))[:6] or ["a"]
+    """Texts that make backtracking patterns blow up: long runs of each of the pattern's own characters
+    (punctuation too: `(.*?,){10}P` explodes on commas), of them all interleaved, and of word characters
+    with separators, each ending in something that fails the match."""
+    found: list[str] = []
+    try:
+        _literals(list(sre_parse.parse(body, re.IGNORECASE)), found)
+    except (re.error, RecursionError):
+        pass
+    found += [c for c in body.casefold() if c.isalnum()]
+    chars = list(dict.fromkeys(c.casefold() for c in found if c.isprintable()))[:8] or ["a"]
     texts = [c * 2000 + "\x00" for c in chars]
     texts.append("".join(chars) * (2000 // len(chars)) + "\x00")
+    texts += [(c + "a") * 1000 + "\x00" for c in chars if not c.isalnum()][:3]
     texts.append("a1 " * 700 + "\x00")
+    texts.append("a, " * 700 + "\x00")
     return texts
 
 
 def _fast_on_probes(pattern: regex.Pattern[str], body: str) -> bool:
     for text in _probe_texts(body):
         try:
-            pattern.search(text, timeout=PROBE_TIMEOUT)
+            pattern.search(text, timeout=PROBE_TIMEOUT, concurrent=True)
         except TimeoutError:
             return False
     return True
@@ -149,32 +182,61 @@ def _compile(expr: str) -> regex.Pattern[str] | None:
 def _search(pattern: regex.Pattern[str], expr: str, text: str) -> bool | None:
     """Whether the pattern occurs in the text; None when it ran out of time."""
     try:
-        return pattern.search(text, timeout=MATCH_TIMEOUT) is not None
+        return pattern.search(text, timeout=MATCH_TIMEOUT, concurrent=True) is not None
     except TimeoutError:
         log.warning("filter %r took longer than %ss on one story; treated as invalid for it", expr[:80],
                     MATCH_TIMEOUT)
         return None
 
 
-def matches(include: str | None, exclude: str | None, text: str) -> bool:
-    """Whether a story with this text passes a subscription's filters.
+TIMED_OUT = "took too long"
+REFUSED = "is no longer accepted (it can take too long on some text)"
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    passed: bool
+    failed_filter: str | None = None  # a filter that could not decide (timed out, or stored but now refused)
+    problem: str | None = None  # what went wrong with it, for the guild's log channel
+
+
+def check(include: str | None, exclude: str | None, text: str) -> Verdict:
+    """Whether a story with this text passes a subscription's filters, and which filter (if any) could not
+    decide it.
 
     An empty include lets everything in; an exclude that matches keeps the story out. An invalid include
-    lets nothing in and an invalid exclude keeps nothing out, both logged: a broken filter should be noticed,
-    not silently widen a channel's feed.
+    lets nothing in and an invalid exclude keeps nothing out; both are reported like a timeout: a broken
+    filter should be noticed, not silently widen or empty a channel's feed.
     """
     text = text[:MAX_TEXT_CHARS]
     if include and include.strip():
         pattern = _compile(include.strip())
         if pattern is None:
             log.warning("invalid include filter %r: nothing passes", include)
-            return False
-        if not _search(pattern, include, text):  # no match, or out of time: nothing passes
-            return False
+            return Verdict(False, include, REFUSED)
+        found = _search(pattern, include, text)
+        if found is None:
+            return Verdict(False, include, TIMED_OUT)
+        if not found:
+            return Verdict(False)
     if exclude and exclude.strip():
         pattern = _compile(exclude.strip())
         if pattern is None:
             log.warning("invalid exclude filter %r ignored", exclude)
-        elif _search(pattern, exclude, text):  # out of time (None): ignored, like an invalid exclude
-            return False
-    return True
+            return Verdict(True, exclude, REFUSED)
+        found = _search(pattern, exclude, text)
+        if found is None:  # ignored, like an invalid exclude, and reported
+            return Verdict(True, exclude, TIMED_OUT)
+        if found:
+            return Verdict(False)
+    return Verdict(True)
+
+
+def matches(include: str | None, exclude: str | None, text: str) -> bool:
+    """`check` without the report."""
+    return check(include, exclude, text).passed
+
+
+def check_all(filters: Iterable[tuple[str | None, str | None]], text: str) -> list[Verdict]:
+    """One verdict per (include, exclude) pair; the batch a worker thread runs for one story."""
+    return [check(include, exclude, text) for include, exclude in filters]

@@ -90,27 +90,22 @@ class Ingestor:
         log.info("cluster index rebuilt with %s recent articles", len(rows))
         return len(rows)
 
-    async def poll_due(self) -> list[PollResult]:
-        """Poll every due feed, a bounded number at once; one feed's trouble never holds up another."""
-        feeds = await self.store.due_feeds(self.clock(), limit=1000)
-        feeds = [f for f in feeds if f.id not in self._polling]
-        if not feeds:
-            return []
-        gate = asyncio.Semaphore(self.settings.scheduler.feed_concurrency)
+    async def poll_feed(self, feed: Feed, *, deadline: float | None = None) -> PollResult:
+        """One feed's whole poll, article pages included, within `deadline` seconds (None: no limit).
 
-        async def one(feed: Feed) -> PollResult:
-            async with gate:
-                return await self.poll_feed(feed)
-
-        results = await asyncio.gather(*(one(f) for f in feeds))
-        if any(r.new_articles for r in results) and self.on_new_deliveries:
-            self.on_new_deliveries()
-        return list(results)
-
-    async def poll_feed(self, feed: Feed) -> PollResult:
+        This is the unit of work that bot.work.poller claims and runs; a feed past its deadline is recorded
+        as a failure (backing off like any other) and holds up nothing else.
+        """
         self._polling.add(feed.id)
         try:
-            return await metrics.timed_poll(self._poll_feed(feed))
+            try:
+                async with asyncio.timeout(deadline) as scope:
+                    return await metrics.timed_poll(self._poll_feed(feed))
+            except TimeoutError:
+                if not scope.expired():
+                    raise
+                log.warning("feed %s (%s) took longer than %g s to poll; stopped", feed.id, feed.url, deadline)
+                return await self._failed(feed, f"the poll took longer than {deadline:g} s", None)
         except Exception as exc:  # a bug in one feed's handling must not stop the others
             log.exception("unexpected error polling feed %s (%s)", feed.id, feed.url)
             return await self._failed(feed, f"internal error: {type(exc).__name__}", None)

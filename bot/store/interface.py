@@ -19,6 +19,7 @@ from bot.models import (
     EntryFailure,
     Feed,
     NewArticle,
+    Notice,
     PendingDelivery,
     PostSettings,
     QuoteHit,
@@ -28,7 +29,36 @@ from bot.models import (
 )
 
 
-class Store(Protocol):
+class LeaseClaims(Protocol):
+    """Claims on units of work with leases (plan.md, "Lease/claim spec"); owners are "<host>:<pid>:<random>".
+
+    Both backends implement it (PostgreSQL: FOR UPDATE SKIP LOCKED; SQLite: one BEGIN IMMEDIATE), and
+    `Store` inherits it.
+    """
+
+    async def claim_due_feeds(self, owner: str, *, now: datetime, lease: timedelta, limit: int) -> list[Feed]: ...
+    async def renew_feed_lease(self, feed_id: int, owner: str, *, now: datetime, lease: timedelta) -> bool: ...
+
+    async def claim_delivery_lanes(self, owner: str, *, now: datetime, lease: timedelta, limit: int,
+                                   shard_count: int | None = None,
+                                   shard_ids: Sequence[int] | None = None) -> list[int]: ...
+
+    async def lane_deliveries(self, channel_id: int, *, now: datetime, limit: int) -> list[PendingDelivery]: ...
+    async def renew_lane(self, channel_id: int, owner: str, *, now: datetime, lease: timedelta) -> bool: ...
+    async def release_lane(self, channel_id: int, owner: str) -> None: ...
+
+    async def claim_due_digests(self, owner: str, *, now: datetime, lease: timedelta, limit: int,
+                                shard_count: int | None = None,
+                                shard_ids: Sequence[int] | None = None) -> list[DigestSchedule]: ...
+
+    # notices for log channels, written by any process and sent by the Discord process of the guild's shard
+    async def add_notice(self, guild_id: int, text: str, *, now: datetime, channel_id: int | None = None,
+                         key: str | None = None, quiet_for: timedelta | None = None) -> bool: ...
+    async def take_notices(self, *, now: datetime, limit: int, shard_count: int | None = None,
+                           shard_ids: Sequence[int] | None = None) -> list[Notice]: ...
+
+
+class Store(LeaseClaims, Protocol):
     async def close(self) -> None: ...
 
     # ---- feeds
@@ -73,7 +103,8 @@ class Store(Protocol):
 
     # ---- subscriptions
     async def subscribe(self, guild_id: int, channel_id: int, feed_id: int, *, now: datetime,
-                        include: str | None = None, exclude: str | None = None) -> Subscription: ...
+                        include: str | None = None, exclude: str | None = None,
+                        max_per_guild: int | None = None) -> Subscription: ...
 
     async def unsubscribe(self, guild_id: int, feed_id: int, channel_id: int | None = None) -> int: ...
     async def guild_subscriptions(self, guild_id: int) -> list[tuple[Subscription, Feed]]: ...
@@ -159,26 +190,3 @@ class Store(Protocol):
     async def get_log_channel(self, guild_id: int) -> int | None: ...
     async def get_meta(self, key: str) -> str | None: ...
     async def set_meta(self, key: str, value: str) -> None: ...
-
-
-class LeaseClaims(Protocol):
-    """Claims on units of work with leases (plan.md, "Lease/claim spec"); owners are "<host>:<pid>:<random>".
-
-    Kept apart from `Store` until both backends have it: PostgreSQL does (FOR UPDATE SKIP LOCKED), the
-    SQLite side comes with the work-model branch; then `Store` inherits it.
-    """
-
-    async def claim_due_feeds(self, owner: str, *, now: datetime, lease: timedelta, limit: int) -> list[Feed]: ...
-    async def renew_feed_lease(self, feed_id: int, owner: str, *, now: datetime, lease: timedelta) -> bool: ...
-
-    async def claim_delivery_lanes(self, owner: str, *, now: datetime, lease: timedelta, limit: int,
-                                   shard_count: int | None = None,
-                                   shard_ids: Sequence[int] | None = None) -> list[int]: ...
-
-    async def lane_deliveries(self, channel_id: int, *, now: datetime, limit: int) -> list[PendingDelivery]: ...
-    async def renew_lane(self, channel_id: int, owner: str, *, now: datetime, lease: timedelta) -> bool: ...
-    async def release_lane(self, channel_id: int, owner: str) -> None: ...
-
-    async def claim_due_digests(self, owner: str, *, now: datetime, lease: timedelta, limit: int,
-                                shard_count: int | None = None,
-                                shard_ids: Sequence[int] | None = None) -> list[DigestSchedule]: ...

@@ -1,7 +1,7 @@
 """The delivery interface between the outbox and whatever shows stories to people.
 
 The Discord layer implements `Sink` with real channel messages; console mode implements it by printing.
-The outbox loop (bot/work/outbox.py) never knows which one it talks to.
+The delivery lanes (bot/work/lanes.py) never know which one it talks to.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from bot.models import DigestSchedule, PendingDelivery, StoryView
+from bot.models import DigestSchedule, Notice, PendingDelivery, StoryView
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,4 +61,9 @@ class Sink(Protocol):
     async def report_given_up(self, guild_id: int, channel_id: int, what: str, reason: str) -> None:
         """Tell the guild (its log channel) that `what` (plain text: a story's title, "the daily digest")
         will not be posted in `channel_id`, and why. Best effort: must not raise."""
+        ...
+
+    async def post_notice(self, notice: Notice) -> Outcome:
+        """Tell a guild something it should act on (a filter that timed out, a disabled feed): its log
+        channel, else `notice.channel_id`; a guild with neither gets a log line."""
         ...

@@ -17,6 +17,7 @@ from __future__ import annotations
 import difflib
 import logging
 import re
+from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -25,12 +26,17 @@ from bot.discord.render import fit
 from bot.models import DigestSchedule
 from bot.store import Store
 from bot.work.delivery import ChannelGone, Delivered, Refused, RetryLater, Sink
+from bot.work.leases import new_owner
 from bot.work.retry import plan_retry
 
 log = logging.getLogger(__name__)
 
 DEFAULT_LOOKBACK = timedelta(hours=24)
 """How far back the first digest of a channel (or `/digest now` without one) reaches."""
+
+DEFAULT_LEASE = timedelta(minutes=1)
+PROCESS_OWNER = new_owner()
+"""Who claims digests when the caller names no owner (`/digest now`, tests)."""
 
 _TIME = re.compile(r"^\s*(\d{1,2})(?:[:.h](\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)?\s*$", re.IGNORECASE)
 
@@ -142,18 +148,23 @@ async def _forget_failures(store: Store, channel_id: int) -> None:
         await store.set_meta(_tries_key(channel_id), "0")
 
 
-async def run_due_digests(store: Store, sink: Sink, *, now: datetime, max_stories: int,
-                          max_attempts: int = 8) -> int:
-    """Post every digest due at `now`; returns how many were posted.
+async def run_due_digests(store: Store, sink: Sink, *, now: datetime, max_stories: int, owner: str | None = None,
+                          lease: timedelta = DEFAULT_LEASE, max_attempts: int = 8, limit: int = 100,
+                          shard_count: int | None = None, shard_ids: Sequence[int] | None = None) -> int:
+    """Claim the digests due at `now` (each by one process only: a lease) and post them; returns how many
+    were posted.
 
     An empty digest is skipped silently (a daily "nothing new" line is noise) but the schedule still
     advances. A failure is retried like a story (bot/work/retry.py): Discord being down is waited out
     with capped back-off, not on every check; a permanent refusal or too many unexplained failures give
     the digest up, and the guild's log channel is told. A gone channel advances the schedule (the sink
-    has already told the guild's log channel). A given-up digest's stories are in the next one.
+    has already told the guild's log channel). A given-up digest's stories are in the next one. A process
+    that dies holding a digest's lease leaves it due: another claims it when the lease runs out.
     """
     posted = 0
-    for schedule in await store.due_digests(now):
+    due = await store.claim_due_digests(owner or PROCESS_OWNER, now=now, lease=lease, limit=limit,
+                                        shard_count=shard_count, shard_ids=shard_ids)
+    for schedule in due:
         try:
             since = schedule.last_sent_at or (now - DEFAULT_LOOKBACK)
             stories = await store.digest_stories(schedule.channel_id, since=since, limit=max_stories)

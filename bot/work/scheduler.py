@@ -1,62 +1,85 @@
-"""The periodic jobs, on APScheduler 3's `AsyncIOScheduler` inside the running loop.
+"""The periodic triggers, on APScheduler 3's `AsyncIOScheduler` inside the running loop.
 
-Every job coalesces missed runs and never overlaps itself (max_instances=1): a slow poll round simply
-makes the next one later instead of stacking up.
+The scheduler only triggers; the work is in units with leases (bot.work.poller, bot.work.lanes,
+bot.work.digests). The poll and delivery jobs are ticks that claim work, start it as tasks and return at
+once, so no job ever waits on another job's work, and a slow feed or a busy channel holds only its own
+slot. Every job coalesces missed runs and never overlaps itself (max_instances=1).
+
+Which jobs run depends on the process's role: `ingest` polls feeds and purges old text, `discord`
+delivers stories, notices and digests, `all` does both.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot import metrics
 from bot.config import Settings
-from bot.pipeline.ingest import Ingestor
 from bot.store import Store
 from bot.work.delivery import Sink
-from bot.work.outbox import Outbox
+from bot.work.digests import run_due_digests
+from bot.work.lanes import DeliveryLanes
+from bot.work.notices import send_notices
+from bot.work.poller import FeedPoller
 
 log = logging.getLogger(__name__)
 
 POLL_JOB, DELIVER_JOB, DIGEST_JOB, RETENTION_JOB = "poll", "deliver", "digests", "retention"
 
 
-def build_scheduler(settings: Settings, *, store: Store, ingestor: Ingestor, outbox: Outbox, sink: Sink,
-                    clock: Callable[[], datetime]) -> AsyncIOScheduler:
-    """Jobs: poll due feeds, drain the outbox, post due digests, purge old article text."""
-    from bot.work.digests import run_due_digests  # the digest schedule math lives with the Discord layer
+@dataclass(frozen=True, slots=True)
+class Delivering:
+    """What a Discord-side process needs for its jobs: where to send, and which guilds are its own."""
 
+    lanes: DeliveryLanes
+    sink: Sink
+    owner: str
+    shard_count: int | None = None
+    shard_ids: Sequence[int] | None = None
+
+
+def build_scheduler(settings: Settings, *, store: Store, clock: Callable[[], datetime],
+                    poller: FeedPoller | None = None, delivering: Delivering | None = None) -> AsyncIOScheduler:
+    """Jobs: poll ticks and retention (with a poller), delivery ticks and digests (with `delivering`)."""
     cfg = settings.scheduler
     scheduler = AsyncIOScheduler(
         timezone="UTC",
         job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
     )
+    jobs: list[tuple[str, Callable[[], Awaitable[object]], float]] = []
+    if poller is not None:
+        async def retention() -> None:
+            days = settings.storage.retention_days
+            if days:
+                purged = await store.purge_article_text(clock() - timedelta(days=days))
+                if purged:
+                    log.info("dropped the text of %s articles older than %s days", purged, days)
 
-    async def digests() -> None:
-        await run_due_digests(store, sink, now=clock(), max_stories=settings.digest.max_stories,
-                              max_attempts=settings.discord.max_delivery_attempts)
+        jobs += [(POLL_JOB, poller.tick, cfg.poll_check_seconds),
+                 (RETENTION_JOB, retention, cfg.retention_hours * 3600)]
+    if delivering is not None:
+        d = delivering
 
-    async def retention() -> None:
-        days = settings.storage.retention_days
-        if days:
-            purged = await store.purge_article_text(clock() - timedelta(days=days))
-            if purged:
-                log.info("dropped the text of %s articles older than %s days", purged, days)
+        async def deliver() -> None:
+            await d.lanes.tick()
+            await send_notices(store, d.sink, now=clock(), shard_count=d.shard_count, shard_ids=d.shard_ids)
 
+        async def digests() -> None:
+            await run_due_digests(store, d.sink, now=clock(), max_stories=settings.digest.max_stories,
+                                  max_attempts=settings.discord.max_delivery_attempts, owner=d.owner,
+                                  lease=timedelta(seconds=cfg.lease_seconds), shard_count=d.shard_count,
+                                  shard_ids=d.shard_ids)
+
+        jobs += [(DELIVER_JOB, deliver, cfg.deliver_seconds), (DIGEST_JOB, digests, cfg.digest_check_seconds)]
     first = clock()
-    jobs: list[tuple[str, Callable[[], Awaitable[object]], float]] = [
-        (POLL_JOB, ingestor.poll_due, cfg.poll_check_seconds),
-        (DELIVER_JOB, outbox.drain, cfg.deliver_seconds),
-        (DIGEST_JOB, digests, cfg.digest_check_seconds),
-        (RETENTION_JOB, retention, cfg.retention_hours * 3600),
-    ]
     for job_id, func, seconds in jobs:
-        scheduler.add_job(_logged(job_id, func), "interval", seconds=seconds, id=job_id,
-                          next_run_time=first)
+        scheduler.add_job(_logged(job_id, func), "interval", seconds=seconds, id=job_id, next_run_time=first)
     return scheduler
 
 

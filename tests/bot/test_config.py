@@ -138,3 +138,12 @@ def test_all_errors_at_once_with_did_you_mean(tmp_path):
     assert "unknown section [sumary]" in text and "did you mean 'summary'?" in text
     assert "$NEWSBOT_NET__READ_TIMEOUT must be a finite number, got 'soon'" in text
     assert "$NEWSBOT_NETT__X: unknown section [nett]; did you mean 'net'?" in text
+def test_shard_ids_are_a_list_within_the_shard_count():
+    settings = parse_settings({"discord": {"shards": 4, "shard_ids": [1, 3]}})
+    assert settings.discord.shard_ids == (1, 3)
+    with pytest.raises(ConfigError, match=r"needs 'discord\.shards'"):
+        parse_settings({"discord": {"shard_ids": [0]}})
+    with pytest.raises(ConfigError, match=r"below 'discord\.shards'"):
+        parse_settings({"discord": {"shards": 2, "shard_ids": [2]}})
+    with pytest.raises(ConfigError, match="a list of integers"):
+        parse_settings({"discord": {"shards": 2, "shard_ids": "0"}})

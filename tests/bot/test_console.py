@@ -27,7 +27,7 @@ def write_config(tmp_path: Path, **feeds: object) -> Path:
         f'[bot]\ndatabase = "{tmp_path / "news.db"}"\n'
         "[net]\nallow_private_addresses = true\nread_timeout = 5.0\n"
         f"[feeds]\npoll_interval = 1\nmin_poll_interval = 1\njitter = 0\n{feed_lines}\n"
-        "[scheduler]\npoll_check_seconds = 0.2\ndeliver_seconds = 0.2\n",
+        "[scheduler]\npoll_check_seconds = 0.2\ndeliver_seconds = 0.2\nlease_seconds = 1.0\n",
         encoding="utf-8",
     )
     return config
@@ -155,6 +155,9 @@ async def test_kill_9_mid_ingest_loses_nothing_and_stores_nothing_twice(tmp_path
     first_out = await proc.stdout.read()
     await proc.wait()
     assert stored >= 3
+    # The dead process still holds the feed's lease: the next process takes the feed over once it
+    # expires (lease_seconds = 1 here), never while it might still be running.
+    await asyncio.sleep(1.2)
 
     code, second_out, err = await newsbot("run", "--once", "--config", str(config), cwd=tmp_path)
     assert code == 0, err

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 from collections.abc import Callable
+from datetime import timedelta as _timedelta
 
 import pytest
 
@@ -13,7 +14,7 @@ from bot.discord import post_modes
 from bot.discord.sink import DiscordSink
 from bot.models import PendingDelivery, QuoteRecord
 from bot.work.delivery import Delivered
-from bot.work.outbox import Outbox
+from bot.work.lanes import DeliveryLanes
 from tests.e2e.conftest import GUILD, LOG, NEWS, World
 from tests.fake_discord.constants import (
     ANNOUNCEMENT,
@@ -46,7 +47,9 @@ async def cached(predicate: Callable[[], object]) -> None:
 
 
 async def drain(world: World) -> int:
-    report = await Outbox(world.store, world.bot.sink, clock=world.clock, max_attempts=8).drain()
+    lanes = DeliveryLanes(world.store, world.bot.sink, owner="test:1:a", clock=world.clock, max_attempts=8,
+                          interval=0.0, concurrency=8, lease=_timedelta(minutes=5))
+    report = await lanes.drain()
     return report.delivered
 
 

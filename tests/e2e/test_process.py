@@ -42,7 +42,7 @@ def write_config(tmp_path: Path, fake: FakeDiscord) -> Path:
         "delivery_interval = 0.0\n"
         "[net]\nallow_private_addresses = true\nread_timeout = 5.0\n"
         "[feeds]\npoll_interval = 1\nmin_poll_interval = 1\njitter = 0\nfirst_poll_queue = 5\n"
-        "[scheduler]\npoll_check_seconds = 0.3\ndeliver_seconds = 0.3\n",
+        "[scheduler]\npoll_check_seconds = 0.3\ndeliver_seconds = 0.3\nlease_seconds = 2.0\n",
         encoding="utf-8",
     )
     return config

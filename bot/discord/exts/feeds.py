@@ -35,6 +35,7 @@ from bot.fetch.feeds import FeedError, parse_feed
 from bot.fetch.net import FetchError, FetchResponse
 from bot.models import ADMIN_PAUSE, ParsedFeed
 from bot.pipeline.filters import validate_filter
+from bot.store import StoreError
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +70,11 @@ class Feeds(FeedDeliveryCommands, FeedLookCommands):
         now = bot.clock()
         feed = await bot.store.add_feed(url, title=parsed.title, site_url=parsed.site_url,
                                         poll_interval=bot.settings.feeds.poll_interval, now=now)
-        await bot.store.subscribe(gid, target_id, feed.id, now=now)
+        try:
+            await bot.store.subscribe(gid, target_id, feed.id, now=now,
+                                      max_per_guild=bot.settings.feeds.max_subscriptions_per_server)
+        except StoreError as exc:
+            raise UserError(str(exc)) from None
         lines = [f"Following **{fit(parsed.title, 200)}** ({len(parsed.entries)} entries) in <#{target_id}>. "
                  f"The newest stories appear within a few minutes. Feed id: `{feed.id}`."]
         if feed.disabled:
@@ -136,7 +141,7 @@ class Feeds(FeedDeliveryCommands, FeedLookCommands):
         include = (include or "").strip() or None
         exclude = (exclude or "").strip() or None
         for label, expr in (("include", include), ("exclude", exclude)):
-            problem = validate_filter(expr) if expr else None
+            problem = await asyncio.to_thread(validate_filter, expr) if expr else None  # CPU: off the loop
             if problem:
                 raise UserError(f"The {label} filter can't be used: {problem}.")
         store = news_bot(interaction).store

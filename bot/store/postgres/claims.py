@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from bot.models import DigestSchedule, Feed, PendingDelivery
+from bot.models import DigestSchedule, Feed, Notice, PendingDelivery
 from bot.store.postgres.articles import ArticleOps
 from bot.store.postgres.rows import digest_from_row, feed_from_row, ts
 from bot.store.postgres.views import with_views
@@ -142,3 +142,34 @@ class ClaimOps(ArticleOps):
         async with self._tx() as conn:
             rows = await conn.fetch(_CLAIM_DIGESTS, owner, now, now + lease, limit, count, ids)
         return sorted((digest_from_row(r) for r in rows), key=lambda d: (d.next_due_at, d.channel_id))
+
+    # ---- notices for log channels (bot.work.notices)
+
+    async def add_notice(self, guild_id: int, text: str, *, now: datetime, channel_id: int | None = None,
+                         key: str | None = None, quiet_for: timedelta | None = None) -> bool:
+        """Queue a notice; with `key` and `quiet_for`, not when the guild got one with that key within
+        `quiet_for`. Returns whether it was queued."""
+        now = ts(now)
+        async with self._tx() as conn:
+            if key is not None and quiet_for is not None:
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"notice:{guild_id}:{key}")
+                recent = await conn.fetchval("SELECT 1 FROM notices WHERE guild_id = $1 AND key = $2 "
+                                             "AND created_at > $3 LIMIT 1", guild_id, key, now - quiet_for)
+                if recent:
+                    return False
+            await conn.execute("INSERT INTO notices (guild_id, channel_id, text, key, created_at) "
+                               "VALUES ($1, $2, $3, $4, $5)", guild_id, channel_id, text[:1900], key, now)
+        return True
+
+    async def take_notices(self, *, now: datetime, limit: int, shard_count: int | None = None,
+                           shard_ids: Sequence[int] | None = None) -> list[Notice]:
+        """Unsent notices (on the given shards), marked sent as they are taken: shown at most once."""
+        count, ids = _shards(shard_count, shard_ids)
+        async with self._tx() as conn:
+            rows = await conn.fetch(
+                "UPDATE notices SET sent_at = $1 WHERE id IN (SELECT id FROM notices AS n WHERE n.sent_at IS NULL "
+                "AND ($2::integer IS NULL OR ((n.guild_id >> 22) % $2) = ANY($3::integer[])) "
+                "ORDER BY n.id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id, guild_id, channel_id, text",
+                ts(now), count, ids, limit)
+        return sorted((Notice(id=r["id"], guild_id=r["guild_id"], channel_id=r["channel_id"], text=r["text"])
+                       for r in rows), key=lambda n: n.id)

@@ -193,13 +193,23 @@ class PostgresStore(PostSettingsOps, EntryOps, ClaimOps):
     # ---- subscriptions
 
     async def subscribe(self, guild_id: int, channel_id: int, feed_id: int, *, now: datetime,
-                        include: str | None = None, exclude: str | None = None) -> Subscription:
-        """Idempotent per (channel_id, feed_id); an invalid filter raises StoreError with the reason."""
-        include, exclude = clean_filter(opt_txt(include)), clean_filter(opt_txt(exclude))
+                        include: str | None = None, exclude: str | None = None,
+                        max_per_guild: int | None = None) -> Subscription:
+        """Idempotent per (channel_id, feed_id); an invalid filter, or a guild already at `max_per_guild`
+        subscriptions, raises StoreError with the reason."""
+        include, exclude = await asyncio.to_thread(
+            lambda: (clean_filter(opt_txt(include)), clean_filter(opt_txt(exclude))))  # user regexes: off the loop
         now = ts(now)
         async with self._tx() as conn:
             if await conn.fetchval("SELECT 1 FROM feeds WHERE id = $1 FOR KEY SHARE", feed_id) is None:
                 raise StoreError(f"feed {feed_id} does not exist")
+            if max_per_guild is not None and await conn.fetchval(
+                    "SELECT 1 FROM subscriptions WHERE channel_id = $1 AND feed_id = $2", channel_id, feed_id) is None:
+                await conn.execute("SELECT pg_advisory_xact_lock(hashtext($1))", f"subscriptions:{guild_id}")
+                count = await conn.fetchval("SELECT count(*) FROM subscriptions WHERE guild_id = $1", guild_id)
+                if count >= max_per_guild:
+                    raise StoreError(f"this server already follows {count} feeds in its channels; the limit is "
+                                     f"{max_per_guild}. Remove one with `/feed remove` first.")
             await conn.execute("INSERT INTO subscriptions (guild_id, channel_id, feed_id, include, exclude, "
                                "created_at) VALUES ($1, $2, $3, $4, $5, $6) "
                                "ON CONFLICT (channel_id, feed_id) DO NOTHING",

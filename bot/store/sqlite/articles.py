@@ -8,6 +8,7 @@ article that is not there.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
@@ -15,10 +16,18 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.models import NewArticle, QuoteHit, QuoteRecord, StoredArticle, StoryView
-from bot.pipeline.filters import matches
 from bot.store.sqlite import fts
-from bot.store.sqlite.base import StoreBase, chunks, execute, fetchall, fetchone
+from bot.store.sqlite.base import chunks, execute, fetchall, fetchone
 from bot.store.sqlite.dedupe import feed_key
+from bot.store.sqlite.filtering import (
+    DIGEST_PAGE,
+    Verdicts,
+    digest_verdicts,
+    filter_text,
+    filter_verdicts,
+    report_timeouts,
+)
+from bot.store.sqlite.notices import NoticeOps
 from bot.store.sqlite.rows import (
     bullets_from_json,
     bullets_to_json,
@@ -53,11 +62,6 @@ _DELETE_FTS = ("INSERT INTO articles_fts (articles_fts, rowid, title, bullets, q
                "VALUES ('delete', ?, ?, ?, ?, ?)")
 
 
-def filter_text(title: str, bullets: Sequence[str]) -> str:
-    """What include/exclude filters look at: the title and the summary, not the whole article."""
-    return "\n".join([title, *bullets])
-
-
 def _article_params(article: NewArticle, story_id: int, now: datetime) -> tuple[object, ...]:
     return (
         story_id, article.feed_id, article.guid, article.url, article.canonical_url, article.title,
@@ -76,7 +80,7 @@ def _quote_params(article_id: int, quotes: Sequence[QuoteRecord]) -> list[tuple[
     return rows
 
 
-class ArticleOps(StoreBase):
+class ArticleOps(NoticeOps):
     async def find_article_by_url(self, canonical_url: str) -> int | None:
         async with self._read() as conn:
             row = await fetchone(conn, "SELECT id FROM articles WHERE canonical_url = ?", (canonical_url,))
@@ -98,9 +102,21 @@ class ArticleOps(StoreBase):
           filter matches (bot.pipeline.filters), unique per (channel_id, story_id) so a channel never gets one
           story twice, even from two feeds or two outlets of the same cluster.
 
+        Filters are user-supplied regexes: they are evaluated BEFORE the write transaction, in a worker
+        thread, so neither the event loop nor other writers wait for them. A filter that runs out of time
+        is reported to its guild (a notice for the log channel) instead of dropping the story silently.
+
         Returns None too when the feed was deleted while the article was being fetched.
         """
         now_s = to_db(now)
+        verdicts = await filter_verdicts(self, article.feed_id, filter_text(article.title, article.bullets))
+        try:
+            return await self._add_article(article, story_id, now, now_s, verdicts)
+        finally:
+            await report_timeouts(self, article, verdicts, now)
+
+    async def _add_article(self, article: NewArticle, story_id: int | None, now: datetime, now_s: str,
+                           verdicts: Verdicts) -> StoredArticle | None:
         async with self._tx() as conn:
             if await fetchone(conn, "SELECT 1 FROM feeds WHERE id = ?", (article.feed_id,)) is None:
                 log.info("feed %s is gone; article %s not stored", article.feed_id, article.canonical_url)
@@ -113,8 +129,7 @@ class ArticleOps(StoreBase):
                                         "WHERE canonical_url IN (?, ?)", (key, own_key))
             mine = next((r for r in rows if r["feed_id"] == article.feed_id), None)
             if mine is not None:
-                queued = await self._enqueue(conn, article.feed_id, mine["story_id"],
-                                             filter_text(article.title, article.bullets), now_s)
+                queued = await self._enqueue(conn, article.feed_id, mine["story_id"], verdicts, now_s)
                 log.debug("duplicate %s (article %s); %s channels newly queued",
                           article.canonical_url, mine["id"], len(queued))
                 return None
@@ -136,8 +151,7 @@ class ArticleOps(StoreBase):
             article_id = await self._insert_article(conn, article, story_id, now, key=key)
             if not new_story:
                 await self._update_source_count(conn, story_id)
-            deliveries = await self._enqueue(conn, article.feed_id, story_id,
-                                             filter_text(article.title, article.bullets), now_s)
+            deliveries = await self._enqueue(conn, article.feed_id, story_id, verdicts, now_s)
         return StoredArticle(article_id=article_id, story_id=story_id, new_story=new_story,
                              deliveries=tuple(deliveries))
 
@@ -156,14 +170,22 @@ class ArticleOps(StoreBase):
                       (article_id, *fts.fts_values(article.title, article.bullets, article.quotes, article.text)))
         return article_id
 
-    async def _enqueue(self, conn: aiosqlite.Connection, feed_id: int, story_id: int, text: str,
-                       now_s: str) -> list[int]:
-        """Queue the story for the feed's unpaused subscriptions whose filters pass; returns new delivery ids."""
+    async def _enqueue(self, conn: aiosqlite.Connection, feed_id: int, story_id: int,
+                       verdicts: Verdicts, now_s: str) -> list[int]:
+        """Queue the story for the feed's unpaused subscriptions whose filters passed (decided before the
+        transaction); returns new delivery ids. A subscription added or re-filtered in between is decided
+        here only when it has no filter at all: no regex ever runs inside the transaction."""
         subs = await fetchall(conn, "SELECT id, guild_id, channel_id, include, exclude FROM subscriptions "
                                     "WHERE feed_id = ? AND paused = 0 ORDER BY id", (feed_id,))
         ids: list[int] = []
         for sub in subs:
-            if not matches(sub["include"], sub["exclude"], text):
+            decided = verdicts.get(int(sub["id"]))
+            if decided is not None and (decided[0], decided[1]) == (sub["include"], sub["exclude"]):
+                if not decided[2].passed:
+                    continue
+            elif sub["include"] or sub["exclude"]:
+                log.info("subscription %s changed its filters while story %s was stored; not queued",
+                         sub["id"], story_id)
                 continue
             row = await fetchone(
                 conn,
@@ -358,20 +380,23 @@ class ArticleOps(StoreBase):
             " WHERE s.channel_id = ?"
             " ORDER BY st.source_count DESC, st.created_at DESC, st.id DESC"
         )
+        ids: list[int] = []
+        guild_id: int | None = None
         async with self._read() as conn:
-            ids: list[int] = []
-            guild_id: int | None = None
             async with conn.execute(sql, (since_s, since_s, channel_id)) as cur:
-                async for row in cur:
-                    guild_id = int(row["guild_id"])
-                    sid = int(row[0])
-                    if sid in ids:
-                        continue
-                    if matches(row["include"], row["exclude"],
-                               filter_text(row["title"], bullets_from_json(row["bullets"]))):
-                        ids.append(sid)
-                        if len(ids) >= limit:
-                            break
+                while len(ids) < limit:
+                    rows = list(await cur.fetchmany(DIGEST_PAGE))
+                    if not rows:
+                        break
+                    guild_id = int(rows[0]["guild_id"])
+                    # Filters run in a worker thread, a page of candidates at a time.
+                    verdicts = await asyncio.to_thread(digest_verdicts, rows)
+                    for row, passed in zip(rows, verdicts, strict=True):
+                        sid = int(row[0])
+                        if passed and sid not in ids:
+                            ids.append(sid)
+                            if len(ids) >= limit:
+                                break
             views = await load_views(conn, ids, guild_id)
         return ordered(views, ids)
 

@@ -1,9 +1,14 @@
-"""The connection, its lock and the transaction helper every store module builds on.
+"""Connections, locks and the transaction helpers every store module builds on.
 
-One aiosqlite connection serializes statements, but not transactions: two coroutines could interleave
-statements inside each other's BEGIN ... COMMIT. Every store method therefore holds `_lock` for its whole
-unit of work, and writes run in `_tx()` (BEGIN IMMEDIATE, so the write lock is taken up front and a
-busy database is waited for by busy_timeout rather than failing halfway through).
+Two kinds of connection to one WAL file, so reads never wait for writes:
+
+- one write connection, behind `_write_lock`: aiosqlite serializes statements but not transactions, so
+  every write holds the lock for its whole BEGIN IMMEDIATE ... COMMIT (`_tx`). IMMEDIATE takes SQLite's
+  write lock up front, so another process's writer is waited for by busy_timeout, not failed halfway;
+- a few read connections in a pool (`_read`): each read runs in its own deferred transaction, one
+  consistent snapshot for all its statements, and WAL lets it proceed while a write transaction is open.
+
+An in-memory database has no file to share, so there the write connection serves reads too.
 """
 
 from __future__ import annotations
@@ -53,10 +58,15 @@ def chunks(items: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
 
 
 class StoreBase:
-    def __init__(self, conn: aiosqlite.Connection, path: str) -> None:
+    def __init__(self, conn: aiosqlite.Connection, path: str,
+                 readers: Sequence[aiosqlite.Connection] = ()) -> None:
         self._conn = conn
         self._path = path
-        self._lock = asyncio.Lock()
+        self._write_lock = asyncio.Lock()
+        self._readers = list(readers)
+        self._idle: asyncio.Queue[aiosqlite.Connection] = asyncio.Queue()
+        for reader in self._readers:
+            self._idle.put_nowait(reader)
         self._closed = False
 
     @property
@@ -70,13 +80,30 @@ class StoreBase:
 
     @asynccontextmanager
     async def _read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The connection, for reads that must not see another coroutine's unfinished transaction."""
-        async with self._lock:
-            conn = self._check_open()
+        """A read connection holding one snapshot for the block; never waits for a write transaction."""
+        self._check_open()
+        if not self._readers:  # in-memory: the write connection is the only one
+            async with self._write_lock:
+                try:
+                    yield self._check_open()
+                except sqlite3.DatabaseError as exc:
+                    raise database_error(exc) from exc
+            return
+        conn = await self._idle.get()
+        try:
+            self._check_open()
+            await execute(conn, "BEGIN")
+            yield conn
+        except sqlite3.DatabaseError as exc:
+            raise database_error(exc) from exc
+        finally:
+            # Ends the snapshot; queued after anything a cancelled reader left in the worker, and a no-op
+            # when no transaction is open. The ROLLBACK is on the connection's queue before the first
+            # suspension, so the connection goes back to the pool even if this task is cancelled here.
             try:
-                yield conn
-            except sqlite3.DatabaseError as exc:
-                raise database_error(exc) from exc
+                await _rollback(conn)
+            finally:
+                self._idle.put_nowait(conn)
 
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
@@ -89,7 +116,7 @@ class StoreBase:
         and COMMIT are inside the `try`, and the rollback is unconditional: the worker runs queued calls in
         order, so it lands after whatever we abandoned, and it is a no-op when no transaction is open.
         """
-        async with self._lock:
+        async with self._write_lock:
             conn = self._check_open()
             try:
                 await execute(conn, "BEGIN IMMEDIATE")
@@ -100,6 +127,19 @@ class StoreBase:
                 if isinstance(exc, sqlite3.DatabaseError):
                     raise database_error(exc) from exc
                 raise
+
+    async def _close_connections(self) -> None:
+        """Wait for running reads and the running write, then close every connection."""
+        async with self._write_lock:
+            self._closed = True
+            held = [await self._idle.get() for _ in self._readers]
+            for reader in held:
+                await reader.close()
+            try:
+                await self._conn.execute("PRAGMA optimize")
+            except Exception:  # best effort: never keep a shutdown from completing
+                log.debug("PRAGMA optimize failed", exc_info=True)
+            await self._conn.close()
 
 
 def database_error(exc: sqlite3.DatabaseError) -> StoreError:

@@ -1,13 +1,16 @@
 """Schema migrations: numbered SQL files from `bot.store.sqlite.migrations`, applied in order at open.
 
-Each file runs in its own transaction (BEGIN IMMEDIATE ... PRAGMA user_version = N; COMMIT), so a crash or
-an error in file N leaves the database at version N-1 and the next start retries file N.
+Each file runs in its own write transaction, and the version is read again INSIDE that transaction
+(BEGIN IMMEDIATE holds SQLite's write lock): two processes opening a fresh database at once serialize
+there, and the second finds the file already applied instead of running it again. A crash or an error in
+file N leaves the database at version N-1 and the next start retries file N.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+import sqlite3
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -42,10 +45,40 @@ def load_migrations(package: str = "bot.store.sqlite.migrations") -> list[Migrat
     return found
 
 
+def statements(sql: str) -> list[str]:
+    """A script split into complete statements (triggers' BEGIN ... END and quoted `;` kept whole).
+
+    Needed because `executescript` commits any open transaction first, which would release the lock
+    that makes the version check safe.
+    """
+    out: list[str] = []
+    buf = ""
+    for part in sql.split(";"):
+        buf += part + ";"
+        if sqlite3.complete_statement(buf):
+            if _strip_comments(buf).strip(" \t\r\n;"):
+                out.append(buf)
+            buf = ""
+    if _strip_comments(buf).strip(" \t\r\n;"):
+        out.append(buf)
+    return out
+
+
+def _strip_comments(sql: str) -> str:
+    return re.sub(r"--[^\n]*", "", sql)
+
+
 async def user_version(conn: aiosqlite.Connection) -> int:
     async with conn.execute("PRAGMA user_version") as cur:
         row = await cur.fetchone()
     return int(row[0]) if row else 0
+
+
+def _too_new(current: int, latest: int) -> StoreError:
+    return StoreError(
+        f"the database is at schema version {current}, but this newsbot only knows up to {latest}; "
+        "upgrade newsbot (or restore a backup made by this version)"
+    )
 
 
 async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migration] | None = None, *,
@@ -59,22 +92,35 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migratio
     latest = migrations[-1].version if migrations else 0
     current = await user_version(conn)
     if current > latest:
-        raise StoreError(
-            f"the database is at schema version {current}, but this newsbot only knows up to {latest}; "
-            "upgrade newsbot (or restore a backup made by this version)"
-        )
+        raise _too_new(current, latest)
     if before is not None and 0 < current < latest:
         await before(current, latest)  # e.g. a backup of the existing database
     for mig in migrations:
         if mig.version <= current:
             continue
-        log.info("applying migration %s", mig.name)
-        script = f"BEGIN IMMEDIATE;\n{mig.sql}\n;PRAGMA user_version = {mig.version};\nCOMMIT;"
         try:
-            await conn.executescript(script)
-        except Exception as exc:
-            if conn.in_transaction:
+            await conn.execute("BEGIN IMMEDIATE")
+            current = await user_version(conn)  # another process may have applied it while we waited
+            if current > latest:
+                raise _too_new(current, latest)
+            if mig.version <= current:
                 await conn.rollback()
+                continue
+            log.info("applying migration %s", mig.name)
+            for statement in statements(mig.sql):
+                await conn.execute(statement)
+            await conn.execute(f"PRAGMA user_version = {mig.version}")
+            await conn.commit()
+        except StoreError:
+            await conn.rollback()
+            raise
+        except Exception as exc:
+            await conn.rollback()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise StoreError(f"migration {mig.name} failed: the database stayed locked ({exc})") from exc
             raise StoreError(f"migration {mig.name} failed: {exc}") from exc
+        except BaseException:
+            await conn.rollback()
+            raise
         current = mig.version
     return current

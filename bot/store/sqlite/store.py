@@ -18,27 +18,29 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot.models import DigestSchedule, Feed, PendingDelivery, StoryView, Subscription
+from bot.models import DigestSchedule, Feed, PendingDelivery, Subscription
 from bot.pipeline.filters import validate_filter
 from bot.store.errors import StoreError
 from bot.store.sqlite.articles import ArticleOps
 from bot.store.sqlite.backup import pre_migration_backup
 from bot.store.sqlite.base import chunks, execute, fetchall, fetchone
+from bot.store.sqlite.claims import ClaimOps, pending_from_rows
 from bot.store.sqlite.dedupe import DedupeOps
 from bot.store.sqlite.entries import EntryFailureOps
 from bot.store.sqlite.migrate import apply_migrations
 from bot.store.sqlite.post_settings import PostSettingsOps
 from bot.store.sqlite.rows import digest_from_row, feed_from_row, subscription_from_row, to_db
-from bot.store.sqlite.views import load_views
 
 log = logging.getLogger(__name__)
 
+# busy_timeout first: switching a fresh file to WAL takes a lock that another starting process may hold.
 PRAGMAS = (
+    "PRAGMA busy_timeout = 10000",
     "PRAGMA journal_mode = WAL",
     "PRAGMA synchronous = NORMAL",
     "PRAGMA foreign_keys = ON",
-    "PRAGMA busy_timeout = 5000",
 )
+READ_CONNECTIONS = 3
 
 # Served by the partial index deliveries_pending_order_idx (migration 0002).
 PENDING_SQL = ("SELECT id, guild_id, channel_id, subscription_id, story_id, attempts FROM deliveries "
@@ -55,44 +57,72 @@ def _clean_filter(expr: str | None) -> str | None:
     return expr.strip()
 
 
-class SQLiteStore(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
+async def _clean_filters(include: str | None, exclude: str | None) -> tuple[str | None, str | None]:
+    """Validation runs user regexes against worst-case probes: CPU work, so off the event loop."""
+    if not (include or exclude):
+        return None, None
+    return await asyncio.to_thread(lambda: (_clean_filter(include), _clean_filter(exclude)))
+
+
+async def _connect(path: str) -> aiosqlite.Connection:
+    try:
+        conn = await aiosqlite.connect(path, isolation_level=None)
+    except (OSError, sqlite3.Error) as exc:
+        raise StoreError(f"cannot open the database {path}: {exc}") from exc
+    try:
+        conn.row_factory = aiosqlite.Row
+        for pragma in PRAGMAS:
+            await conn.execute(pragma)
+    except sqlite3.DatabaseError as exc:
+        await conn.close()
+        raise StoreError(f"cannot use the database {path}: {exc} (is it a newsbot database?)") from exc
+    except BaseException:
+        await conn.close()
+        raise
+    return conn
+
+
+async def _close_all(conn: aiosqlite.Connection, others: Sequence[aiosqlite.Connection]) -> None:
+    for c in (conn, *others):
+        try:
+            await c.close()
+        except Exception:
+            log.debug("closing a connection failed", exc_info=True)
+
+
+class SQLiteStore(ClaimOps, PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
     """aiosqlite on one file (WAL, foreign keys, FTS5); migrations applied by `open`."""
 
     @classmethod
-    async def open(cls, path: str | os.PathLike[str]) -> SQLiteStore:
+    async def open(cls, path: str | os.PathLike[str], *, readers: int = READ_CONNECTIONS) -> SQLiteStore:
         """Open (creating if needed) the database, apply pending migrations in one transaction each."""
         path = str(path)
-        try:
-            if path != ":memory:":
+        if path != ":memory:":
+            try:
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            conn = await aiosqlite.connect(path, isolation_level=None)
-        except (OSError, sqlite3.Error) as exc:
-            raise StoreError(f"cannot open the database {path}: {exc}") from exc
+            except OSError as exc:
+                raise StoreError(f"cannot open the database {path}: {exc}") from exc
+        conn = await _connect(path)
+        opened: list[aiosqlite.Connection] = []
         try:
-            conn.row_factory = aiosqlite.Row
-            for pragma in PRAGMAS:
-                await conn.execute(pragma)
             version = await apply_migrations(
                 conn, before=lambda cur, new: asyncio.to_thread(pre_migration_backup, path, cur, new))
+            if path != ":memory:":
+                for _ in range(readers):
+                    opened.append(await _connect(path))
         except sqlite3.DatabaseError as exc:
-            await conn.close()
+            await _close_all(conn, opened)
             raise StoreError(f"cannot use the database {path}: {exc} (is it a newsbot database?)") from exc
         except BaseException:
-            await conn.close()
+            await _close_all(conn, opened)
             raise
         log.info("database %s open at schema version %s", path, version)
-        return cls(conn, path)
+        return cls(conn, path, opened)
 
     async def close(self) -> None:
         if self._closed:
             return
-        async with self._lock:
-            self._closed = True
-            try:
-                await self._conn.execute("PRAGMA optimize")
-            except Exception:  # best effort: never keep a shutdown from completing
-                log.debug("PRAGMA optimize failed", exc_info=True)
-            await self._conn.close()
+        await self._close_connections()
 
     # ---- feeds
 
@@ -143,7 +173,8 @@ class SQLiteStore(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
             await execute(
                 conn,
                 "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, etag = ?, last_modified = ?, "
-                "failure_count = 0, last_error = NULL, title = COALESCE(?, title), "
+                "failure_count = 0, last_error = NULL, title = COALESCE(?, title), lease_owner = NULL, "
+                "lease_expires_at = NULL, "
                 "site_url = COALESCE(?, site_url) WHERE id = ?",
                 (to_db(now), to_db(next_poll_at), etag, last_modified, title, site_url, feed_id),
             )
@@ -156,7 +187,8 @@ class SQLiteStore(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
                 conn,
                 "UPDATE feeds SET last_polled_at = ?, next_poll_at = ?, failure_count = failure_count + 1, "
                 "last_error = ?, disabled = CASE WHEN ? THEN 1 ELSE disabled END, "
-                "disabled_reason = CASE WHEN ? THEN ? ELSE disabled_reason END WHERE id = ?",
+                "disabled_reason = CASE WHEN ? THEN ? ELSE disabled_reason END, lease_owner = NULL, "
+                "lease_expires_at = NULL WHERE id = ?",
                 (to_db(now), to_db(next_poll_at), error, disable, disable, error, feed_id),
             )
             row = await fetchone(conn, "SELECT * FROM feeds WHERE id = ?", (feed_id,))
@@ -211,13 +243,22 @@ class SQLiteStore(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
     # ---- subscriptions
 
     async def subscribe(self, guild_id: int, channel_id: int, feed_id: int, *, now: datetime,
-                        include: str | None = None, exclude: str | None = None) -> Subscription:
+                        include: str | None = None, exclude: str | None = None,
+                        max_per_guild: int | None = None) -> Subscription:
         """Idempotent per (channel_id, feed_id): an existing subscription is returned unchanged.
-        An invalid filter raises StoreError with the reason."""
-        include, exclude = _clean_filter(include), _clean_filter(exclude)
+        An invalid filter, or a guild already at `max_per_guild` subscriptions, raises StoreError with the
+        reason."""
+        include, exclude = await _clean_filters(include, exclude)
         async with self._tx() as conn:
             if await fetchone(conn, "SELECT 1 FROM feeds WHERE id = ?", (feed_id,)) is None:
                 raise StoreError(f"feed {feed_id} does not exist")
+            if max_per_guild is not None and await fetchone(
+                    conn, "SELECT 1 FROM subscriptions WHERE channel_id = ? AND feed_id = ?",
+                    (channel_id, feed_id)) is None:
+                row = await fetchone(conn, "SELECT count(*) FROM subscriptions WHERE guild_id = ?", (guild_id,))
+                if row is not None and int(row[0]) >= max_per_guild:
+                    raise StoreError(f"this server already follows {row[0]} feeds in its channels; the limit is "
+                                     f"{max_per_guild}. Remove one with `/feed remove` first.")
             await execute(conn, "INSERT INTO subscriptions (guild_id, channel_id, feed_id, include, exclude, "
                                 "created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id, feed_id) DO NOTHING",
                           (guild_id, channel_id, feed_id, include, exclude, to_db(now)))
@@ -267,7 +308,7 @@ class SQLiteStore(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
 
     async def set_filters(self, subscription_id: int, include: str | None, exclude: str | None) -> None:
         """Empty or None clears a filter; an invalid one raises StoreError with the reason."""
-        include, exclude = _clean_filter(include), _clean_filter(exclude)
+        include, exclude = await _clean_filters(include, exclude)
         async with self._tx() as conn:
             changed = await execute(conn, "UPDATE subscriptions SET include = ?, exclude = ? WHERE id = ?",
                                     (include, exclude, subscription_id))
@@ -291,16 +332,7 @@ class SQLiteStore(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
         """Pending rows whose next_attempt_at <= now, oldest first."""
         async with self._read() as conn:
             rows = await fetchall(conn, PENDING_SQL, (to_db(now), limit))
-            views: dict[tuple[int, int], StoryView] = {}  # (guild, story): each guild sees its own feeds
-            for gid in dict.fromkeys(int(r["guild_id"]) for r in rows):
-                loaded = await load_views(conn, [r["story_id"] for r in rows if r["guild_id"] == gid], gid)
-                views.update(((gid, sid), view) for sid, view in loaded.items())
-        return [
-            PendingDelivery(id=r["id"], guild_id=r["guild_id"], channel_id=r["channel_id"],
-                            subscription_id=r["subscription_id"], story=views[(r["guild_id"], r["story_id"])],
-                            attempts=r["attempts"])
-            for r in rows if (r["guild_id"], r["story_id"]) in views
-        ]
+            return await pending_from_rows(conn, rows)
 
     async def mark_delivered(self, delivery_id: int, message_id: int, *, now: datetime) -> None:
         async with self._tx() as conn:
@@ -366,7 +398,8 @@ class SQLiteStore(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
 
     async def mark_digest_sent(self, channel_id: int, *, sent_at: datetime, next_due_at: datetime) -> None:
         async with self._tx() as conn:
-            await execute(conn, "UPDATE digests SET last_sent_at = ?, next_due_at = ? WHERE channel_id = ?",
+            await execute(conn, "UPDATE digests SET last_sent_at = ?, next_due_at = ?, lease_owner = NULL, "
+                                "lease_expires_at = NULL WHERE channel_id = ?",
                           (to_db(sent_at), to_db(next_due_at), channel_id))
 
     async def retry_digest_at(self, channel_id: int, retry_at: datetime) -> None:
@@ -374,8 +407,8 @@ class SQLiteStore(PostSettingsOps, ArticleOps, DedupeOps, EntryFailureOps):
         still covers everything since its last send, and the following one is scheduled from when it is
         finally posted."""
         async with self._tx() as conn:
-            await execute(conn, "UPDATE digests SET next_due_at = ? WHERE channel_id = ?",
-                          (to_db(retry_at), channel_id))
+            await execute(conn, "UPDATE digests SET next_due_at = ?, lease_owner = NULL, lease_expires_at = NULL "
+                                "WHERE channel_id = ?", (to_db(retry_at), channel_id))
 
     # ---- guild settings and metadata
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -87,4 +88,83 @@ def test_matching_is_bounded_even_for_a_stored_hostile_regex(monkeypatch: pytest
         assert matches(None, "/(a|a)*$/", text)
         assert time.perf_counter() - started < 2
     finally:
+        filters._compile.cache_clear()
+
+
+@pytest.mark.parametrize("expr", ["/(.*?,){10}P/", "/(.*?;){8}x/"])
+def test_patterns_slow_on_their_own_punctuation_are_refused_with_a_reason(expr: str) -> None:
+    """`/(.*?,){10}P/` has no nested repeat and is quick on letters, but a run of commas makes it try
+    C(n, 10) splits: the probes are built from the pattern's own characters, punctuation included."""
+    error = validate_filter(expr)
+    assert error is not None and "takes too long" in error
+
+
+def test_check_reports_which_filter_ran_out_of_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    import bot.pipeline.filters as filters
+
+    monkeypatch.setattr(filters, "validate_filter", lambda expr: None)
+    filters._compile.cache_clear()
+    try:
+        commas = "," * 3000
+        slow = "/(.*?,){10}P/"
+        assert filters.check(slow, None, commas) == filters.Verdict(False, slow, filters.TIMED_OUT)
+        assert filters.check(None, slow, commas) == filters.Verdict(True, slow, filters.TIMED_OUT)
+        assert filters.check("ai", None, "ai news") == filters.Verdict(True)
+    finally:
+        filters._compile.cache_clear()
+
+
+async def test_a_filter_that_times_out_does_not_stall_the_event_loop_and_is_reported(
+        tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """40 subscriptions whose stored include filter runs out of time on every story (stored before the
+    probes refused it): storing one story costs 40 timeouts of regex work. That work runs in a worker
+    thread with the GIL released, before the write transaction, so the loop keeps turning meanwhile;
+    and the guild hears about it instead of losing the story silently."""
+    import sqlite3
+    from datetime import UTC, datetime
+
+    import bot.pipeline.filters as filters
+    from bot.store import open_store
+    from tests.bot.store.test_store import make_article
+
+    monkeypatch.setattr(filters, "validate_filter", lambda expr: None)  # as if stored before the probes
+    filters._compile.cache_clear()
+    now = datetime(2026, 11, 24, tzinfo=UTC)
+    store = await open_store(tmp_path / "filters.db")
+    try:
+        feed = await store.add_feed("https://commas.example/rss", now=now)
+        for n in range(40):
+            await store.subscribe(7, 7000 + n, feed.id, now=now)
+        await store.subscribe(7, 6999, feed.id, now=now)  # no filter: gets the story
+        db = sqlite3.connect(store.path)
+        db.execute("UPDATE subscriptions SET include = '/(.*?,){10}P/' WHERE channel_id >= 7000")
+        db.commit()
+        db.close()
+        ticks = 0
+        stop = asyncio.Event()
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not stop.is_set():
+                await asyncio.sleep(0.01)
+                ticks += 1
+
+        beat = asyncio.create_task(ticker())
+        await asyncio.sleep(0.05)
+        before = ticks
+        stored = await store.add_article(make_article(feed.id, 1, title="," * 1500), story_id=None, now=now)
+        during = ticks - before
+        stop.set()
+        await beat
+        assert stored is not None and len(stored.deliveries) == 1  # only the unfiltered channel
+        # 40 timeouts of MATCH_TIMEOUT each: inline on the loop this was zero ticks for the whole call.
+        assert during >= 20, f"the event loop turned only {during} times while the filters ran"
+        [notice] = await store.take_notices(now=now, limit=10)
+        assert notice.guild_id == 7 and "took too long" in notice.text and "<#7000>" in notice.text
+        assert "was not posted there" in notice.text
+        again = await store.add_article(make_article(feed.id, 2, title="," * 1500), story_id=None, now=now)
+        assert again is not None
+        assert await store.take_notices(now=now, limit=10) == []  # one notice an hour per filter
+    finally:
+        await store.close()
         filters._compile.cache_clear()

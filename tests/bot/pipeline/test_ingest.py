@@ -11,8 +11,9 @@ import pytest
 from bot.config import FeedSettings, NetSettings, SchedulerSettings, Settings
 from bot.fetch.net import Fetcher
 from bot.models import Feed
-from bot.pipeline.ingest import Ingestor
+from bot.pipeline.ingest import Ingestor, PollResult
 from bot.store import Store, open_store
+from bot.work.poller import FeedPoller
 from tests.newsite import FeedItem, NewsSite
 
 WIRE = (
@@ -69,6 +70,13 @@ async def fetcher(settings) -> AsyncIterator[Fetcher]:
         yield f
 
 
+async def poll_due(ingestor: Ingestor) -> list[PollResult]:
+    """Claim every due feed and poll it, as one process's poller does."""
+    poller = FeedPoller(ingestor, owner="test:1:x", concurrency=ingestor.settings.scheduler.feed_concurrency,
+                        deadline=ingestor.settings.scheduler.feed_deadline, lease=timedelta(minutes=1))
+    return await poller.poll_due()
+
+
 class Clock:
     def __init__(self) -> None:
         self.now = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -102,7 +110,7 @@ async def test_first_poll_queues_only_the_newest_then_new_entries_once(site, sto
     feed = await subscribed_feed(store, feed_url, now=clock())
     ingestor = Ingestor(settings, store, fetcher, clock=clock)
 
-    [result] = await ingestor.poll_due()
+    [result] = await poll_due(ingestor)
     assert result.ok and result.entries == 5 and result.new_articles == 3
     pending = await store.pending_deliveries(clock(), limit=50)
     assert [d.story.title for d in pending] == [
@@ -119,7 +127,7 @@ async def test_first_poll_queues_only_the_newest_then_new_entries_once(site, sto
 
     # Nothing changed: a conditional GET answered 304, nothing parsed or stored.
     clock.advance(61)
-    [result] = await ingestor.poll_due()
+    [result] = await poll_due(ingestor)
     assert result.not_modified
     assert site.requests[-1][2].get("If-None-Match")
 
@@ -128,7 +136,7 @@ async def test_first_poll_queues_only_the_newest_then_new_entries_once(site, sto
     site.set_feed("/feed.xml", entries=[f"story-{n}" for n in range(6, 0, -1)], title="Elmsworth")
     for _ in range(3):
         clock.advance(61)
-        await ingestor.poll_due()
+        await poll_due(ingestor)
     pending = await store.pending_deliveries(clock(), limit=50)
     assert [d.story.title for d in pending].count("Battery factory brings jobs to Elmsworth6") == 1
     assert len(pending) == 4
@@ -144,7 +152,7 @@ async def test_page_failure_falls_back_to_the_feed_content(site, store, fetcher,
     feed_url = site.set_feed("/f.xml", entries=[item])
     clock = Clock()
     await subscribed_feed(store, feed_url, now=clock())
-    [result] = await Ingestor(settings, store, fetcher, clock=clock).poll_due()
+    [result] = await poll_due(Ingestor(settings, store, fetcher, clock=clock))
     assert result.new_articles == 1
     [delivery] = await store.pending_deliveries(clock())
     assert delivery.story.text_source == "feed"
@@ -207,7 +215,7 @@ async def test_failing_feeds_back_off_then_disable_with_the_reason(site, store, 
         current = await store.get_feed(feed.id)
         assert current is not None
         clock.now = current.next_poll_at
-        [result] = await ingestor.poll_due()
+        [result] = await poll_due(ingestor)
         assert not result.ok
         after = await store.get_feed(feed.id)
         assert after is not None
@@ -234,7 +242,7 @@ async def test_hostile_feeds_fail_cleanly_and_hold_up_no_one(site, store, fetche
     feeds = [await subscribed_feed(store, site.url(f"/hostile/{name}"), channel=500 + i, now=clock())
              for i, name in enumerate(hostile)]
     good = await subscribed_feed(store, good_url, now=clock())
-    results = {r.feed_id: r for r in await Ingestor(settings, store, fetcher, clock=clock).poll_due()}
+    results = {r.feed_id: r for r in await poll_due(Ingestor(settings, store, fetcher, clock=clock))}
     assert results[good.id].ok and results[good.id].new_articles == 1
     for feed in feeds:
         assert not results[feed.id].ok, feed.url
@@ -270,7 +278,7 @@ async def test_pages_whose_canonical_link_is_the_home_page_are_not_duplicates(si
                       published=datetime(2026, 11, 24, n, tzinfo=UTC)) for n in (1, 2)]
     clock = Clock()
     await subscribed_feed(store, site.set_feed("/home.xml", entries=items), now=clock())
-    [result] = await Ingestor(settings, store, fetcher, clock=clock).poll_due()
+    [result] = await poll_due(Ingestor(settings, store, fetcher, clock=clock))
     assert result.new_articles == 2
     pending = await store.pending_deliveries(clock())
     assert sorted(d.story.title for d in pending) == ["Story 1", "Story 2"]

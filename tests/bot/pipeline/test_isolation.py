@@ -15,7 +15,7 @@ from bot.config import FeedSettings, NetSettings, Settings
 from bot.fetch.net import Fetcher
 from bot.pipeline.ingest import Ingestor
 from bot.store import Store, open_store
-from tests.bot.pipeline.test_ingest import Clock, story_text, subscribed_feed
+from tests.bot.pipeline.test_ingest import Clock, poll_due, story_text, subscribed_feed
 from tests.newsite import FeedItem, NewsSite
 
 ATTACKER_GUILD, ATTACKER_CHANNEL = 1, 100
@@ -117,7 +117,7 @@ async def test_section_canonical_does_not_swallow_a_blogs_posts(sites, store, fe
     clock = Clock()
     await subscribed_feed(store, victim.set_feed("/blog.xml", entries=items), guild=VICTIM_GUILD,
                           channel=VICTIM_CHANNEL, now=clock())
-    [result] = await Ingestor(_settings(), store, fetcher, clock=clock).poll_due()
+    [result] = await poll_due(Ingestor(_settings(), store, fetcher, clock=clock))
     assert result.new_articles == 3
     assert sorted(d.story.title for d in await store.pending_deliveries(clock())) == ["Post 1", "Post 2", "Post 3"]
 
@@ -135,7 +135,7 @@ async def test_same_site_canonical_still_deduplicates(sites, store, fetcher):
     clock = Clock()
     await subscribed_feed(store, victim.set_feed("/f.xml", entries=items), guild=VICTIM_GUILD,
                           channel=VICTIM_CHANNEL, now=clock())
-    [result] = await Ingestor(_settings(), store, fetcher, clock=clock).poll_due()
+    [result] = await poll_due(Ingestor(_settings(), store, fetcher, clock=clock))
     assert result.new_articles == 1 and len(await store.pending_deliveries(clock())) == 1
 
 
@@ -155,5 +155,5 @@ async def test_listing_canonical_shared_by_differently_titled_posts_keeps_each(s
     clock = Clock()
     await subscribed_feed(store, victim.set_feed("/blog.xml", entries=items), guild=VICTIM_GUILD,
                           channel=VICTIM_CHANNEL, now=clock())
-    [result] = await Ingestor(_settings(), store, fetcher, clock=clock).poll_due()
+    [result] = await poll_due(Ingestor(_settings(), store, fetcher, clock=clock))
     assert result.new_articles == 2

@@ -41,5 +41,7 @@ async def query(store: Store, sql: str) -> list[tuple[Any, ...]]:
     if backend(store) == "postgres":
         async with store._read() as conn:  # type: ignore[attr-defined]
             return [tuple(r) for r in await conn.fetch(sql)]
-    async with store._read() as conn, conn.execute(sql) as cur:  # type: ignore[attr-defined]
+    # SQLite reads run in a snapshot that is rolled back: a statement that changes things needs the writer.
+    scope = store._read() if sql.lstrip().upper().startswith("SELECT") else store._tx()  # type: ignore[attr-defined]
+    async with scope as conn, conn.execute(sql) as cur:
         return [tuple(r) for r in await cur.fetchall()]

@@ -52,7 +52,7 @@ async def test_open_creates_schema_with_pragmas(tmp_path: Path) -> None:
         async with conn.execute("PRAGMA foreign_keys") as cur:
             assert (await cur.fetchone())[0] == 1
         async with conn.execute("PRAGMA busy_timeout") as cur:
-            assert (await cur.fetchone())[0] == 5000
+            assert (await cur.fetchone())[0] == 10000
     finally:
         await store.close()
     latest = load_migrations()[-1].version

@@ -190,7 +190,8 @@ async def test_cancel_at_every_point_of_add_article_is_all_or_nothing(tmp_path: 
                 await task
             except asyncio.CancelledError:
                 pass
-            assert not store._lock.locked()
+            assert not store._write_lock.locked()
+            assert store._idle.qsize() == len(store._readers)  # every read connection is back
             await asyncio.wait_for(store.set_meta("probe", str(turns)), 10)
             assert not store._conn.in_transaction
     finally:

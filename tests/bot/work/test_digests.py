@@ -101,15 +101,25 @@ STORY = StoryView(story_id=1, article_id=1, title="T", url="https://x.example/",
                   image_url=None, reading_minutes=1, reduction=0.5)
 
 
+LEASE = timedelta(minutes=1)
+CLAIM: dict[str, Any] = {"owner": "test:1:x", "lease": LEASE}
+
+
 class FakeStore:
     def __init__(self, schedules: list[DigestSchedule], stories: list[StoryView]) -> None:
         self.schedules = {s.channel_id: s for s in schedules}
         self.stories = stories
         self.asked: list[tuple[int, datetime, int]] = []
         self.meta: dict[str, str] = {}
+        self.leases: dict[int, datetime] = {}
 
-    async def due_digests(self, now: datetime) -> list[DigestSchedule]:
-        return [s for s in self.schedules.values() if s.next_due_at <= now]
+    async def claim_due_digests(self, owner: str, *, now: datetime, lease: timedelta, limit: int,
+                                shard_count: int | None = None, shard_ids: object = None) -> list[DigestSchedule]:
+        due = [s for s in self.schedules.values()
+               if s.next_due_at <= now and self.leases.get(s.channel_id, now) <= now][:limit]
+        for s in due:
+            self.leases[s.channel_id] = now + lease
+        return due
 
     async def digest_stories(self, channel_id: int, since: datetime, limit: int) -> list[StoryView]:
         self.asked.append((channel_id, since, limit))
@@ -118,6 +128,7 @@ class FakeStore:
     async def mark_digest_sent(self, channel_id: int, *, sent_at: datetime, next_due_at: datetime) -> None:
         s = self.schedules[channel_id]
         self.schedules[channel_id] = dataclasses.replace(s, last_sent_at=sent_at, next_due_at=next_due_at)
+        self.leases.pop(channel_id, None)
 
     async def get_meta(self, key: str) -> str | None:
         return self.meta.get(key)
@@ -127,6 +138,7 @@ class FakeStore:
 
     async def retry_digest_at(self, channel_id: int, retry_at: datetime) -> None:
         self.schedules[channel_id] = dataclasses.replace(self.schedules[channel_id], next_due_at=retry_at)
+        self.leases.pop(channel_id, None)
 
 
 class FakeSink:
@@ -153,8 +165,8 @@ async def test_missed_digests_are_posted_once_then_the_schedule_moves_to_the_fut
     store: Any = FakeStore([schedule(utc(2024, 5, 1, 7, 30), last=utc(2024, 4, 30, 7, 30))], [STORY] * 5)
     sink = FakeSink(Delivered(99))
     now = utc(2024, 5, 4, 9, 0)
-    assert await run_due_digests(store, sink, now=now, max_stories=3) == 1
-    assert await run_due_digests(store, sink, now=now + timedelta(minutes=1), max_stories=3) == 0
+    assert await run_due_digests(store, sink, now=now, max_stories=3, **CLAIM) == 1
+    assert await run_due_digests(store, sink, now=now + timedelta(minutes=1), max_stories=3, **CLAIM) == 0
     assert sink.posted == [(10, 3)]
     assert store.asked == [(10, utc(2024, 4, 30, 7, 30), 3)]  # since the last one sent
     assert store.schedules[10].next_due_at == utc(2024, 5, 5, 7, 30)
@@ -165,7 +177,7 @@ async def test_first_digest_reaches_back_a_day_and_empty_ones_are_skipped_but_ad
     store: Any = FakeStore([schedule(utc(2024, 5, 1, 7, 30))], [])
     sink = FakeSink(Delivered(1))
     now = utc(2024, 5, 1, 7, 30)
-    assert await run_due_digests(store, sink, now=now, max_stories=10) == 0
+    assert await run_due_digests(store, sink, now=now, max_stories=10, **CLAIM) == 0
     assert sink.posted == []
     assert store.asked[0][1] == now - timedelta(hours=24)
     assert store.schedules[10].next_due_at == utc(2024, 5, 2, 7, 30)
@@ -175,14 +187,15 @@ async def test_transient_failure_backs_off_and_gone_channel_advances() -> None:
     store: Any = FakeStore([schedule(utc(2024, 5, 1, 7, 30))], [STORY])
     now = utc(2024, 5, 1, 7, 31)
     failing = FakeSink(RetryLater("500", 5))
-    await run_due_digests(store, failing, now=now, max_stories=10)
+    await run_due_digests(store, failing, now=now, max_stories=10, **CLAIM)
     assert store.schedules[10].next_due_at == now + timedelta(seconds=5)  # waits for its back-off
-    await run_due_digests(store, failing, now=now + timedelta(seconds=1), max_stories=10)
+    await run_due_digests(store, failing, now=now + timedelta(seconds=1), max_stories=10, **CLAIM)
     assert failing.posted == [(10, 1)]  # not tried again on the next check
-    await run_due_digests(store, failing, now=now + timedelta(seconds=5), max_stories=10)
+    await run_due_digests(store, failing, now=now + timedelta(seconds=5), max_stories=10, **CLAIM)
     assert store.schedules[10].next_due_at == now + timedelta(seconds=15)  # 10 s more: the back-off grew
     assert failing.reports == [] and store.schedules[10].last_sent_at is None
-    await run_due_digests(store, FakeSink(ChannelGone("deleted")), now=now + timedelta(seconds=15), max_stories=10)
+    gone = FakeSink(ChannelGone("deleted"))
+    await run_due_digests(store, gone, now=now + timedelta(seconds=15), max_stories=10, **CLAIM)
     assert store.schedules[10].next_due_at == utc(2024, 5, 2, 7, 30)
 
 
@@ -200,7 +213,7 @@ async def test_unexplained_failures_give_the_digest_up_after_max_attempts_and_re
     odd = FakeSink(RetryLater("HTTP 404 Unknown Message", 30.0, bounded=True))
     now = utc(2024, 5, 1, 7, 30)
     for _ in range(3):
-        await run_due_digests(store, odd, now=now, max_stories=10, max_attempts=3)
+        await run_due_digests(store, odd, now=now, max_stories=10, max_attempts=3, **CLAIM)
         now = store.schedules[10].next_due_at
     assert len(odd.posted) == 3
     assert odd.reports == [(10, "HTTP 404 Unknown Message")]

@@ -1,2 +1,0 @@
--- Placeholder so this branch's 0005 applies; the lead replaces it with the real 0003 migration at merge.
-SELECT 1;

@@ -1,0 +1,97 @@
+"""The SQLite connection model: reads never wait for a write transaction, and processes that open one fresh
+database at the same moment all start, on one schema."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bot.store import open_store
+from bot.store.sqlite.migrate import load_migrations, statements
+from tests.bot.store.test_store import T0
+
+ROOT = Path(__file__).resolve().parents[3]
+
+OPENER = """
+import asyncio, os, sys, time
+from pathlib import Path
+from bot.store import Store, open_store
+go = Path(sys.argv[2])
+while not go.exists():
+    time.sleep(0.001)
+async def main():
+    store = await open_store(sys.argv[1])
+    await store.close()
+asyncio.run(main())
+"""
+
+
+async def test_reads_go_on_while_a_write_transaction_is_open(tmp_path: Path) -> None:
+    store = await open_store(tmp_path / "rw.db")
+    release, inside = asyncio.Event(), asyncio.Event()
+    try:
+        feed = await store.add_feed("https://a.example/rss", now=T0)
+
+        async def long_write() -> None:
+            async with store._tx() as conn:
+                await conn.execute("UPDATE feeds SET title = 'changing' WHERE id = ?", (feed.id,))
+                inside.set()
+                await release.wait()
+
+        writer = asyncio.create_task(long_write())
+        await inside.wait()
+        # Under the old single connection + lock these reads queued behind the writer forever.
+        seen = await asyncio.wait_for(store.get_feed(feed.id), 10)
+        results = await asyncio.wait_for(store.search(1, "anything"), 10)
+        assert not writer.done(), "the write transaction was still open while the reads ran"
+        assert seen is not None and seen.title is None  # the last committed state, not the open write
+        assert results == []
+        release.set()
+        await writer
+        after = await store.get_feed(feed.id)
+        assert after is not None and after.title == "changing"
+    finally:
+        release.set()  # a failed read must not leave the writer (and close) waiting for ever
+        await store.close()
+
+
+def test_processes_opening_a_fresh_database_at_once_share_one_schema(tmp_path: Path) -> None:
+    latest = load_migrations()[-1].version
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    for trial in range(5):
+        db, go = tmp_path / f"race{trial}.db", tmp_path / f"go{trial}"
+        procs = [subprocess.Popen([sys.executable, "-c", OPENER, str(db), str(go)], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE) for _ in range(4)]
+        time.sleep(0.5)  # let them all reach the start line (correctness does not depend on it)
+        go.touch()
+        outcomes = [(p.wait(60), p.stderr.read().decode() if p.stderr else "") for p in procs]
+        for p in procs:
+            for stream in (p.stdout, p.stderr):
+                if stream:
+                    stream.close()
+        assert all(code == 0 for code, _ in outcomes), [err[-800:] for code, err in outcomes if code]
+        conn = sqlite3.connect(db)
+        try:
+            assert conn.execute("PRAGMA user_version").fetchone()[0] == latest
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table' "
+                                                 "AND name = 'feeds'")]
+            assert tables == ["feeds"]
+            assert conn.execute("SELECT count(*) FROM pragma_table_info('feeds') WHERE name = 'lease_owner'"
+                                ).fetchone()[0] == 1
+        finally:
+            conn.close()
+
+
+def test_migration_scripts_split_into_whole_statements() -> None:
+    script = ("CREATE TABLE a (x TEXT DEFAULT 'a;b'); -- a comment; with a semicolon\n"
+              "CREATE TRIGGER t AFTER INSERT ON a BEGIN UPDATE a SET x = 'y'; END;\n-- trailing comment\n")
+    parts = statements(script)
+    assert len(parts) == 2
+    assert "'a;b'" in parts[0] and "CREATE TRIGGER" in parts[1] and "END;" in parts[1]
+    for mig in load_migrations():
+        assert statements(mig.sql), mig.name
