@@ -93,8 +93,8 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migratio
     current = await user_version(conn)
     if current > latest:
         raise _too_new(current, latest)
-    if before is not None and 0 < current < latest:
-        await before(current, latest)  # e.g. a backup of the existing database
+    if current == 0:
+        before = None  # a database this call creates has nothing to back up
     for mig in migrations:
         if mig.version <= current:
             continue
@@ -106,6 +106,10 @@ async def apply_migrations(conn: aiosqlite.Connection, migrations: list[Migratio
             if mig.version <= current:
                 await conn.rollback()
                 continue
+            if before is not None and current > 0:
+                # Under the write lock, so one process backs up, once; readers (the backup) are not blocked.
+                await before(current, latest)
+                before = None
             log.info("applying migration %s", mig.name)
             for statement in statements(mig.sql):
                 await conn.execute(statement)
