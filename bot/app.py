@@ -25,7 +25,7 @@ from bot.errors import quiet_threads
 from bot.fetch.net import Fetcher
 from bot.models import Feed, FeedEntry
 from bot.pipeline.ingest import Ingestor, utcnow
-from bot.status import plural, write_heartbeats
+from bot.status import plural, read_health, write_heartbeats
 from bot.store import Store, open_store
 from bot.work.delivery import Sink
 from bot.work.lanes import DeliveryLanes
@@ -198,15 +198,13 @@ async def run_console(settings: Settings, *, once: bool = False) -> int:
 
 async def status_line(console: Console, database: str, sink: ConsoleSink) -> None:
     """A live line under the stories: feeds due and in flight, stories stored, stories printed."""
-    from bot.store.sqlite.health import read_health
-
     with console.status("starting…", spinner="dots") as line:
         tick = 0
         while True:
-            if tick % 5 == 0 and "://" not in database:
+            if tick % 5 == 0 and database != ":memory:":
                 now = utcnow()
                 with contextlib.suppress(Exception):  # a locked moment only delays the next figure
-                    metrics.depths(await asyncio.to_thread(read_health, database, now=now, overdue_before=now))
+                    metrics.depths(await read_health(database, now=now, overdue_before=now))
             due, busy = int(metrics.value(metrics.FEEDS_DUE)), int(metrics.value(metrics.FEEDS_IN_FLIGHT))
             line.update(f"[dim]{due} due · {busy} in flight · "
                         f"{plural(int(metrics.value(metrics.STORIES)), 'story', 'stories')} stored · "

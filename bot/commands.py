@@ -165,7 +165,7 @@ async def _fetch_article(url: str, settings: Settings) -> tuple[str | None, str 
 async def cmd_feeds(args: argparse.Namespace, settings: Settings) -> int:
     from bot.console import CONSOLE_CHANNEL_ID, CONSOLE_GUILD_ID
     from bot.store import open_store
-    from bot.store.sqlite.health import INTERNAL_FEEDS
+    from bot.store.health import INTERNAL_FEEDS
 
     internal = INTERNAL_FEEDS.strip("%")
     store = await open_store(settings.bot.database)

@@ -16,7 +16,7 @@ from prometheus_client import Counter, Gauge, Histogram, start_http_server
 if TYPE_CHECKING:
     from bot.config import MetricsSettings
     from bot.models import StoredArticle
-    from bot.store.sqlite.health import HealthSnapshot
+    from bot.store.health import HealthSnapshot
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")

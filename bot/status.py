@@ -16,7 +16,10 @@ import socket
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from bot.store.health import HealthSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -51,18 +54,18 @@ async def write_heartbeats(store: MetaWriter, mode: str, discord_state: Callable
                            database: str | None = None, changed: asyncio.Event | None = None) -> None:
     """Runs for the bot's lifetime; a failed write is logged and retried next beat, never fatal.
 
-    With a SQLite `database`, each beat also refreshes the queue-depth gauges from the same counts `status`
-    reads.
+    With a `database` (a SQLite path or a PostgreSQL URL), each beat also refreshes the queue-depth gauges
+    from the same counts `status` reads.
     """
     from bot import metrics
-    from bot.store.sqlite.health import HEARTBEAT_KEY, read_health
+    from bot.store.health import HEARTBEAT_KEY
 
     while True:
         now = datetime.now(UTC)
         try:
             await store.set_meta(HEARTBEAT_KEY, heartbeat_value(mode, discord_state(), now=now))
-            if database and "://" not in database and database != ":memory:":
-                metrics.depths(await asyncio.to_thread(read_health, database, now=now, overdue_before=now))
+            if database and database != ":memory:":
+                metrics.depths(await read_health(database, now=now, overdue_before=now))
         except Exception as exc:  # a busy or full disk: the status will show the heartbeat going stale
             log.warning("could not write the heartbeat: %s", exc)
         try:
@@ -76,21 +79,39 @@ async def write_heartbeats(store: MetaWriter, mode: str, discord_state: Callable
             raise
 
 
+async def read_health(database: str, *, now: datetime, overdue_before: datetime) -> HealthSnapshot:
+    """The backend's read-only snapshot, picked by the `database` setting as `bot.store.open_store` picks
+    the store: a `postgresql://` URL is PostgreSQL, anything else a SQLite file."""
+    from bot.store import is_postgres_url
+
+    if is_postgres_url(database):
+        from bot.store.postgres.health import read_health as read_postgres
+
+        return await read_postgres(database, now=now, overdue_before=overdue_before)
+    from bot.store.sqlite.health import read_health as read_sqlite
+
+    return await asyncio.to_thread(read_sqlite, database, now=now, overdue_before=overdue_before)
+
+
 def check(database: str, *, now: datetime | None = None) -> Status:
     """Everything `newsbot status` shows; never raises for a database problem (that is a status too)."""
+    from bot.store import is_postgres_url
     from bot.store.errors import StoreError
-    from bot.store.sqlite.health import read_health
-    from bot.store.sqlite.migrate import load_migrations
 
     now = now or datetime.now(UTC)
-    if "://" in database:
-        return Status(False, ("status reads SQLite databases only; for PostgreSQL use its own monitoring",),
-                      database)
-    latest = len(load_migrations())
+    if is_postgres_url(database):
+        from bot.store.postgres.migrate import load_migrations
+        from bot.store.postgres.store import redacted
+
+        latest, shown = len(load_migrations()), redacted(database)  # no password in the output
+    else:
+        from bot.store.sqlite.migrate import load_migrations as load_sqlite_migrations
+
+        latest, shown = len(load_sqlite_migrations()), database
     try:
-        snap = read_health(database, now=now, overdue_before=now - OVERDUE_AFTER)
+        snap = asyncio.run(read_health(database, now=now, overdue_before=now - OVERDUE_AFTER))
     except StoreError as exc:
-        return Status(False, (str(exc),), database, schema_latest=latest)
+        return Status(False, (str(exc),), shown, schema_latest=latest)
     problems: list[str] = []
     if snap.schema_version < latest:
         problems.append(f"schema version {snap.schema_version} is older than this newsbot's {latest}: "
@@ -126,7 +147,7 @@ def check(database: str, *, now: datetime | None = None) -> Status:
         "deliveries": {"pending": snap.pending, "overdue": snap.overdue, "given_up": snap.given_up},
         "last_successful_poll": snap.last_poll, "last_delivery": snap.last_delivery,
     }
-    return Status(not problems, tuple(problems), database, snap.schema_version, latest, facts)
+    return Status(not problems, tuple(problems), shown, snap.schema_version, latest, facts)
 
 
 def _alive(beat: dict[str, Any]) -> bool:

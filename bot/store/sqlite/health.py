@@ -7,39 +7,12 @@ write lock, and must not upgrade a database under a running older bot.
 from __future__ import annotations
 
 import sqlite3
-from dataclasses import dataclass
 from datetime import datetime
 
 from bot.store.errors import StoreError
+from bot.store.health import HEARTBEAT_KEY, INTERNAL_FEEDS, FeedProblem, HealthSnapshot
 from bot.store.sqlite.backup import _read_only
 from bot.store.sqlite.rows import to_db
-
-HEARTBEAT_KEY = "heartbeat"
-INTERNAL_FEEDS = "%.invalid/%"  # the console's samples pseudo-feed, which is disabled by design
-
-
-@dataclass(frozen=True, slots=True)
-class FeedProblem:
-    id: int
-    url: str
-    title: str | None
-    reason: str
-    failures: int
-
-
-@dataclass(frozen=True, slots=True)
-class HealthSnapshot:
-    schema_version: int
-    feeds: int
-    feeds_due: int
-    failing: tuple[FeedProblem, ...]
-    disabled: tuple[FeedProblem, ...]
-    pending: int
-    overdue: int  # pending deliveries whose retry time is older than the given cut-off
-    given_up: int
-    last_poll: str | None
-    last_delivery: str | None
-    heartbeat: str | None
 
 
 def read_health(path: str, *, now: datetime, overdue_before: datetime) -> HealthSnapshot:
