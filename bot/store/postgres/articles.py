@@ -12,19 +12,28 @@ import logging
 import re
 from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 import asyncpg
 
 from bot.models import NewArticle, QuoteHit, QuoteRecord, StoredArticle, StoryView
-from bot.pipeline.filters import matches
 from bot.store.common import (
-    bullets_from_json,
     bullets_to_json,
     filter_text,
     normalize_name,
     quotes_to_json,
     source_name,
     surname,
+)
+from bot.store.filtering import (
+    DIGEST_PAGE,
+    Noticer,
+    Verdicts,
+    decide,
+    passing,
+    report_timeouts,
+    should_queue,
+    timed_out,
 )
 from bot.store.postgres import search as fts
 from bot.store.postgres.base import PgBase
@@ -120,15 +129,31 @@ class ArticleOps(PgBase):
 
     async def add_article(self, article: NewArticle, *, story_id: int | None,
                           now: datetime) -> StoredArticle | None:
-        """See `bot.store.Store.add_article`; the same contract as the SQLite store."""
+        """See `bot.store.Store.add_article`; the same contract as the SQLite store. Filters are decided
+        before the transaction, in a worker thread (bot/store/filtering.py); one that runs out of time is
+        reported to its guild as a notice."""
         article, now = clean_article(article), ts(now)
+        async with self._read() as conn:
+            subs = await conn.fetch("SELECT id, include, exclude FROM subscriptions "
+                                    "WHERE feed_id = $1 AND NOT paused ORDER BY id", article.feed_id)
+        verdicts = await decide(subs, filter_text(article.title, article.bullets))
+        try:
+            return await self._add_article(article, story_id, now, verdicts)
+        finally:
+            if slow := timed_out(verdicts):
+                async with self._read() as conn:
+                    rows = await conn.fetch("SELECT id, guild_id, channel_id FROM subscriptions "
+                                            "WHERE id = ANY($1::bigint[])", slow)
+                await report_timeouts(cast(Noticer, self), article, verdicts, rows, now)
+
+    async def _add_article(self, article: NewArticle, story_id: int | None, now: datetime,
+                           verdicts: Verdicts) -> StoredArticle | None:
         config = fts.config_for(article.language, self._available_configs)
         async with self._tx() as conn:
             if await conn.fetchval("SELECT 1 FROM feeds WHERE id = $1 FOR KEY SHARE", article.feed_id) is None:
                 log.info("feed %s is gone; article %s not stored", article.feed_id, article.canonical_url)
                 return None
             await conn.execute(_INSERT_SEEN, article.feed_id, article.guid, now)
-            text = filter_text(article.title, article.bullets)
             # Unique per (feed, canonical_url), as on SQLite (bot/store/sqlite/dedupe.py): a feed's own copy
             # of a URL another feed stored first is kept under feed_key and joins that story.
             key = article.canonical_url
@@ -137,7 +162,7 @@ class ArticleOps(PgBase):
                                     "WHERE canonical_url = ANY($1::text[])", [key, own_key])
             mine = next((r for r in rows if r["feed_id"] == article.feed_id), None)
             if mine is not None:
-                await self._enqueue(conn, article.feed_id, mine["story_id"], text, now)
+                await self._enqueue(conn, article.feed_id, mine["story_id"], verdicts, now)
                 return None
             other = next((r for r in rows if r["canonical_url"] == key), None)
             if other is not None:
@@ -156,11 +181,11 @@ class ArticleOps(PgBase):
                     await conn.execute("DELETE FROM stories WHERE id = $1", story_id)
                 raced = await conn.fetchrow("SELECT story_id, feed_id FROM articles WHERE canonical_url = $1", key)
                 if raced is not None and raced["feed_id"] == article.feed_id:
-                    await self._enqueue(conn, article.feed_id, raced["story_id"], text, now)
+                    await self._enqueue(conn, article.feed_id, raced["story_id"], verdicts, now)
                 return None
             if not new_story:
                 await self._update_source_count(conn, story_id)
-            deliveries = await self._enqueue(conn, article.feed_id, story_id, text, now)
+            deliveries = await self._enqueue(conn, article.feed_id, story_id, verdicts, now)
         self._known_configs.add(config)
         return StoredArticle(article_id=article_id, story_id=story_id, new_story=new_story,
                              deliveries=tuple(deliveries))
@@ -186,14 +211,15 @@ class ArticleOps(PgBase):
             await conn.executemany(_INSERT_QUOTE, rows)
         return None if article_id is None else int(article_id)
 
-    async def _enqueue(self, conn: asyncpg.Connection, feed_id: int, story_id: int, text: str,
+    async def _enqueue(self, conn: asyncpg.Connection, feed_id: int, story_id: int, verdicts: Verdicts,
                        now: datetime) -> list[int]:
-        """Queue the story for the feed's unpaused subscriptions whose filters pass; returns new delivery ids."""
+        """Queue the story for the feed's unpaused subscriptions whose filters passed (decided before the
+        transaction, see `should_queue`); returns new delivery ids."""
         subs = await conn.fetch("SELECT id, guild_id, channel_id, include, exclude FROM subscriptions "
                                 "WHERE feed_id = $1 AND NOT paused ORDER BY id", feed_id)
         ids: list[int] = []
         for sub in subs:
-            if not matches(sub["include"], sub["exclude"], text):
+            if not should_queue(verdicts, sub, story_id):
                 continue
             new_id = await conn.fetchval(
                 "INSERT INTO deliveries (guild_id, channel_id, subscription_id, story_id, next_attempt_at, "
@@ -347,19 +373,22 @@ class ArticleOps(PgBase):
             " WHERE s.channel_id = $2"
             " ORDER BY st.source_count DESC, st.created_at DESC, st.id DESC"
         )
+        ids: list[int] = []
+        guild_id: int | None = None
         async with self._read() as conn, conn.transaction(readonly=True):
-            ids: list[int] = []
-            guild_id: int | None = None
-            async for row in conn.cursor(sql, ts(since), channel_id, prefetch=200):
-                guild_id = int(row["guild_id"])
-                sid = int(row[0])
-                if sid in ids:
-                    continue
-                if matches(row["include"], row["exclude"],
-                           filter_text(row["title"], bullets_from_json(row["bullets"]))):
-                    ids.append(sid)
-                    if len(ids) >= limit:
-                        break
+            cursor = await conn.cursor(sql, ts(since), channel_id)
+            while len(ids) < limit:
+                rows = await cursor.fetch(DIGEST_PAGE)
+                if not rows:
+                    break
+                guild_id = int(rows[0]["guild_id"])
+                # Filters run in a worker thread, a page of candidates at a time (a read-only snapshot).
+                for row, passed in zip(rows, await passing(rows), strict=True):
+                    sid = int(row[0])
+                    if passed and sid not in ids:
+                        ids.append(sid)
+                        if len(ids) >= limit:
+                            break
             views = await load_views(conn, ids, guild_id)
         return ordered(views, ids)
 

@@ -3,18 +3,20 @@ PostgreSQL: the SQLite store's methods (bot/store/sqlite/post_settings.py) state
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 import asyncpg
 
 from bot.models import ADMIN_PAUSE, Feed, PostSettings, StoryView, Subscription
-from bot.pipeline.filters import matches
-from bot.store.common import bullets_from_json, filter_text
 from bot.store.errors import StoreError
+from bot.store.filtering import DIGEST_PAGE, passing
 from bot.store.postgres.base import PgBase
 from bot.store.postgres.rows import Row, feed_from_row, opt_utc, subscription_from_row, ts
 from bot.store.postgres.views import load_views
+
+log = logging.getLogger(__name__)
 
 _COLUMNS = ("look", "bullets", "quotes", "colour", "webhook", "thread_per_story", "auto_publish",
             "forum_tag_id", "ping_role_id", "ping_keywords")
@@ -89,42 +91,62 @@ class PostSettingsOps(PgBase):
 
     async def resume_subscription_missed(self, subscription_id: int, *, now: datetime, missed: int) -> int:
         """Resume a paused subscription; with `missed` > 0 also queue up to that many of the stories its
-        feed stored while it was paused (filters apply), newest first. Returns how many were queued."""
+        feed stored while it was paused (filters apply), newest first. Returns how many were queued.
+
+        The missed stories are picked before the write transaction, their filters run in a worker thread;
+        if the subscription's filters or pause changed in between, it is resumed without them."""
         now = ts(now)
-        async with self._tx() as conn:
+        picked: list[int] = []
+        async with self._read() as conn:
             sub = await conn.fetchrow("SELECT * FROM subscriptions WHERE id = $1", subscription_id)
             if sub is None:
                 raise StoreError(f"subscription {subscription_id} does not exist")
             since = await conn.fetchval("SELECT paused_at FROM subscription_settings WHERE subscription_id = $1",
                                         subscription_id)
+            if missed > 0 and since is not None:
+                picked = await self._missed_stories(conn, sub, since, missed)
+        async with self._tx() as conn:
+            current = await conn.fetchrow("SELECT * FROM subscriptions WHERE id = $1 FOR UPDATE", subscription_id)
+            if current is None:
+                raise StoreError(f"subscription {subscription_id} does not exist")
+            paused_at = await conn.fetchval("SELECT paused_at FROM subscription_settings "
+                                            "WHERE subscription_id = $1", subscription_id)
             await conn.execute("UPDATE subscriptions SET paused = false, paused_reason = NULL WHERE id = $1",
                                subscription_id)
             await conn.execute("UPDATE subscription_settings SET paused_at = NULL WHERE subscription_id = $1",
                                subscription_id)
-            if missed <= 0 or since is None:
+            if missed <= 0 or paused_at is None:
+                return 0
+            if (paused_at, current["include"], current["exclude"]) != (since, sub["include"], sub["exclude"]):
+                log.info("subscription %s changed while resuming; its missed stories are not queued",
+                         subscription_id)
                 return 0
             queued = 0
-            for story_id in await self._missed_stories(conn, sub, since, missed):
+            for story_id in picked:
                 await conn.execute("DELETE FROM deliveries WHERE channel_id = $1 AND story_id = $2 "
-                                   "AND status = 'cancelled'", sub["channel_id"], story_id)
+                                   "AND status = 'cancelled'", current["channel_id"], story_id)
                 status = await conn.execute(
                     "INSERT INTO deliveries (guild_id, channel_id, subscription_id, story_id, next_attempt_at, "
                     "created_at) VALUES ($1, $2, $3, $4, $5, $5) ON CONFLICT (channel_id, story_id) DO NOTHING",
-                    sub["guild_id"], sub["channel_id"], subscription_id, story_id, now)
+                    current["guild_id"], current["channel_id"], subscription_id, story_id, now)
                 queued += int(status.split()[-1])
         return queued
 
     async def _missed_stories(self, conn: asyncpg.Connection, sub: Row, since: datetime, limit: int) -> list[int]:
-        rows = await conn.fetch("SELECT story_id, title, bullets::text AS bullets FROM articles WHERE feed_id = $1 "
-                                "AND created_at >= $2 ORDER BY created_at DESC, id DESC", sub["feed_id"], since)
+        """Newest first, up to `limit` stories passing the subscription's filters (decided in a worker
+        thread, not on the event loop)."""
+        rows = await conn.fetch("SELECT story_id, title, bullets::text AS bullets, $3::text AS include, "
+                                "$4::text AS exclude FROM articles WHERE feed_id = $1 AND created_at >= $2 "
+                                "ORDER BY created_at DESC, id DESC", sub["feed_id"], since,
+                                sub["include"], sub["exclude"])
         picked: list[int] = []
-        for r in rows:
-            if r["story_id"] in picked:
-                continue
-            if matches(sub["include"], sub["exclude"], filter_text(r["title"], bullets_from_json(r["bullets"]))):
-                picked.append(int(r["story_id"]))
-                if len(picked) >= limit:
-                    break
+        for start in range(0, len(rows), DIGEST_PAGE):  # a page at a time: stop once `limit` have passed
+            page = rows[start:start + DIGEST_PAGE]
+            for r, passed in zip(page, await passing(page), strict=True):
+                if passed and r["story_id"] not in picked:
+                    picked.append(int(r["story_id"]))
+                    if len(picked) >= limit:
+                        return picked
         return picked
 
     async def move_subscription(self, guild_id: int, feed_id: int, from_channel: int, to_channel: int) -> bool:

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.models import NewArticle, QuoteHit, QuoteRecord, StoredArticle, StoryView
+from bot.store.filtering import should_queue
 from bot.store.sqlite import fts
 from bot.store.sqlite.base import chunks, execute, fetchall, fetchone
 from bot.store.sqlite.dedupe import feed_key
@@ -179,13 +180,7 @@ class ArticleOps(NoticeOps):
                                     "WHERE feed_id = ? AND paused = 0 ORDER BY id", (feed_id,))
         ids: list[int] = []
         for sub in subs:
-            decided = verdicts.get(int(sub["id"]))
-            if decided is not None and (decided[0], decided[1]) == (sub["include"], sub["exclude"]):
-                if not decided[2].passed:
-                    continue
-            elif sub["include"] or sub["exclude"]:
-                log.info("subscription %s changed its filters while story %s was stored; not queued",
-                         sub["id"], story_id)
+            if not should_queue(verdicts, sub, story_id):
                 continue
             row = await fetchone(
                 conn,
