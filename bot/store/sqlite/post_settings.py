@@ -5,18 +5,17 @@ Plain SQL on two tables of migration 0005, so the methods port to PostgreSQL as 
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 from typing import Any
 
 import aiosqlite
 
 from bot.models import ADMIN_PAUSE, Feed, PostSettings, StoryView, Subscription
-from bot.pipeline.filters import matches
 from bot.store.errors import StoreError
-from bot.store.sqlite.articles import filter_text
+from bot.store.filtering import DIGEST_PAGE, passing
 from bot.store.sqlite.base import StoreBase, execute, fetchall, fetchone
 from bot.store.sqlite.rows import (
-    bullets_from_json,
     feed_from_row,
     opt_from_db,
     subscription_from_row,
@@ -26,6 +25,8 @@ from bot.store.sqlite.views import load_views
 
 _COLUMNS = ("look", "bullets", "quotes", "colour", "webhook", "thread_per_story", "auto_publish",
             "forum_tag_id", "ping_role_id", "ping_keywords")
+
+log = logging.getLogger(__name__)
 
 
 def settings_from_row(row: aiosqlite.Row | None) -> PostSettings:
@@ -94,46 +95,65 @@ class PostSettingsOps(StoreBase):
 
     async def resume_subscription_missed(self, subscription_id: int, *, now: datetime, missed: int) -> int:
         """Resume a paused subscription; with `missed` > 0 also queue up to that many of the stories its
-        feed stored while it was paused (filters apply), newest first. Returns how many were queued."""
-        async with self._tx() as conn:
+        feed stored while it was paused (filters apply), newest first. Returns how many were queued.
+
+        The missed stories are picked before the write transaction, their filters run in a worker thread;
+        if the subscription's filters or pause changed in between, it is resumed without them."""
+        picked: list[int] = []
+        async with self._read() as conn:
             sub = await fetchone(conn, "SELECT * FROM subscriptions WHERE id = ?", (subscription_id,))
             if sub is None:
                 raise StoreError(f"subscription {subscription_id} does not exist")
-            row = await fetchone(conn, "SELECT paused_at FROM subscription_settings WHERE subscription_id = ?",
-                                 (subscription_id,))
-            since = row["paused_at"] if row is not None else None
+            since = await self._paused_at(conn, subscription_id)
+            if missed > 0 and since is not None:
+                picked = await self._missed_stories(conn, sub, since, missed)
+        async with self._tx() as conn:
+            current = await fetchone(conn, "SELECT * FROM subscriptions WHERE id = ?", (subscription_id,))
+            if current is None:
+                raise StoreError(f"subscription {subscription_id} does not exist")
+            paused_at = await self._paused_at(conn, subscription_id)
             await execute(conn, "UPDATE subscriptions SET paused = 0, paused_reason = NULL WHERE id = ?",
                           (subscription_id,))
             await execute(conn, "UPDATE subscription_settings SET paused_at = NULL WHERE subscription_id = ?",
                           (subscription_id,))
-            if missed <= 0 or since is None:
+            if missed <= 0 or paused_at is None:
                 return 0
-            story_ids = await self._missed_stories(conn, sub, since, missed)
+            if (paused_at, current["include"], current["exclude"]) != (since, sub["include"], sub["exclude"]):
+                log.info("subscription %s changed while resuming; its missed stories are not queued",
+                         subscription_id)
+                return 0
             now_s = to_db(now)
             queued = 0
-            for story_id in story_ids:
+            for story_id in picked:
                 await execute(conn, "DELETE FROM deliveries WHERE channel_id = ? AND story_id = ? "
-                                    "AND status = 'cancelled'", (sub["channel_id"], story_id))
+                                    "AND status = 'cancelled'", (current["channel_id"], story_id))
                 queued += await execute(
                     conn, "INSERT INTO deliveries (guild_id, channel_id, subscription_id, story_id, "
                           "next_attempt_at, created_at) VALUES (?, ?, ?, ?, ?, ?) "
                           "ON CONFLICT (channel_id, story_id) DO NOTHING",
-                    (sub["guild_id"], sub["channel_id"], subscription_id, story_id, now_s, now_s))
+                    (current["guild_id"], current["channel_id"], subscription_id, story_id, now_s, now_s))
         return queued
+
+    async def _paused_at(self, conn: aiosqlite.Connection, subscription_id: int) -> str | None:
+        row = await fetchone(conn, "SELECT paused_at FROM subscription_settings WHERE subscription_id = ?",
+                             (subscription_id,))
+        return None if row is None else row["paused_at"]
 
     async def _missed_stories(self, conn: aiosqlite.Connection, sub: aiosqlite.Row, since: str,
                               limit: int) -> list[int]:
-        rows = await fetchall(conn, "SELECT story_id, title, bullets FROM articles WHERE feed_id = ? "
-                                    "AND created_at >= ? ORDER BY created_at DESC, id DESC",
-                              (sub["feed_id"], since))
+        """Newest first, up to `limit` stories passing the subscription's filters (decided in a worker
+        thread, a page at a time, not on the event loop)."""
+        rows = await fetchall(conn, "SELECT story_id, title, bullets, ? AS include, ? AS exclude FROM articles "
+                                    "WHERE feed_id = ? AND created_at >= ? ORDER BY created_at DESC, id DESC",
+                              (sub["include"], sub["exclude"], sub["feed_id"], since))
         picked: list[int] = []
-        for r in rows:
-            if r["story_id"] in picked:
-                continue
-            if matches(sub["include"], sub["exclude"], filter_text(r["title"], bullets_from_json(r["bullets"]))):
-                picked.append(int(r["story_id"]))
-                if len(picked) >= limit:
-                    break
+        for start in range(0, len(rows), DIGEST_PAGE):
+            page = rows[start:start + DIGEST_PAGE]
+            for r, passed in zip(page, await passing(page), strict=True):
+                if passed and r["story_id"] not in picked:
+                    picked.append(int(r["story_id"]))
+                    if len(picked) >= limit:
+                        return picked
         return picked
 
     async def move_subscription(self, guild_id: int, feed_id: int, from_channel: int, to_channel: int) -> bool:
