@@ -258,7 +258,8 @@ class PostgresStore(PostSettingsOps, EntryOps, ClaimOps):
 
     async def set_filters(self, subscription_id: int, include: str | None, exclude: str | None) -> None:
         """Empty or None clears a filter; an invalid one raises StoreError with the reason."""
-        include, exclude = clean_filter(opt_txt(include)), clean_filter(opt_txt(exclude))
+        include, exclude = await asyncio.to_thread(  # validation runs the user's regex: off the loop
+            lambda: (clean_filter(opt_txt(include)), clean_filter(opt_txt(exclude))))
         async with self._tx() as conn:
             status = await conn.execute("UPDATE subscriptions SET include = $1, exclude = $2 WHERE id = $3",
                                         include, exclude, subscription_id)

@@ -10,8 +10,10 @@ from datetime import timedelta
 import pytest
 
 import bot.pipeline.filters as filters
+import bot.store.common as store_common
 import bot.store.postgres.articles as pg_articles
 import bot.store.sqlite.filtering as sqlite_filtering
+import bot.store.sqlite.store as sqlite_store
 from bot.store import Store
 from bot.store.filtering import Verdicts, decide
 from tests.bot.store.conftest import backend, query
@@ -117,3 +119,23 @@ async def test_a_subscription_refiltered_while_deciding_is_not_queued(store: Sto
     stored = await store.add_article(make_article(feed.id, 1, title="Election night"), story_id=None, now=T0)
     assert stored is not None and len(stored.deliveries) == 2
     assert await pending_channels(store) == [11, 12]
+
+
+async def test_filters_are_validated_off_the_event_loop(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    on_loop: list[bool] = []
+    real_validate = filters.validate_filter
+
+    def watched(expr: str) -> str | None:
+        try:
+            asyncio.get_running_loop()
+            on_loop.append(True)
+        except RuntimeError:  # a worker thread has no running loop
+            on_loop.append(False)
+        return real_validate(expr)
+
+    monkeypatch.setattr(store_common, "validate_filter", watched)
+    monkeypatch.setattr(sqlite_store, "validate_filter", watched)
+    feed = await store.add_feed("https://a/rss", now=T0)
+    sub = await store.subscribe(1, 10, feed.id, now=T0, include="election")
+    await store.set_filters(sub.id, "vote", "/foot-?ball/")
+    assert len(on_loop) == 3 and not any(on_loop)
