@@ -38,7 +38,7 @@ from bot.store.filtering import (
 from bot.store.postgres import search as fts
 from bot.store.postgres.base import PgBase
 from bot.store.postgres.rows import clean_article, opt_ts, ts
-from bot.store.postgres.views import MAX_SCOPE_CHANNELS, load_views, ordered
+from bot.store.postgres.views import Params, load_views, ordered
 from bot.store.sqlite.dedupe import feed_key
 
 log = logging.getLogger(__name__)
@@ -98,24 +98,6 @@ def search_sql(configs: Sequence[str], where: str) -> str:
     cases = " ".join(f"WHEN {lit} THEN {tq}" for lit, tq in queries)
     return _SEARCH_SQL.format(match=match, where=where, cases=cases, weights=fts.RANK_WEIGHTS,
                               norm=fts.RANK_NORMALIZATION)
-
-
-class Params:
-    """Optional query parameters numbered after a statement's fixed ones."""
-
-    def __init__(self, first: int) -> None:
-        self.first = first
-        self.values: list[object] = []
-
-    def add(self, value: object) -> str:
-        self.values.append(value)
-        return f"${self.first + len(self.values) - 1}"
-
-    def channels(self, channel_ids: Collection[int] | None) -> str:
-        """The condition narrowing a guild's subscriptions to those posted to `channel_ids` (if given)."""
-        if channel_ids is None:
-            return ""
-        return f" AND channel_id = ANY({self.add(sorted(set(channel_ids))[:MAX_SCOPE_CHANNELS])}::bigint[])"
 
 
 class ArticleOps(PgBase):

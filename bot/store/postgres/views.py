@@ -99,3 +99,21 @@ async def with_views(conn: asyncpg.Connection, rows: Sequence[Row]) -> list[Pend
                         attempts=r["attempts"])
         for r in rows if (r["guild_id"], r["story_id"]) in views
     ]
+
+
+class Params:
+    """Optional query parameters numbered after a statement's fixed ones."""
+
+    def __init__(self, first: int) -> None:
+        self.first = first
+        self.values: list[object] = []
+
+    def add(self, value: object) -> str:
+        self.values.append(value)
+        return f"${self.first + len(self.values) - 1}"
+
+    def channels(self, channel_ids: Collection[int] | None) -> str:
+        """The condition narrowing a guild's subscriptions to those posted to `channel_ids` (if given)."""
+        if channel_ids is None:
+            return ""
+        return f" AND channel_id = ANY({self.add(sorted(set(channel_ids))[:MAX_SCOPE_CHANNELS])}::bigint[])"
