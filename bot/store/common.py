@@ -99,3 +99,13 @@ def clean_filter(expr: str | None) -> str | None:
 def quote_index_text(quotes: Sequence[QuoteRecord]) -> str:
     """The searchable text of an article's quotes: each quote with its speaker, one per line."""
     return "\n".join(f"{q.text} {q.speaker or ''}".strip() for q in quotes)
+
+
+def feed_key(canonical_url: str, feed_id: int) -> str:
+    """The unique key of a feed's own copy of an article another feed stored first.
+
+    canonical_url is unique, but one feed's entry must never stand in for another's (a hostile feed
+    could otherwise title and summarise a story another server receives), so a second feed's article
+    is stored under this key. Canonical URLs never carry a fragment, so it cannot collide with one.
+    """
+    return f"{canonical_url}#feed={feed_id}"

@@ -19,6 +19,7 @@ import asyncpg
 from bot.models import NewArticle, QuoteHit, QuoteRecord, StoredArticle, StoryView
 from bot.store.common import (
     bullets_to_json,
+    feed_key,
     filter_text,
     normalize_name,
     quotes_to_json,
@@ -39,7 +40,6 @@ from bot.store.postgres import search as fts
 from bot.store.postgres.base import PgBase
 from bot.store.postgres.rows import clean_article, opt_ts, ts
 from bot.store.postgres.views import Params, load_views, ordered
-from bot.store.sqlite.dedupe import feed_key
 
 log = logging.getLogger(__name__)
 

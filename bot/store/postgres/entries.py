@@ -9,9 +9,9 @@ from datetime import datetime
 import asyncpg
 
 from bot.models import EntryFailure
+from bot.store.common import feed_key
 from bot.store.postgres.base import PgBase
 from bot.store.postgres.rows import ts, txt, utc
-from bot.store.sqlite.dedupe import feed_key
 
 MAX_ERROR_CHARS = 300
 

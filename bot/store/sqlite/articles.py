@@ -16,10 +16,10 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.models import NewArticle, QuoteHit, QuoteRecord, StoredArticle, StoryView
+from bot.store.common import feed_key
 from bot.store.filtering import should_queue
 from bot.store.sqlite import fts
 from bot.store.sqlite.base import chunks, execute, fetchall, fetchone
-from bot.store.sqlite.dedupe import feed_key
 from bot.store.sqlite.filtering import (
     DIGEST_PAGE,
     Verdicts,

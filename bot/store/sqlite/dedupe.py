@@ -8,18 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from bot.store.common import feed_key
 from bot.store.sqlite.base import StoreBase, fetchall, fetchone
 from bot.store.sqlite.rows import from_db, to_db
-
-
-def feed_key(canonical_url: str, feed_id: int) -> str:
-    """The unique key of a feed's own copy of an article another feed stored first.
-
-    canonical_url is unique, but one feed's entry must never stand in for another's (a hostile feed
-    could otherwise title and summarise a story another server receives), so a second feed's article
-    is stored under this key. Canonical URLs never carry a fragment, so it cannot collide with one.
-    """
-    return f"{canonical_url}#feed={feed_id}"
 
 
 class DedupeOps(StoreBase):

@@ -19,7 +19,7 @@ from pathlib import Path
 import aiosqlite
 
 from bot.models import DigestSchedule, Feed, PendingDelivery, Subscription
-from bot.pipeline.filters import validate_filter
+from bot.store.common import clean_filter
 from bot.store.errors import StoreError
 from bot.store.sqlite.articles import ArticleOps
 from bot.store.sqlite.backup import pre_migration_backup
@@ -47,21 +47,11 @@ PENDING_SQL = ("SELECT id, guild_id, channel_id, subscription_id, story_id, atte
                "WHERE status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
 
 
-def _clean_filter(expr: str | None) -> str | None:
-    """None for "no filter"; a StoreError with the reason for an unusable one."""
-    if expr is None or not expr.strip():
-        return None
-    error = validate_filter(expr)
-    if error:
-        raise StoreError(f"invalid filter {expr[:60]!r}: {error}")
-    return expr.strip()
-
-
 async def _clean_filters(include: str | None, exclude: str | None) -> tuple[str | None, str | None]:
     """Validation runs user regexes against worst-case probes: CPU work, so off the event loop."""
     if not (include or exclude):
         return None, None
-    return await asyncio.to_thread(lambda: (_clean_filter(include), _clean_filter(exclude)))
+    return await asyncio.to_thread(lambda: (clean_filter(include), clean_filter(exclude)))
 
 
 async def _connect(path: str) -> aiosqlite.Connection:
