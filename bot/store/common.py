@@ -10,9 +10,11 @@ import json
 import re
 import unicodedata
 from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
-from bot.models import QuoteRecord
+from bot.models import QuoteRecord, Source, StoryView
 from bot.pipeline.filters import validate_filter
 from bot.store.errors import StoreError
 
@@ -109,3 +111,41 @@ def feed_key(canonical_url: str, feed_id: int) -> str:
     is stored under this key. Canonical URLs never carry a fragment, so it cannot collide with one.
     """
     return f"{canonical_url}#feed={feed_id}"
+
+
+def story_view(story_id: int, articles: Sequence[Any], published_at: datetime | None) -> StoryView:
+    """A story as one guild sees it: its first visible article, with the other outlets as extra sources.
+
+    `published_at` is the first article's, already converted by the backend (the one column stored differently).
+    """
+    first = articles[0]
+    primary = Source(source_name(first["feed_title"], first["site_name"], first["url"]), first["url"])
+    others: list[Source] = []
+    names = {primary.name}
+    for row in articles[1:]:
+        name = source_name(row["feed_title"], row["site_name"], row["url"])
+        if name in names:
+            continue
+        names.add(name)
+        others.append(Source(name, row["url"]))
+    return StoryView(
+        story_id=story_id,
+        article_id=first["id"],
+        title=first["title"],
+        url=first["url"],
+        source=primary,
+        bullets=bullets_from_json(first["bullets"]),
+        quotes=quotes_from_json(first["quotes"]),
+        published_at=published_at,
+        image_url=first["image_url"],
+        reading_minutes=first["reading_minutes"],
+        reduction=first["reduction"],
+        other_sources=tuple(others),
+        author=first["author"],
+        text_source=first["text_source"],
+        source_count=len(names),
+    )
+
+
+def ordered(views: dict[int, StoryView], story_ids: Sequence[int]) -> list[StoryView]:
+    return [views[sid] for sid in dict.fromkeys(story_ids) if sid in views]

@@ -22,6 +22,7 @@ from bot.store.common import (
     feed_key,
     filter_text,
     normalize_name,
+    ordered,
     quotes_to_json,
     source_name,
     surname,
@@ -39,7 +40,7 @@ from bot.store.filtering import (
 from bot.store.postgres import search as fts
 from bot.store.postgres.base import PgBase
 from bot.store.postgres.rows import clean_article, opt_ts, ts
-from bot.store.postgres.views import Params, load_views, ordered
+from bot.store.postgres.views import Params, load_views
 
 log = logging.getLogger(__name__)
 

@@ -7,8 +7,8 @@ from collections.abc import Collection, Sequence
 
 import asyncpg
 
-from bot.models import PendingDelivery, Source, StoryView
-from bot.store.common import bullets_from_json, quotes_from_json, source_name
+from bot.models import PendingDelivery, StoryView
+from bot.store.common import story_view
 from bot.store.postgres.rows import Row, opt_utc
 
 _VIEW_SQL = """
@@ -54,37 +54,7 @@ async def _load(conn: asyncpg.Connection, wanted: list[int], guild_id: int | Non
 
 
 def _view(story_id: int, articles: list[Row]) -> StoryView:
-    first = articles[0]
-    primary = Source(source_name(first["feed_title"], first["site_name"], first["url"]), first["url"])
-    others: list[Source] = []
-    names = {primary.name}
-    for row in articles[1:]:
-        name = source_name(row["feed_title"], row["site_name"], row["url"])
-        if name in names:
-            continue
-        names.add(name)
-        others.append(Source(name, row["url"]))
-    return StoryView(
-        story_id=story_id,
-        article_id=first["id"],
-        title=first["title"],
-        url=first["url"],
-        source=primary,
-        bullets=bullets_from_json(first["bullets"]),
-        quotes=quotes_from_json(first["quotes"]),
-        published_at=opt_utc(first["published_at"]),
-        image_url=first["image_url"],
-        reading_minutes=first["reading_minutes"],
-        reduction=first["reduction"],
-        other_sources=tuple(others),
-        author=first["author"],
-        text_source=first["text_source"],
-        source_count=len(names),
-    )
-
-
-def ordered(views: dict[int, StoryView], story_ids: Sequence[int]) -> list[StoryView]:
-    return [views[sid] for sid in dict.fromkeys(story_ids) if sid in views]
+    return story_view(story_id, articles, opt_utc(articles[0]["published_at"]))
 
 
 async def with_views(conn: asyncpg.Connection, rows: Sequence[Row]) -> list[PendingDelivery]:

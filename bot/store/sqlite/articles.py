@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 import aiosqlite
 
 from bot.models import NewArticle, QuoteHit, QuoteRecord, StoredArticle, StoryView
-from bot.store.common import feed_key
+from bot.store.common import feed_key, ordered
 from bot.store.filtering import should_queue
 from bot.store.sqlite import fts
 from bot.store.sqlite.base import chunks, execute, fetchall, fetchone
@@ -40,7 +40,7 @@ from bot.store.sqlite.rows import (
     surname,
     to_db,
 )
-from bot.store.sqlite.views import feed_scope, load_views, ordered
+from bot.store.sqlite.views import feed_scope, load_views
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,9 @@ from collections.abc import Collection, Sequence
 
 import aiosqlite
 
-from bot.models import Source, StoryView
-from bot.store.sqlite.rows import bullets_from_json, opt_from_db, quotes_from_json, source_name
+from bot.models import StoryView
+from bot.store.common import story_view
+from bot.store.sqlite.rows import opt_from_db
 
 _CHUNK = 500
 
@@ -78,34 +79,4 @@ async def _load(conn: aiosqlite.Connection, wanted: list[int], guild_id: int | N
 
 
 def _view(story_id: int, articles: list[aiosqlite.Row]) -> StoryView:
-    first = articles[0]
-    primary = Source(source_name(first["feed_title"], first["site_name"], first["url"]), first["url"])
-    others: list[Source] = []
-    names = {primary.name}
-    for row in articles[1:]:
-        name = source_name(row["feed_title"], row["site_name"], row["url"])
-        if name in names:
-            continue
-        names.add(name)
-        others.append(Source(name, row["url"]))
-    return StoryView(
-        story_id=story_id,
-        article_id=first["id"],
-        title=first["title"],
-        url=first["url"],
-        source=primary,
-        bullets=bullets_from_json(first["bullets"]),
-        quotes=quotes_from_json(first["quotes"]),
-        published_at=opt_from_db(first["published_at"]),
-        image_url=first["image_url"],
-        reading_minutes=first["reading_minutes"],
-        reduction=first["reduction"],
-        other_sources=tuple(others),
-        author=first["author"],
-        text_source=first["text_source"],
-        source_count=len(names),
-    )
-
-
-def ordered(views: dict[int, StoryView], story_ids: Sequence[int]) -> list[StoryView]:
-    return [views[sid] for sid in dict.fromkeys(story_ids) if sid in views]
+    return story_view(story_id, articles, opt_from_db(articles[0]["published_at"]))
