@@ -16,9 +16,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 import aiosqlite
 
@@ -27,6 +27,36 @@ from bot.store.errors import StoreError
 log = logging.getLogger(__name__)
 
 Params = Sequence[Any] | dict[str, Any]
+T = TypeVar("T")
+
+
+async def on_thread(conn: aiosqlite.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """Run `fn(sqlite3_connection, *args)` on the connection's own thread: a whole unit of work in one hop
+    instead of one hop per statement. aiosqlite's FIFO queue (`_execute`) is the only way onto that thread,
+    which is why pyproject pins aiosqlite to a range with this API; tests/bot/store guard it."""
+    return await conn._execute(fn, conn._conn, *args)
+
+
+def _write_unit(db: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """BEGIN IMMEDIATE .. COMMIT around `fn`, all on the database thread: nothing can run in between, and
+    a cancelled caller cannot leave the transaction half done (the thread finishes it either way)."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        result = fn(db, *args)
+        db.execute("COMMIT")
+    except BaseException:
+        db.execute("ROLLBACK")
+        raise
+    return result
+
+
+def _read_unit(db: sqlite3.Connection, fn: Callable[..., T], *args: Any) -> T:
+    """One snapshot for every statement of `fn` (a deferred transaction), ended before the thread is free."""
+    db.execute("BEGIN")
+    try:
+        return fn(db, *args)
+    finally:
+        db.execute("ROLLBACK")
 
 
 async def fetchall(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> list[aiosqlite.Row]:
@@ -127,6 +157,35 @@ class StoreBase:
                 if isinstance(exc, sqlite3.DatabaseError):
                     raise database_error(exc) from exc
                 raise
+
+    async def _write_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        """One write transaction as one synchronous function on the write connection's thread."""
+        async with self._write_lock:
+            conn = self._check_open()
+            try:
+                return await on_thread(conn, _write_unit, fn, *args)
+            except sqlite3.DatabaseError as exc:
+                raise database_error(exc) from exc
+
+    async def _read_sync(self, fn: Callable[..., T], *args: Any) -> T:
+        """One read (one snapshot) as one synchronous function on a read connection's thread."""
+        self._check_open()
+        if not self._readers:  # in-memory: the write connection is the only one
+            async with self._write_lock:
+                try:
+                    return await on_thread(self._check_open(), _read_unit, fn, *args)
+                except sqlite3.DatabaseError as exc:
+                    raise database_error(exc) from exc
+        conn = await self._idle.get()
+        try:
+            self._check_open()
+            return await on_thread(conn, _read_unit, fn, *args)
+        except sqlite3.DatabaseError as exc:
+            raise database_error(exc) from exc
+        finally:
+            # The connection's queue is FIFO: even if this task was cancelled, the unit above finishes
+            # (and ends its snapshot) before the next borrower's work starts.
+            self._idle.put_nowait(conn)
 
     async def _close_connections(self) -> None:
         """Wait for running reads and the running write, then close every connection."""

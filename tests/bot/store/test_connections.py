@@ -95,3 +95,34 @@ def test_migration_scripts_split_into_whole_statements() -> None:
     assert "'a;b'" in parts[0] and "CREATE TRIGGER" in parts[1] and "END;" in parts[1]
     for mig in load_migrations():
         assert statements(mig.sql), mig.name
+
+
+async def test_a_unit_of_work_runs_whole_on_the_database_thread(tmp_path: Path) -> None:
+    """`_write_sync`/`_read_sync` (the one-hop primitive every store method builds on) commit all of a unit,
+    roll all of it back on error, and read in one snapshot; this also guards aiosqlite's `_execute` API."""
+    from bot.store.sqlite.store import SQLiteStore
+
+    store = await SQLiteStore.open(tmp_path / "unit.db")
+    try:
+        def write(db: sqlite3.Connection, value: str) -> int:
+            db.execute("INSERT INTO meta(key, value) VALUES ('unit', ?)", (value,))
+            return int(db.execute("SELECT count(*) FROM meta WHERE key = 'unit'").fetchone()[0])
+
+        def failing(db: sqlite3.Connection) -> None:
+            db.execute("UPDATE meta SET value = 'changed' WHERE key = 'unit'")
+            raise ValueError("half done")
+
+        def read(db: sqlite3.Connection) -> str:
+            return str(db.execute("SELECT value FROM meta WHERE key = 'unit'").fetchone()[0])
+
+        assert await store._write_sync(write, "kept") == 1
+        try:
+            await store._write_sync(failing)
+        except ValueError:
+            pass
+        else:
+            raise AssertionError("the error was swallowed")
+        assert await store._read_sync(read) == "kept"
+        assert await store.get_meta("unit") == "kept"
+    finally:
+        await store.close()
