@@ -42,7 +42,7 @@ async def test_feed_add_list_filter_remove(world: World) -> None:
     handle = await world.run("feed add", {"url": url})
     assert (await handle.response())["type"] == 5  # deferred first: fetching may take > 3 s
     msg = await handle.wait_original()
-    assert "Loopback Daily" in msg["content"] and "1 entries" in msg["content"]
+    assert "Loopback Daily" in msg["content"] and "(1 entry)" in msg["content"]
     assert f"<#{NEWS}>" in msg["content"]
     assert handle.ephemeral
     rows = await world.store.guild_subscriptions(GUILD)

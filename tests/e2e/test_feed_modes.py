@@ -169,6 +169,8 @@ async def test_preview_is_exactly_the_post_that_follows(world: World) -> None:
     assert (preview["content"], preview["embeds"]) == (post["content"], post["embeds"])
     embed = post["embeds"][0]
     assert embed["color"] == 0xFF8800 and embed["description"] == "• One." and "fields" not in embed
+    listing = (await world.answer("feed list"))["embeds"][0]["fields"][0]["value"]
+    assert f"1 bullet · no quotes · colour #FF8800 · pings <@&{ROLE}>" in listing
 
 
 async def test_looks_compact_and_text_only(world: World) -> None:

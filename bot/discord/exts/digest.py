@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.discord.exts._shared import UserError, defer, guild_id, news_bot, post_channel_id, reply
 from bot.models import DigestSchedule
+from bot.status import plural
 from bot.work.delivery import Delivered, Refused, RetryLater
 from bot.work.digests import (
     DEFAULT_LOOKBACK,
@@ -104,7 +105,7 @@ class Digest(commands.Cog):
             case Delivered():
                 if existing is not None:  # the next scheduled digest starts after these stories
                     await bot.store.mark_digest_sent(cid, sent_at=now, next_due_at=existing.next_due_at)
-                await reply(interaction, f"Posted a digest of {len(stories)} stories in <#{cid}>.")
+                await reply(interaction, f"Posted a digest of {plural(len(stories), 'story', 'stories')} in <#{cid}>.")
             case RetryLater(error=error):
                 raise UserError(f"Discord didn't take the digest ({error}); try again in a minute.")
             case Refused(error=error):

@@ -30,11 +30,13 @@ from bot.discord.exts.feed_delivery import COMMANDS as DELIVERY_COMMANDS
 from bot.discord.exts.feed_delivery import FeedDeliveryCommands
 from bot.discord.exts.feed_look import COMMANDS as LOOK_COMMANDS
 from bot.discord.exts.feed_look import FeedLookCommands
-from bot.discord.render import code, feed_list_embed, fit
+from bot.discord.listings import feed_list_embed
+from bot.discord.render import code, fit
 from bot.fetch.feeds import FeedError, parse_feed
 from bot.fetch.net import FetchError, FetchResponse
 from bot.models import ADMIN_PAUSE, ParsedFeed
 from bot.pipeline.filters import validate_filter
+from bot.status import plural
 from bot.store import StoreError
 
 log = logging.getLogger(__name__)
@@ -75,7 +77,8 @@ class Feeds(FeedDeliveryCommands, FeedLookCommands):
                                       max_per_guild=bot.settings.feeds.max_subscriptions_per_server)
         except StoreError as exc:
             raise UserError(str(exc)) from None
-        lines = [f"Following **{fit(parsed.title, 200)}** ({len(parsed.entries)} entries) in <#{target_id}>. "
+        entries = plural(len(parsed.entries), "entry", "entries")
+        lines = [f"Following **{fit(parsed.title, 200)}** ({entries}) in <#{target_id}>. "
                  f"The newest stories appear within a few minutes. Feed id: `{feed.id}`."]
         if feed.disabled:
             reason = fit(feed.disabled_reason or "too many failures", 200)
@@ -121,8 +124,11 @@ class Feeds(FeedDeliveryCommands, FeedLookCommands):
     @feed.command(name="list", description="The feeds this server follows, with their state")
     async def list_(self, interaction: discord.Interaction) -> None:
         await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
-        rows = await news_bot(interaction).store.guild_subscriptions(guild_id(interaction))
-        await reply(interaction, embed=feed_list_embed(rows))
+        store = news_bot(interaction).store
+        rows = await store.guild_subscriptions(guild_id(interaction))
+        looks = await asyncio.gather(*(store.post_settings(sub.id) for sub, _ in rows))
+        await reply(interaction, embed=feed_list_embed(rows, {sub.id: look for (sub, _), look in zip(rows, looks,
+                                                                                                      strict=True)}))
 
     @feed.command(name="filter", description="Only post a feed's stories that match keywords or a /regex/")
     @app_commands.describe(feed="The feed to filter",

@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.discord.exts._shared import defer, guild_id, news_bot, reply
 from bot.discord.exts._visibility import visible_channel_ids
 from bot.discord.limits import cooldown
-from bot.discord.render import quotes_embed
+from bot.discord.listings import quotes_embed
 
 RESULTS = 10
 

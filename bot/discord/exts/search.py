@@ -12,7 +12,7 @@ from discord.ext import commands
 from bot.discord.exts._shared import UserError, defer, guild_id, news_bot, reply, resolve_feed
 from bot.discord.exts._visibility import visible_channel_ids, visible_feed_autocomplete
 from bot.discord.limits import cooldown
-from bot.discord.render import latest_embed, search_results_embed
+from bot.discord.listings import latest_embed, search_results_embed
 from bot.models import Feed
 
 RESULTS = 5

@@ -8,7 +8,7 @@ import discord
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.discord import render
+from bot.discord import listings, render
 from bot.discord.render import (
     AUTHOR_LIMIT,
     CONTENT_LIMIT,
@@ -156,19 +156,19 @@ def test_empty_digest_is_one_line() -> None:
 
 def test_listings_respect_limits_and_say_how_many_are_hidden() -> None:
     stories = [story(story_id=i, title="t" * 300, bullets=("x " * 400,) * 3) for i in range(40)]
-    e = render.search_results_embed("bridge", stories, days=7)
+    e = listings.search_results_embed("bridge", stories, days=7)
     assert_embed_ok(e)
     assert "more not shown" in e.to_dict()["footer"]["text"]
-    assert render.search_results_embed("nothing", [], days=None).description.startswith("No stored story")  # type: ignore[union-attr]
-    assert_embed_ok(render.latest_embed(stories, feed_name="Feed"))
+    assert listings.search_results_embed("nothing", [], days=None).description.startswith("No stored story")  # type: ignore[union-attr]
+    assert_embed_ok(listings.latest_embed(stories, feed_name="Feed"))
     hits = [QuoteHit(QuoteRecord("q " * 700, "Jane Doe"), story()) for _ in range(30)]
-    assert_embed_ok(render.quotes_embed("Doe", hits, days=30))
+    assert_embed_ok(listings.quotes_embed("Doe", hits, days=30))
     feed = Feed(id=7, url="https://f.example/rss", title="F" * 400, site_url=None, etag=None,
                 last_modified=None, poll_interval=900, next_poll_at=WHEN, failure_count=3, disabled=True,
                 disabled_reason="HTTP 404", last_error="HTTP 404", last_polled_at=None, initialized=True)
     sub = Subscription(id=1, guild_id=1, channel_id=2, feed_id=7, include="a,b", paused=True,
                        paused_reason="gone")
-    e = render.feed_list_embed([(sub, feed)] * 40)
+    e = listings.feed_list_embed([(sub, feed)] * 40)
     assert_embed_ok(e)
     value = e.to_dict()["fields"][0]["value"]
     assert "<#2>" in value and "disabled" in value and "/feed enable 7" in value and "paused" in value
@@ -216,10 +216,10 @@ def test_any_digest_is_within_limits(ss: list[StoryView], title: str) -> None:
 @fast
 @given(nasty, st.lists(stories, max_size=30))
 def test_any_listing_is_within_limits(query: str, ss: list[StoryView]) -> None:
-    assert_embed_ok(render.search_results_embed(query, ss, days=3, feed_name=query))
-    assert_embed_ok(render.latest_embed(ss, feed_name=query or None))
+    assert_embed_ok(listings.search_results_embed(query, ss, days=3, feed_name=query))
+    assert_embed_ok(listings.latest_embed(ss, feed_name=query or None))
     hits = [QuoteHit(q, s) for s in ss for q in s.quotes]
-    assert_embed_ok(render.quotes_embed(query, hits))
+    assert_embed_ok(listings.quotes_embed(query, hits))
 
 
 @fast

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 import logging
 
-from bot.discord.render import feed_list_embed
+from bot.discord.listings import feed_list_embed
 from bot.pipeline import ingest as ingest_module
 from bot.pipeline.ingest import ENTRY_BACKOFF_MAX, MAX_ENTRY_ATTEMPTS, Ingestor
 from tests.bot.pipeline.test_ingest import Clock, publish, story_text, subscribed_feed
@@ -50,7 +50,7 @@ async def test_poison_entry_is_recorded_backed_off_given_up_and_listed(site, sto
     assert listed is not None and listed.failing_entries == 1 and "summarizer choked" in (listed.entry_error or "")
     [(sub, shown)] = await store.guild_subscriptions(1)
     embed = feed_list_embed([(sub, shown)])
-    assert "1 entries not stored" in str(embed.to_dict()) and "summarizer choked" in str(embed.to_dict())
+    assert "1 entry not stored" in str(embed.to_dict()) and "summarizer choked" in str(embed.to_dict())
     assert any("attempt 1 of" in r.getMessage() for r in caplog.records)
 
     # Polled again at once: the entry waits out its back-off, its page is not fetched again.
