@@ -7,15 +7,11 @@ error says what the URL actually is (a web page, an empty reply, not a feed) so 
 
 from __future__ import annotations
 
-import calendar
 import codecs
 import html.entities
 import logging
 import re
-import time
-from datetime import UTC, datetime
 from html.parser import HTMLParser
-from typing import Any
 from urllib.parse import urlsplit
 from xml.parsers import expat
 
@@ -24,21 +20,16 @@ import feedparser
 from bot.fetch.feedentries import (
     MAX_PARSED_ENTRIES,
     FeedError,
-    hash_guid,
     key_entries,
     newest,
-    title_from,
 )
 from bot.fetch.fields import (
-    MAX_AUTHOR_CHARS,
-    clean_content,
     clean_text,
-    entry_id,
     http_url,
-    plausible_date,
 )
 from bot.fetch.jsonfeed import JSON_FEED_PREFIX, parse_json_feed
-from bot.models import FeedEntry, ParsedFeed
+from bot.fetch.rssentries import rss_entry, safe_entry
+from bot.models import ParsedFeed
 
 __all__ = [
     "JSON_FEED_PREFIX",
@@ -193,7 +184,7 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None, max_entries: 
     if d.bozo:
         log.info("accepting sloppy feed %s: %.200s", url, d.get("bozo_exception"))
     bases = (url, id_base or url)
-    entries = [e for e in (_safe_entry(_entry, raw, bases) for raw in d.entries) if e is not None]
+    entries = [e for e in (safe_entry(rss_entry, raw, bases) for raw in d.entries) if e is not None]
     return ParsedFeed(
         title=clean_text(d.feed.get("title")) or (urlsplit(url).hostname or url),
         site_url=http_url(d.feed.get("link"), url),
@@ -359,65 +350,3 @@ def _well_formed(body: bytes) -> bool:
     except expat.ExpatError:
         return False
     return True
-
-
-def _safe_entry(build: Any, raw: Any, bases: Any) -> FeedEntry | None:
-    """One entry, or None when its hostile or odd fields trip a bug: the feed's other entries still count."""
-    try:
-        entry: FeedEntry = build(raw, bases)
-        return entry
-    except Exception:
-        log.warning("skipped an unreadable entry in feed %s", bases, exc_info=True)
-        return None
-
-
-def _struct_to_dt(value: time.struct_time | None) -> datetime | None:
-    if value is None:
-        return None
-    try:
-        return plausible_date(datetime.fromtimestamp(calendar.timegm(value), tz=UTC))
-    except (OverflowError, ValueError, OSError, TypeError):
-        return None
-
-
-def _entry(e: Any, bases: tuple[str, str]) -> FeedEntry:
-    base, id_base = bases
-    link = http_url(e.get("link"), base)
-    title = clean_text(e.get("title"))
-    content = best_content(e)
-    guid = entry_id(e.get("id"), id_base) or link or hash_guid(title, content)
-    legacy = entry_id(e.get("id"), base) if id_base != base else None
-    author = clean_text(e.get("author"), MAX_AUTHOR_CHARS) or None
-    published = _struct_to_dt(e.get("published_parsed")) or _struct_to_dt(e.get("updated_parsed"))
-    return FeedEntry(
-        guid=guid, link=link, title=title or title_from(content), published=published, author=author,
-        content=content, image_url=_image(e, base), legacy_guid=legacy if legacy and legacy != guid else None,
-    )
-
-
-def best_content(e: Any) -> str:
-    """The fullest body the entry offers: content:encoded / atom:content over summary, capped."""
-    candidates = [c.get("value") for c in e.get("content") or [] if isinstance(c, dict)]
-    candidates.append(e.get("summary"))
-    return max((clean_content(c) for c in candidates), key=len)
-
-
-def _image(e: Any, base: str) -> str | None:
-    for enc in e.get("enclosures") or []:
-        url = http_url(enc.get("href") or enc.get("url"), base)
-        if url and str(enc.get("type", "")).startswith("image/"):
-            return url
-    for thumb in e.get("media_thumbnail") or []:
-        if url := http_url(thumb.get("url"), base):
-            return url
-    for media in e.get("media_content") or []:
-        kind = str(media.get("medium") or media.get("type") or "")
-        url = http_url(media.get("url"), base)
-        if url and (kind == "image" or kind.startswith("image/")):
-            return url
-    image = e.get("image")
-    if isinstance(image, dict):
-        return http_url(image.get("href") or image.get("url"), base)
-    return None
-
-
