@@ -79,7 +79,7 @@ class DiscordSink:
 
     async def deliver(self, delivery: PendingDelivery) -> Outcome:
         settings, feed = await post_context(self.bot.store, delivery.subscription_id)
-        post = story_post(delivery.story, settings)
+        post = await asyncio.to_thread(story_post, delivery.story, settings)  # ping keywords may be a /regex/
         embed_url = post.embed.url if post.embed is not None else None
 
         async def send(channel: Any) -> discord.Message:

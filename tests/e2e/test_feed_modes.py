@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import threading
 from collections.abc import Callable
 from datetime import timedelta as _timedelta
 
 import pytest
 
-from bot.discord import post_modes
+from bot.discord import post_look, post_modes
 from bot.discord.sink import DiscordSink
 from bot.models import PendingDelivery, QuoteRecord
 from bot.work.delivery import Delivered
@@ -60,7 +61,16 @@ def story_titles(world: World, channel: int) -> list[str]:
     return out
 
 
-async def test_role_ping_mentions_only_that_role_even_when_the_title_says_everyone(world: World) -> None:
+async def test_role_ping_mentions_only_that_role_even_when_the_title_says_everyone(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    keyword_threads: list[threading.Thread] = []
+
+    def matches(*args: object) -> bool:
+        keyword_threads.append(threading.current_thread())
+        return real_matches(*args)  # type: ignore[arg-type]
+
+    real_matches = post_look.matches
+    monkeypatch.setattr(post_look, "matches", matches)
     world.fake.add_role(GUILD, ROLE, "harbour-news", mentionable=True)
     await cached(lambda: world.bot.get_guild(GUILD).get_role(ROLE) is not None)
     feed = await followed(world)
@@ -81,6 +91,7 @@ async def test_role_ping_mentions_only_that_role_even_when_the_title_says_everyo
     assert quiet["content"] == "" and quiet["mention_roles"] == []
 
     assert "missing" not in answer["content"]  # a mentionable role needs no extra permission
+    assert keyword_threads and threading.main_thread() not in keyword_threads  # /regex/ keywords: off the loop
 
     off = await world.answer("feed ping", {"feed": str(feed), "off": True})
     assert "no longer mentions" in off["content"]

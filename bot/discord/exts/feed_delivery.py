@@ -5,6 +5,7 @@ A mixin of the Feeds cog: feeds.py adds these commands to its `/feed` group (`CO
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import discord
@@ -144,7 +145,7 @@ class FeedDeliveryCommands(commands.Cog):
         story = await _next_story(interaction, sub)
         if story is None:
             raise UserError(f"**{fit(found.display_name, 200)}** has no story yet to preview.")
-        post = story_post(story, await bot.store.post_settings(sub.id))
+        post = await asyncio.to_thread(story_post, story, await bot.store.post_settings(sub.id))  # /regex/ pings
         await reply(interaction, post.content, embed=post.embed)
 
     @app_commands.command(name="test", description="Post a feed's newest story now, to check how it looks")
