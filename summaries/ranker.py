@@ -36,6 +36,7 @@ _DANGLING = frozenset(
     ["he", "she", "they", "it", "his", "her", "their", "its", "this", "these", "those", "such", "him", "them", "there"])
 
 
+_UNSEEN = object()
 MAX_RANKED = 600  # sentences considered; a long feature runs past 300, a 500k-character dump to thousands
 
 
@@ -124,8 +125,7 @@ def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
     return len(a & b) / len(a | b)
 
 
-def _info(text: str) -> float:
-    toks = text.split()
+def _info(toks: Sequence[str], text: str) -> float:
     caps = sum(1 for t in toks[1:] if t[:1].isupper())
     return min(1.0, caps / 4) * 0.7 + 0.3 * (_NUMBER.search(text) is not None)
 
@@ -151,58 +151,77 @@ class NewsSummarizer(AbstractSummarizer):
         picked = choose(self.features(document), sentences_count, self.weights)
         return tuple(sentences[i] for i in picked)
 
-    def _terms(self, words: Sequence[str]) -> list[str]:
-        stop = self.stop_words
-        return [self.stem_word(w) for w in words if w.lower() not in stop and not w.isdigit()]
+    def _terms(self, words: Sequence[str], seen: dict[str, str | None] | None = None) -> list[str]:
+        """Stems of the content words; `seen` caches them per document (news repeats its words, and
+        sumy's stem_word costs a lower(), a to_unicode() and an LRU look-up on every call)."""
+        seen = {} if seen is None else seen
+        stop, stem = self.stop_words, self._stemmer
+        out = []
+        for w in words:
+            term = seen.get(w, _UNSEEN)
+            if term is _UNSEEN:
+                low = w.lower()
+                term = seen[w] = None if low in stop or w.isdigit() else stem(low)
+            if term is not None:
+                out.append(term)
+        return out
 
-    def features(self, document: ObjectDocumentModel) -> list[Features]:
+    def features(self, document: ObjectDocumentModel, upto: int | None = None) -> list[Features]:
+        """Evidence for every sentence; with `upto`, only the first `upto` sentences get Features (the
+        centroid and idf still come from the whole document, so their values are the same)."""
         lex = LEXICONS.get(self.language, lexicon("english"))
         verbs = verb_pattern(lex)
-        rows: list[tuple[Sentence, bool]] = []
+        rows: list[tuple[str, int, bool]] = []
         for para in document.paragraphs:
             open_quote = False
             for s in para.sentences:
-                rows.append((s, open_quote))
-                if len(_DOUBLE_MARKS.findall(str(s))) % 2 == 1:
+                text = str(s)
+                marks = len(_DOUBLE_MARKS.findall(text))
+                rows.append((text, marks, open_quote))
+                if marks % 2 == 1:
                     open_quote = not open_quote
-        bags = [Counter(self._terms(s.words)) for s, _ in rows]
+        seen: dict[str, str | None] = {}
+        bags = [Counter(self._terms(s.words, seen)) for s in document.sentences]
         n = len(bags)
         df: Counter[str] = Counter()
         for bag in bags:
             df.update(bag.keys())
-        idf = {t: math.log((n + 1) / (c + 0.5)) for t, c in df.items()}
+        log = math.log
+        idf = {t: log((n + 1) / (c + 0.5)) for t, c in df.items()}
         vecs: list[dict[str, float]] = []
-        centroid: Counter[str] = Counter()
+        centroid: dict[str, float] = {}
         for bag in bags:
-            vec = {t: (1 + math.log(c)) * idf[t] for t, c in bag.items()}
-            norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+            vec = {t: (1 + log(c)) * idf[t] for t, c in bag.items()}
+            norm = math.sqrt(sum([v * v for v in vec.values()])) or 1.0
             vec = {t: v / norm for t, v in vec.items()}
             vecs.append(vec)
-            centroid.update(vec)
-        cnorm = math.sqrt(sum(v * v for v in centroid.values())) or 1.0
-        lead: Counter[str] = Counter()
+            for t, v in vec.items():
+                centroid[t] = v + centroid.get(t, 0)
+        cnorm = math.sqrt(sum([v * v for v in centroid.values()])) or 1.0
+        lead: dict[str, float] = {}
         for vec in vecs[:3]:
-            lead.update(vec)
-        lnorm = math.sqrt(sum(v * v for v in lead.values())) or 1.0
+            for t, v in vec.items():
+                lead[t] = v + lead.get(t, 0)
+        lnorm = math.sqrt(sum([v * v for v in lead.values()])) or 1.0
         title_terms = set(self._terms(Tokenizer(self.language).to_words(self.title))) if self.title else set()
         out = []
-        for i, ((sentence, inside), vec) in enumerate(zip(rows, vecs, strict=True)):
-            text = str(sentence)
+        for i, ((text, count, inside), vec) in enumerate(zip(rows[:upto], vecs, strict=False)):
             first = _FIRST_WORD.match(text)
             first_word = first.group(1).lower() if first else ""
-            count = len(_DOUBLE_MARKS.findall(text))
+            share = _quote_share(text) if count else 0.0
             # words from inside a quotation are the speaker's, not the outlet's: a bullet must hold the
             # whole quotation, marks and speech verb included, or not be chosen
-            unattributed = count > 0 and not verbs.search(_QUOTED.sub(" ", text)) and _quote_share(text) > 0.5
+            unattributed = count > 0 and share > 0.5 and not verbs.search(_QUOTED.sub(" ", text))
             excluded = inside or count % 2 == 1 or unattributed or (count == 0 and first_word in lex.first_person)
+            tokens = text.split()
             out.append(Features(
                 position=i,
-                centrality=sum(v * centroid[t] for t, v in vec.items()) / cnorm,
+                centrality=sum([v * centroid[t] for t, v in vec.items()]) / cnorm,
                 title=len(title_terms & vec.keys()) / len(title_terms) if title_terms and vec else 0.0,
-                info=_info(text),
-                quote_share=_quote_share(text),
-                length=len(text.split()),
-                lead=sum(v * lead[t] for t, v in vec.items()) / lnorm,
+                info=_info(tokens, text),
+                quote_share=share,
+                length=len(tokens),
+                lead=sum([v * lead[t] for t, v in vec.items() if t in lead]) / lnorm,
                 dangling=first_word in _DANGLING,
                 excluded=excluded,
                 terms=frozenset(vec),
@@ -237,5 +256,9 @@ def rank(
         kept.append(para[: MAX_RANKED - total])
         total += len(kept[-1])
     document = build_document(kept, language)
-    return choose(summarizer.features(document), count, weights)
+    window = max(weights.candidates, 2 * count)
+    picked = choose(summarizer.features(document, upto=window), count, weights)
+    if len(picked) < count and total > window:  # the opening could not fill the bullets: all compete
+        picked = choose(summarizer.features(document), count, weights)
+    return picked
 
