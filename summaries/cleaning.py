@@ -63,6 +63,7 @@ _CAPTION_END = re.compile(
 )
 # Words after which a capitalised "The"/"A" is a name ("told The Times"), not a new sentence.
 _NAME_CONTEXT = _wordset("in on at of to by for from with the a an and or told said called named dubbed")
+_LINES = re.compile(r"\n\s*\n|\n")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")
 
 
@@ -113,7 +114,7 @@ def clean(text: str, title: str | None = None) -> list[Block]:
     blocks: list[Block] = []
     title_key = collapse(title).lower() if title else None
     body_started = False
-    for raw in re.split(r"\n\s*\n|\n", text):
+    for raw in _LINES.split(text):
         line = collapse(raw)
         if not line:
             continue

@@ -7,7 +7,7 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from .lexicon import ANONYMOUS_ROLES, ORG_WORDS, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
 
@@ -96,6 +96,13 @@ def _role_pattern(lex: Lexicon) -> re.Pattern[str]:
                       + r"))\b(?:\s+(?:for|of|at)\s+(?:the\s+)?" + RUN.pattern + ")?")
 
 
+@lru_cache(maxsize=512)
+def _named_role_pattern(role: str) -> re.Pattern[str]:
+    """Compiled once per role noun, not once per article that uses it."""
+    return re.compile(r"(?i:\b" + re.escape(role) + r")\b(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?"
+                      r",?\s+(?:the\s+)?(" + RUN.pattern + ")")
+
+
 class NameIndex:
     """People named in the article (with surname → fullest name), organisations, and places."""
 
@@ -112,11 +119,16 @@ class NameIndex:
         self.people: list[Person] = []
         self.orgs: list[tuple[int, str]] = []
         self.places: set[str] = set()
-        lowered = {w for w in _LOWER_WORD.findall(doc)}
+        lowered = set(_LOWER_WORD.findall(doc))
         found = []
+        cleaned: dict[tuple[str, bool], tuple[str, str | None, bool]] = {}  # names recur: clean each once
         for m in RUN.finditer(doc):
             initial = m.start() == 0 or _INITIAL.search(doc, max(0, m.start() - 3), m.start()) is not None
-            name, gender, marked = clean_name(m.group(0), lex, lowered if initial else None)
+            key = (m.group(0), initial)
+            hit = cleaned.get(key)
+            if hit is None:
+                hit = cleaned[key] = clean_name(key[0], lex, lowered if initial else None)
+            name, gender, marked = hit
             if name:
                 found.append((m, name, gender, marked))
         alone = {name for _, name, _, _ in found if " " not in name}
@@ -146,15 +158,16 @@ class NameIndex:
             return  # "the Association of Probation Officers": part of a longer name
         key = words[-1]
         strong = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None
-        weak = (len(words) >= 2 and key in alone) or key in person_keys \
-            or (not after_prep and self._role_or_verb_near(m)) or (len(words) >= 2 and self._pronoun_follows(m))
-        if not strong and key in self._placey:
-            self.places.add(key)
-            return
-        if not (strong or weak):
-            if after_prep:
+        if not strong:  # weaker evidence is looked for only when needed (each look is a regex)
+            if key in self._placey:
                 self.places.add(key)
-            return
+                return
+            weak = (len(words) >= 2 and key in alone) or key in person_keys \
+                or (not after_prep and self._role_or_verb_near(m)) or (len(words) >= 2 and self._pronoun_follows(m))
+            if not weak:
+                if after_prep:
+                    self.places.add(key)
+                return
         person_keys.add(key)
         if len(words) > len(self.fullest.get(key, "").split()):
             self.fullest[key] = name
@@ -311,10 +324,8 @@ class NameIndex:
         """The one person the article names with this role ("the minister, Jane Roe" / "minister Jane Roe")."""
         key = role.lower()
         if key not in self._roles:
-            pat = re.compile(r"(?i:\b" + re.escape(key) + r")\b(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?"
-                             r",?\s+(?:the\s+)?(" + RUN.pattern + ")")
             found = set()
-            for m in pat.finditer(self.doc):
+            for m in _named_role_pattern(key).finditer(self.doc):
                 name, _, _ = clean_name(m.group(1), self.lex)
                 if len(name.split()) >= 2 and not is_org(name.split()):
                     found.add(self.full(name))

@@ -19,6 +19,7 @@ _SENT_START = re.compile(r"[.!?…][\"'”’“»«]?\s+(?=[\"'“‘„«»A-Z
 _SO_CALLED = re.compile(r"\bso[- ]called\s*$|\bsogenannte[nmrs]?\s*$|\bdit[es]?\s*$|\bllamad[oa]s?\s*$", re.I)
 _NEWLINE = re.compile(r"\n\s*")
 _LETTER = re.compile(r"[^\W\d_]")
+_GUILLEMET = re.compile(r"[«»]")
 
 
 @dataclass(slots=True)
@@ -37,7 +38,7 @@ class Span:
 def _styles(doc: str) -> tuple[bool, bool]:
     """(German „…“ style, German »…« style) for this document."""
     low9 = doc.find("„") >= 0
-    first_guillemet = re.search(r"[«»]", doc)
+    first_guillemet = _GUILLEMET.search(doc)
     book = bool(first_guillemet and first_guillemet.group(0) == "»" and doc[first_guillemet.end():][:1].strip())
     return low9, book
 

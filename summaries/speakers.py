@@ -34,6 +34,8 @@ _CLAUSE_BREAK = re.compile(
 _REPORTED = re.compile(
     r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
 _ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
+_OWNER = re.compile(r"['’]s?$")
+_DOUBLE_MARK = re.compile(r"[\"“”„«»]")
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
 
@@ -120,7 +122,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
 def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool]) -> tuple[str, int] | None:
     """The name heading a noun phrase: the first, or the one after a role ("US lawyer Jamie Firestone");
     none when the name only modifies a role ("a Labour source"); organisations keep "of Y"."""
-    runs = [m for m in RUN.finditer(head) if not re.search(r"['’]s?$", m.group(0))]  # owners: "X's chief"
+    runs = [m for m in RUN.finditer(head) if not _OWNER.search(m.group(0))]  # owners: "X's chief"
     names = []
     for m in runs:
         name, _, _ = clean_name(m.group(0), lex)
@@ -395,5 +397,5 @@ def extract_quotes(text: str, language: str = "english") -> tuple[Quote, ...]:
     """Every direct quotation in an article with its speaker (see `attribute`)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
-    paragraphs = [b.text for b in clean(text) if not b.heading or not b.text or re.search(r"[\"“”„«»]", b.text)]
+    paragraphs = [b.text for b in clean(text) if not b.heading or not b.text or _DOUBLE_MARK.search(b.text)]
     return attribute(paragraphs, language)
