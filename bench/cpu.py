@@ -36,14 +36,17 @@ def _articles(root: Path) -> list[dict]:
     return rows + bbc
 
 
-def _best_times(rows: list[dict], fn: Callable[[dict], object], repeat: int) -> list[float]:
-    """Per row, the fastest of `repeat` passes over all rows."""
-    best = [float("inf")] * len(rows)
+def _best_times(rows: list[dict], steps: dict[str, Callable[[dict], object]], repeat: int
+                ) -> dict[str, list[float]]:
+    """Per step and row, the fastest of `repeat` passes; the steps run back to back on each article, so a
+    burst of load from the machine's other users hits all of them alike."""
+    best = {name: [float("inf")] * len(rows) for name in steps}
     for _ in range(repeat):
         for i, row in enumerate(rows):
-            t0 = time.perf_counter()
-            fn(row)
-            best[i] = min(best[i], time.perf_counter() - t0)
+            for name, fn in steps.items():
+                t0 = time.perf_counter()
+                fn(row)
+                best[name][i] = min(best[name][i], time.perf_counter() - t0)
     return best
 
 
@@ -80,10 +83,13 @@ def main() -> None:
         sumy_rank("textrank", body_sentences(row["text"]), 3, "english")
         fingerprint(row.get("title", ""), row["text"])
     sentences = {row["id"]: body_sentences(row["text"]) for row in rows}
-    ours = _best_times(rows, lambda r: summarize(r["text"], title=r.get("title") or None), args.repeat)
-    lexrank = _best_times(rows, lambda r: sumy_rank("lexrank", sentences[r["id"]], 3, "english"), args.repeat)
-    textrank = _best_times(rows, lambda r: sumy_rank("textrank", sentences[r["id"]], 3, "english"), args.repeat)
-    fp = _best_times(rows, lambda r: fingerprint(r.get("title", ""), r["text"]), args.repeat)
+    times = _best_times(rows, {
+        "ours": lambda r: summarize(r["text"], title=r.get("title") or None),
+        "lexrank": lambda r: sumy_rank("lexrank", sentences[r["id"]], 3, "english"),
+        "textrank": lambda r: sumy_rank("textrank", sentences[r["id"]], 3, "english"),
+        "fingerprint": lambda r: fingerprint(r.get("title", ""), r["text"]),
+    }, args.repeat)
+    ours, lexrank, textrank, fp = times["ours"], times["lexrank"], times["textrank"], times["fingerprint"]
     print(f"## CPU per article ({len(rows)} articles: cnndm250 dev+test, every 5th bbc.dev; "
           f"best of {args.repeat}; median / p90 ms)")
     print("| step | median / p90 ms | ratio of medians to newsbot summarize() |")

@@ -11,7 +11,7 @@ from .language import normalize_language, stemmer, stop_words
 from .lexicon import QUOTE_LANGUAGES
 from .model import Summary
 from .speakers import attribute
-from .splitter import split_sentences, words
+from .splitter import split_sentences, word_count
 
 logger = logging.getLogger(__name__)
 
@@ -79,8 +79,8 @@ def summarize(
     else:
         picked = sumy_rank(algorithm, paragraphs, bullets, lang, title)
     chosen = tuple(flat[i] for i in picked)
-    total = len(words(" ".join(b.text for b in blocks)))
-    kept = sum(len(words(s)) for s in chosen)
+    total = word_count(" ".join(b.text for b in blocks))
+    kept = sum(word_count(s) for s in chosen)
     body = [b.text for b in blocks if not b.heading or not b.text]
     quotes = attribute(body, lang) if lang in QUOTE_LANGUAGES else ()
     logger.debug("summarized %s words into %s bullets and %s quotes", total, len(chosen), len(quotes))

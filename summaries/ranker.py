@@ -36,7 +36,6 @@ _DANGLING = frozenset(
     ["he", "she", "they", "it", "his", "her", "their", "its", "this", "these", "those", "such", "him", "them", "there"])
 
 
-_UNSEEN = object()
 MAX_RANKED = 600  # sentences considered; a long feature runs past 300, a 500k-character dump to thousands
 
 
@@ -158,8 +157,9 @@ class NewsSummarizer(AbstractSummarizer):
         stop, stem = self.stop_words, self._stemmer
         out = []
         for w in words:
-            term = seen.get(w, _UNSEEN)
-            if term is _UNSEEN:
+            if w in seen:
+                term = seen[w]
+            else:
                 low = w.lower()
                 term = seen[w] = None if low in stop or w.isdigit() else stem(low)
             if term is not None:

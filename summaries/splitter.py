@@ -88,6 +88,11 @@ def words(text: str) -> list[str]:
     return [w.rstrip(".") for w in _WORD.findall(text)]
 
 
+def word_count(text: str) -> int:
+    """len(words(text)) without building the list (counted on every article)."""
+    return sum(1 for _ in _WORD.finditer(text))
+
+
 class Tokenizer:
     """Drop-in for sumy's Tokenizer (same two methods) that needs no NLTK data."""
 

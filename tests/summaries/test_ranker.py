@@ -99,3 +99,47 @@ def test_late_sentences_do_not_compete_with_the_opening():
     assert 6 not in rank([sents], 3, STEM, STOP)
     # a longer summary widens the pool to twice the bullets asked for
     assert 6 in rank([sents], 4, STEM, STOP)
+
+
+def _summarizer():
+    from summaries.ranker import NewsSummarizer
+
+    summarizer = NewsSummarizer(STEM)
+    summarizer.stop_words = STOP
+    return summarizer
+
+
+def test_features_of_the_opening_equal_the_whole_documents_first_rows():
+    from summaries.ranker import build_document
+
+    paras = [["The council approved the library budget on Monday, officials said.",
+              "Councillors voted 9 to 2 for the 4.5 million pound plan."],
+             ['"It is a great day," said the mayor, Jane Roe.', "The library opens in May with 120,000 books."],
+             ["Opponents said the money should go to roads.", "The budget runs until 2030."]]
+    summarizer = _summarizer()
+    full = summarizer.features(build_document(paras, "english"))
+    assert summarizer.features(build_document(paras, "english"), upto=3) == full[:3]
+    assert len(full) == 6
+
+
+def test_per_document_stem_cache_gives_sumys_stems():
+    summarizer = _summarizer()
+    words = ["Running", "runs", "the", "Running", "2024", "councils", "Councils"]
+    seen: dict[str, str | None] = {}
+    expected = [summarizer.stem_word(w) for w in words if w.lower() not in STOP and not w.isdigit()]
+    assert summarizer._terms(words, seen) == expected
+    assert summarizer._terms(words, seen) == expected  # second pass served from the cache
+    assert seen["the"] is None and seen["2024"] is None
+
+
+def test_quote_heavy_opening_falls_back_to_the_whole_article():
+    from summaries.ranker import DEFAULT_WEIGHTS, build_document, choose
+
+    opening = [f'"We will rebuild the bridge number {i} this year and nobody will stop us now"' for i in range(6)]
+    later = ["The bridge closed in March after engineers found cracks in two of its piers.",
+             "Repairs are expected to cost 12 million pounds and take until next summer."]
+    paras = [opening, later]
+    picked = rank(paras, 2, STEM, STOP)
+    summarizer = _summarizer()
+    assert picked == choose(summarizer.features(build_document(paras, "english")), 2, DEFAULT_WEIGHTS)
+    assert picked == [6, 7]
