@@ -36,6 +36,9 @@ class Lexicon:
     male_pronouns: frozenset[str] = frozenset()
     subordinators: frozenset[str] = frozenset()  # "As X spoke, Y said": the opening clause is not the subject
     max_name_words: int = 3  # longer capitalised runs keep their last two names (German capitalises nouns)
+    # right before a quoted phrase these make it a name or a term, not somebody's words: the so-called
+    # "peace plan", known as "Shorty", the word "resilience"
+    naming_cues: frozenset[str] = frozenset()
 
 
 _EN_SPEECH = wordset(
@@ -53,21 +56,21 @@ _DE_SPEECH = wordset(
     ergänzte ergänzt kritisierte kritisiert warnte warnt teilte teilt schrieb schreibt sprach spricht
     berichtete berichtet räumte räumt versicherte versichert kündigte kündigt forderte fordert so
     antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
-    zitiert zitierte mahnte mahnt"""
+    zitiert zitierte mahnte mahnt nannte nennt bezeichnete bezeichnet"""
 )
 _FR_SPEECH = wordset(
     """dit déclaré déclare affirmé affirme expliqué explique ajouté ajoute réagi réagit estimé estime
     souligné souligne assuré assure indiqué indique confié confie reconnu reconnaît précisé précise
     annoncé annonce insisté insiste lancé lance martelé martèle prévenu prévient raconté raconte
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
-    dénoncé dénonce"""
+    dénoncé dénonce jugé juge qualifié qualifie"""
 )
 _ES_SPEECH = wordset(
     """dijo dice afirmó afirma aseguró asegura explicó explica añadió añade señaló señala indicó indica
     declaró declara sostuvo sostiene advirtió advierte responde respondió comentó comenta reconoció
     reconoce apuntó apunta subrayó subraya insistió insiste manifestó manifiesta agregó agrega
     denunció denuncia admitió admite contó cuenta precisó precisa destacó destaca confesó confiesa
-    relata relató dicho"""
+    relata relató dicho calificó califica tildó tilda"""
 )
 
 _ROLES_EN = wordset(
@@ -110,6 +113,9 @@ _ROLES_ES = wordset(
 
 _EN = Lexicon(
     speech_verbs=_EN_SPEECH | {"pointed out", "went on"},
+    naming_cues=frozenset(["so-called", "so called", "known as", "nicknamed", "codenamed", "code-named", "named",
+                           "titled", "entitled", "the word", "the words", "the term", "the phrase", "the slogan",
+                           "the hashtag", "the motto", "the label", "the name"]),
     according_to=("according to",),
     determiners=wordset("the a an this that its his her their our"),
     prepositions=wordset("of at for from with in to on by about against near"),
@@ -138,6 +144,8 @@ _EN = Lexicon(
 )
 _DE = Lexicon(
     speech_verbs=_DE_SPEECH,
+    naming_cues=wordset("""sogenannte sogenannten sogenannter sogenanntes sogenanntem genannt genannte genannten
+                        namens motto begriff wort titel stichwort schlagwort""") | {"so genannte", "so genannten"},
     according_to=("laut", "zufolge", "nach angaben von"),
     determiners=wordset("der die das den dem des ein eine einer einem eines sein seine ihr ihre"),
     prepositions=wordset("von vom bei beim aus für mit im in an am zu zum zur gegen"),
@@ -157,6 +165,8 @@ _DE = Lexicon(
 )
 _FR = Lexicon(
     speech_verbs=_FR_SPEECH,
+    naming_cues=wordset("""dit dite dits dites surnommé surnommée surnommés surnommées baptisé baptisée baptisés
+                        baptisées nommé nommée intitulé intitulée mot terme expression formule slogan"""),
     according_to=("selon", "d'après", "pour"),
     determiners=wordset("le la les l' un une son sa ses leur"),
     prepositions=wordset("de du des d' à au aux chez pour avec dans sur en"),
@@ -175,6 +185,9 @@ _FR = Lexicon(
 )
 _ES = Lexicon(
     speech_verbs=_ES_SPEECH,
+    naming_cues=wordset("""llamado llamada llamados llamadas denominado denominada denominados denominadas
+                        apodado apodada bautizado bautizada titulado titulada palabra término expresión lema""")
+    | {"conocido como", "conocida como", "conocidos como", "conocidas como"},
     according_to=("según", "de acuerdo con"),
     determiners=wordset("el la los las un una su sus"),
     prepositions=wordset("de del a al en con para por desde"),

@@ -291,7 +291,7 @@ def attribute(paragraphs: Sequence[str], language: str = "english") -> tuple[Quo
         _cut_incise(doc, span, verbs)
         text = quote_text(span)
         sentence = sentence_around(doc, span.start, span.end)
-        if span.attribution is None and not is_quotation(text, sentence, verbs):
+        if span.attribution is None and not is_quotation(text, sentence, verbs, lex):
             continue
         speaker, how = _attribute_one(who, span, prev)
         out.append(Quote(text, speaker, span.paragraph, how))
