@@ -39,6 +39,7 @@ class Lexicon:
     # right before a quoted phrase these make it a name or a term, not somebody's words: the so-called
     # "peace plan", known as "Shorty", the word "resilience"
     naming_cues: frozenset[str] = frozenset()
+    calendar: frozenset[str] = frozenset()  # capitalised days and months: "said Tuesday" names no one
 
 
 _EN_SPEECH = wordset(
@@ -113,6 +114,8 @@ _ROLES_ES = wordset(
 
 _EN = Lexicon(
     speech_verbs=_EN_SPEECH | {"pointed out", "went on"},
+    calendar=wordset("""monday tuesday wednesday thursday friday saturday sunday january february march april
+                     may june july august september october november december"""),
     naming_cues=frozenset(["so-called", "so called", "known as", "nicknamed", "codenamed", "code-named", "named",
                            "titled", "entitled", "the word", "the words", "the term", "the phrase", "the slogan",
                            "the hashtag", "the motto", "the label", "the name"]),
@@ -144,6 +147,8 @@ _EN = Lexicon(
 )
 _DE = Lexicon(
     speech_verbs=_DE_SPEECH,
+    calendar=wordset("""montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april mai
+                     juni juli august september oktober november dezember"""),
     naming_cues=wordset("""sogenannte sogenannten sogenannter sogenanntes sogenanntem genannt genannte genannten
                         namens motto begriff wort titel stichwort schlagwort""") | {"so genannte", "so genannten"},
     according_to=("laut", "zufolge", "nach angaben von"),

@@ -22,6 +22,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 _GUILLEMET = re.compile(r"[«»]")
 _REPORTED_TAIL = re.compile(r",\s*(?:[\w'’-]+\s+){1,4}?(?:has|have)\s+(?:been\s+)?([a-z]+)[.!?]?[\"”]?\s*$")
 _CLAUSE_SPAN = 250
+_UTTERANCE = re.compile(r"[^\W\d_][^.!?…]*[.!?…]", re.UNICODE)
 _MARKS_AND_SPACE = " \t\n\u00a0\u202f\"'“”„‚‘’«»「」『』"
 
 
@@ -213,6 +214,8 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
     if at < 0:  # a quote re-joined from parts: judge by the whole sentence
         rest = sentence[:4 * _CLAUSE_SPAN].replace(text, " ")
         return any(not _SO_CALLED.search(rest, 0, m.start()) for m in verbs.finditer(rest))
+    if before.endswith(":") or (text[:1].isupper() and _UTTERANCE.fullmatch(text)):
+        return True  # 'Jane Roe: "We will appeal."' / a whole sentence in the marks
     if any(not _SO_CALLED.search(before, 0, m.start()) for m in verbs.finditer(before)):
         return True
     after = sentence[at + len(text):at + len(text) + _CLAUSE_SPAN].lstrip(_MARKS_AND_SPACE)

@@ -91,7 +91,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
             cut = tokens[i][1]  # "Jane Fox at Capital Economics", "the ambassador to the U.N."
             break
     head = stripped[:cut]
-    name = _head_name(head, stripped, lex, known)
+    name = _head_name(head, stripped, lex, known, alone_ok=mode == "after")
     if name is not None:
         return _Parsed("name", name[0], at + name[1])
     for (_tok, pos), low in zip(tokens[:3], words[:3], strict=False):
@@ -119,14 +119,19 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     return _Parsed("org" if i == lo and words[i] in COMPANY_NOUNS else "desc", desc, at)
 
 
-def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool]) -> tuple[str, int] | None:
+def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool], alone_ok: bool = False
+               ) -> tuple[str, int] | None:
     """The name heading a noun phrase: the first, or the one after a role ("US lawyer Jamie Firestone");
-    none when the name only modifies a role ("a Labour source"); organisations keep "of Y"."""
+    none when the name only modifies a role ("a Labour source"); organisations keep "of Y". With `alone_ok`
+    (right after the speech verb: '"…," said Smith.'), a lone surname that is the whole phrase is the name."""
     runs = [m for m in RUN.finditer(head) if not _OWNER.search(m.group(0))]  # owners: "X's chief"
     names = []
+    alone = alone_ok and len(runs) == 1 and head.strip(" .,;:!?\"'”’»«“‘") == runs[0].group(0)
     for m in runs:
         name, _, _ = clean_name(m.group(0), lex)
-        if name and not (len(name) <= 3 and name.isupper()) and (" " in name or known(name)):
+        low = name.lower()
+        if name and not (len(name) <= 3 and name.isupper()) and (" " in name or known(name) or (
+                alone and low not in lex.calendar and low not in lex.capitalised_function_words)):
             names.append((name, m))
     if not names:
         return None

@@ -75,3 +75,11 @@ def test_describing_verbs_credit_short_quotes_in_every_language():
         "Le ministre Paul Roux a jugé la situation « préoccupante ».", "french")] == [("préoccupante", "Paul Roux")]
     assert [(q.text, q.speaker) for q in extract_quotes(
         "Ana Gil calificó la situación de « grave ».", "spanish")] == [("grave", "Ana Gil")]
+
+
+def test_a_colon_or_a_whole_sentence_in_the_marks_makes_a_short_quote():
+    assert [(q.text, q.speaker) for q in extract_quotes('Jane Roe: "We will appeal."')] == [
+        ("We will appeal.", "Jane Roe")]
+    assert [(q.text, q.speaker) for q in extract_quotes("Jean Roux : « On ne lâchera rien. »", "french")] == [
+        ("On ne lâchera rien.", "Jean Roux")]
+    assert _texts('The sign on the door read "Closed".') == []

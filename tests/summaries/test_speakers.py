@@ -53,3 +53,14 @@ def test_continuation_paragraph_keeps_previous_speaker():
     text = ('"We will win this," said Tom Reed.\n\n'
             '"The fans deserve it and we owe them a great deal this season."')
     assert [q.speaker for q in extract_quotes(text)] == ["Tom Reed", "Tom Reed"]
+
+
+def test_a_lone_surname_right_after_the_speech_verb_is_the_speaker():
+    from summaries import extract_quotes
+
+    assert [q.speaker for q in extract_quotes('"We will win," said Smith.')] == ["Smith"]
+    assert [q.speaker for q in extract_quotes('"We will win," said Mr Smith.')] == ["Smith"]
+    assert [q.speaker for q in extract_quotes("„Wir schaffen das“, sagte Merkel im Jahr 2015.", "german")] == [
+        "Merkel"]
+    # a day is never a speaker
+    assert [q.speaker for q in extract_quotes('"We will win," said Tuesday.')] == [None]
