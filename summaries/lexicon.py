@@ -40,6 +40,7 @@ class Lexicon:
     # "peace plan", known as "Shorty", the word "resilience"
     naming_cues: frozenset[str] = frozenset()
     calendar: frozenset[str] = frozenset()  # capitalised days and months: "said Tuesday" names no one
+    listener_verbs: frozenset[str] = frozenset()  # "told BBC Sport": what follows is the listener, not the speaker
 
 
 _EN_SPEECH = wordset(
@@ -64,14 +65,15 @@ _FR_SPEECH = wordset(
     souligné souligne assuré assure indiqué indique confié confie reconnu reconnaît précisé précise
     annoncé annonce insisté insiste lancé lance martelé martèle prévenu prévient raconté raconte
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
-    dénoncé dénonce jugé juge qualifié qualifie"""
+    dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit"""
 )
 _ES_SPEECH = wordset(
     """dijo dice afirmó afirma aseguró asegura explicó explica añadió añade señaló señala indicó indica
     declaró declara sostuvo sostiene advirtió advierte responde respondió comentó comenta reconoció
     reconoce apuntó apunta subrayó subraya insistió insiste manifestó manifiesta agregó agrega
     denunció denuncia admitió admite contó cuenta precisó precisa destacó destaca confesó confiesa
-    relata relató dicho calificó califica tildó tilda"""
+    relata relató dicho calificó califica tildó tilda declarado afirmado asegurado explicado señalado
+    indicado añadido advertido reconocido subrayado insistido admitido"""
 )
 
 _ROLES_EN = wordset(
@@ -114,6 +116,7 @@ _ROLES_ES = wordset(
 
 _EN = Lexicon(
     speech_verbs=_EN_SPEECH | {"pointed out", "went on"},
+    listener_verbs=wordset("told tells telling"),
     calendar=wordset("""monday tuesday wednesday thursday friday saturday sunday january february march april
                      may june july august september october november december"""),
     naming_cues=frozenset(["so-called", "so called", "known as", "nicknamed", "codenamed", "code-named", "named",

@@ -34,6 +34,7 @@ _CLAUSE_BREAK = re.compile(
 _REPORTED = re.compile(
     r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
 _ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
+_AGED = re.compile(r"\d{1,3}-year-old")
 _OWNER = re.compile(r"['’]s?$")
 _DOUBLE_MARK = re.compile(r"[\"“”„«»]")
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
@@ -99,7 +100,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
         if low in lex.pronouns or (inv and inv.group(1) in lex.pronouns):
             return _Parsed("pronoun", low if low in lex.pronouns else inv.group(1) if inv else low, at + pos)
     nouns = [i for i, (_, pos) in enumerate(tokens)
-             if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles)]
+             if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles or _AGED.fullmatch(words[i]))]
     if not nouns:
         return None
     i = nouns[-1]  # the head noun is the last one: "a government spokesperson"
@@ -112,7 +113,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     while lo < i and words[lo] in lex.determiners:
         lo += 1
     desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
-    if words[i] in lex.roles:
+    if words[i] in lex.roles or _AGED.fullmatch(words[i]):  # "the 24-year-old": the person just named
         definite = lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")
         plain = j == i + 1 and all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i])
         return _Parsed("the-role" if definite and plain else "role", desc, at)
@@ -218,6 +219,8 @@ class _Attributor:
             found = _subject(before, at, self.lex, "before", self.known)
             if found is not None:
                 return found
+        if verb.group(0).lower() in self.lex.listener_verbs:
+            return None  # "the 24-year-old told BBC Sport": the speaker is before the verb or unknown here
         rest = text[verb.end():]
         rest_at = at + verb.end()
         recipient = _RECIPIENT.match(rest)

@@ -64,3 +64,21 @@ def test_a_lone_surname_right_after_the_speech_verb_is_the_speaker():
         "Merkel"]
     # a day is never a speaker
     assert [q.speaker for q in extract_quotes('"We will win," said Tuesday.')] == [None]
+
+
+def test_the_listener_of_told_is_never_the_speaker():
+    from summaries import extract_quotes
+
+    text = 'Jane Roe, 24, won the 10,000m on Sunday. "I feel great," the 24-year-old told BBC Sport.'
+    assert [q.speaker for q in extract_quotes(text)] == ["Jane Roe"]
+    assert [q.speaker for q in extract_quotes('"I feel great," the winner told BBC Sport.')] != ["Sport"]
+    assert [q.speaker for q in extract_quotes('"We will win," Jane Roe told reporters.')] == ["Jane Roe"]
+
+
+def test_perfect_tense_and_reflexive_speech_verbs_in_french_and_spanish():
+    from summaries import extract_quotes
+
+    fr = "La maire, Anne Hidalgo, était ravie. « C’est une victoire », s’est félicitée la maire mardi soir."
+    assert [(q.text, q.speaker) for q in extract_quotes(fr, "french")] == [("C’est une victoire", "Anne Hidalgo")]
+    es = "«Es un día histórico», ha declarado la presidenta, Ana Gil, este martes."
+    assert [(q.text, q.speaker) for q in extract_quotes(es, "spanish")] == [("Es un día histórico", "Ana Gil")]
