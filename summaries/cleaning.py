@@ -63,6 +63,7 @@ _CAPTION_END = re.compile(
 )
 # Words after which a capitalised "The"/"A" is a name ("told The Times"), not a new sentence.
 _NAME_CONTEXT = _wordset("in on at of to by for from with the a an and or told said called named dubbed")
+_QUOTE_MARK = re.compile(r"[\"“”„«»]")
 _LINES = re.compile(r"\n\s*\n|\n")
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")
 
@@ -144,6 +145,20 @@ def clean(text: str, title: str | None = None) -> list[Block]:
     elif blocks and blocks[-1].heading and len(blocks[-1].text.split()) >= 8:
         blocks[-1] = Block(blocks[-1].text)  # a body's last sentence that lost its full stop
     return blocks
+
+
+def quote_paragraphs(blocks: list[Block], quoted_headings: bool = False) -> list[str]:
+    """Body paragraphs for quote finding. A headline or caption line inside the body becomes an empty
+    paragraph, as a dropped boilerplate line does: a quotation never runs on across it (its parts would
+    not be one stretch of the article). With `quoted_headings`, heading lines holding quote marks stay."""
+    out: list[str] = []
+    for b in blocks:
+        if b.heading and b.text and not (quoted_headings and _QUOTE_MARK.search(b.text)):
+            if out and out[-1]:
+                out.append("")
+            continue
+        out.append(b.text)
+    return out
 
 
 def _strip_prefixes(line: str) -> str:

@@ -6,7 +6,7 @@ import logging
 import math
 
 from .algorithms import SUMY_ALGORITHMS, sumy_rank
-from .cleaning import Block, clean, strip_caption
+from .cleaning import Block, clean, quote_paragraphs, strip_caption
 from .language import normalize_language, stemmer, stop_words
 from .lexicon import QUOTE_LANGUAGES
 from .model import Summary
@@ -81,7 +81,7 @@ def summarize(
     chosen = tuple(flat[i] for i in picked)
     total = word_count(" ".join(b.text for b in blocks))
     kept = sum(word_count(s) for s in chosen)
-    body = [b.text for b in blocks if not b.heading or not b.text]
+    body = quote_paragraphs(blocks)
     quotes = attribute(body, lang) if lang in QUOTE_LANGUAGES else ()
     logger.debug("summarized %s words into %s bullets and %s quotes", total, len(chosen), len(quotes))
     return Summary(

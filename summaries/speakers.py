@@ -2,29 +2,28 @@
 
 Around each quotation we find the clause that credits it: after the closing mark ('"…," said X' /
 '"…," X told Y') or before the opening one ('X said: "…"', 'According to X, …'). In that clause the
-speech verb's subject is the speaker: a name (titles, roles and modifiers dropped, "X of/at Y" cut at
-the preposition, an appositive name preferred to a role), a pronoun resolved to the nearest person of
-that gender, a role resolved to the person the article names with it, or an organisation when the
-clause makes it the subject. A quote with no clause continues the previous speaker's words.
+speech verb's subject is the speaker (read from its noun phrase by `phrases.py`): a name, a pronoun
+resolved to the nearest person of that gender, a role resolved to the person the article names with it,
+or an organisation when the clause makes it the subject. A quote with no clause continues the previous
+speaker's words.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from functools import cache
 
-from .cleaning import clean
-from .lexicon import ANONYMOUS_ROLES, COMPANY_NOUNS, Lexicon, first_name_gender, lexicon
+from .cleaning import clean, quote_paragraphs
+from .lexicon import ANONYMOUS_ROLES, Lexicon, lexicon
 from .model import Quote
-from .names import RUN, NameIndex, clean_name, is_org
+from .names import NameIndex
+from .phrases import TOKEN, Parsed, subject
 from .quotes import Span, find_spans, is_quotation, quote_text, sentence_around, sentence_bounds, verb_pattern
 
 MAX_QUOTES = 100  # a summary lists at most this many quotations (the first ones in the article)
 MAX_SCAN = 250  # characters of attribution clause looked at on either side of a quotation
 _CLAUSE_END = re.compile(r"[.!?](?=\s|$)|[\"“”„«»]|\n")
-_TOKEN = re.compile(r"[\w'’.-]+")
-_INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)
 _INCISE = re.compile(r",\s*(?:[\w'’]+\s+){0,2}[\w'’]+-(?:t-)?(?:il|elle)(?:\s+[\w'’]+){0,2}\s*,\s*", re.I)
 # where the clause of the last speech verb starts: a sentence break (not after "Mr." or an initial) or a
 # coordinated clause ("…, and the coach said")
@@ -33,10 +32,6 @@ _CLAUSE_BREAK = re.compile(
     r"|,\s+(?:and|but|while|as|und|aber|et|mais|y|pero)\s+|\s(?:and|but)\s+(?=[A-Z])")
 _REPORTED = re.compile(
     r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
-_ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
-_AGED = re.compile(r"\d{1,3}-year-old")
-_OWNER = re.compile(r"['’]s?$")
-_DOUBLE_MARK = re.compile(r"[\"“”„«»]")
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
 
@@ -56,125 +51,6 @@ def _according_pattern(lex: Lexicon) -> re.Pattern[str]:
                       + r")\s+([^,.:;\"“”„«»]{1,80})", re.IGNORECASE)
 
 
-class _Parsed:
-    __slots__ = ("at", "kind", "text")
-
-    def __init__(self, kind: str, text: str, at: int) -> None:
-        self.kind, self.text, self.at = kind, text, at
-
-
-def _plain(word: str, lex: Lexicon) -> str:
-    """Lowercase, with a plural role reduced to its singular ("officials", "the two firms")."""
-    w = word.lower()
-    nouns = lex.roles | lex.org_roles
-    return w[:-1] if w not in nouns and w[:-1] in nouns else w
-
-
-def _skip_chunk(first: str, lex: Lexicon, mode: str) -> bool:
-    """"In a statement", "Speaking on the radio": an opening phrase, not the subject."""
-    low = first.lower()
-    if low in ("in", "on") or (mode == "before" and (low in lex.prepositions or low in lex.subordinators)):
-        return True
-    return mode == "before" and low.endswith("ing") and first_name_gender(low) is None
-
-
-def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[str], bool]) -> _Parsed | None:
-    """The head of one comma-separated chunk: a name, a pronoun, a role description or an org role."""
-    stripped = chunk.strip()
-    tokens = [(m.group(0), m.start()) for m in _TOKEN.finditer(stripped)]
-    if not tokens or _skip_chunk(tokens[0][0], lex, mode):
-        return None
-    at += chunk.find(stripped)
-    words = [_plain(t, lex) for t, _ in tokens]
-    cut = len(stripped)
-    for i in range(1, len(tokens)):
-        if words[i] in lex.prepositions and words[i - 1] not in lex.determiners:
-            cut = tokens[i][1]  # "Jane Fox at Capital Economics", "the ambassador to the U.N."
-            break
-    head = stripped[:cut]
-    name = _head_name(head, stripped, lex, known, alone_ok=mode == "after")
-    if name is not None:
-        return _Parsed("name", name[0], at + name[1])
-    for (_tok, pos), low in zip(tokens[:3], words[:3], strict=False):
-        inv = _INVERTED.search(low)
-        if low in lex.pronouns or (inv and inv.group(1) in lex.pronouns):
-            return _Parsed("pronoun", low if low in lex.pronouns else inv.group(1) if inv else low, at + pos)
-    nouns = [i for i, (_, pos) in enumerate(tokens)
-             if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles or _AGED.fullmatch(words[i]))]
-    if not nouns:
-        return None
-    i = nouns[-1]  # the head noun is the last one: "a government spokesperson"
-    j = i + 1
-    if j < len(words) and words[j] in lex.prepositions:  # "spokesman for the Labour Party"
-        j += 1
-        while j < len(words) and (words[j] in lex.determiners or tokens[j][0][:1].isupper()):
-            j += 1
-    lo = 0
-    while lo < i and words[lo] in lex.determiners:
-        lo += 1
-    desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
-    if words[i] in lex.roles or _AGED.fullmatch(words[i]):  # "the 24-year-old": the person just named
-        definite = lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")
-        plain = j == i + 1 and all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i])
-        return _Parsed("the-role" if definite and plain else "role", desc, at)
-    return _Parsed("org" if i == lo and words[i] in COMPANY_NOUNS else "desc", desc, at)
-
-
-def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool], alone_ok: bool = False
-               ) -> tuple[str, int] | None:
-    """The name heading a noun phrase: the first, or the one after a role ("US lawyer Jamie Firestone");
-    none when the name only modifies a role ("a Labour source"); organisations keep "of Y". With `alone_ok`
-    (right after the speech verb: '"…," said Smith.'), a lone surname that is the whole phrase is the name."""
-    runs = [m for m in RUN.finditer(head) if not _OWNER.search(m.group(0))]  # owners: "X's chief"
-    names = []
-    alone = alone_ok and len(runs) == 1 and head.strip(" .,;:!?\"'”’»«“‘") == runs[0].group(0)
-    for m in runs:
-        name, _, _ = clean_name(m.group(0), lex)
-        low = name.lower()
-        if name and not (len(name) <= 3 and name.isupper()) and (" " in name or known(name) or (
-                alone and low not in lex.calendar and low not in lex.capitalised_function_words)):
-            names.append((name, m))
-    if not names:
-        return None
-    between = head[names[0][1].end():names[-1][1].start()]
-    name, m = names[-1] if len(names) > 1 and any(_plain(t, lex) in lex.roles for t in between.split()) \
-        else names[0]
-    after = _TOKEN.match(head, m.end() + 1) if m.end() < len(head) else None
-    if after and after.group(0).lower() in lex.roles | lex.org_roles:
-        return None  # "a Labour source": the role is the head
-    if is_org(name.split()):
-        org = _ORG_OF.match(chunk, m.start())
-        if org:  # keep the whole name: only leading grammar words go
-            words = org.group(0).split()
-            while len(words) > 1 and words[0].lower() in lex.capitalised_function_words | lex.determiners:
-                words.pop(0)
-            name = " ".join(words)
-    return name, m.start() + m.group(0).rfind(name.split()[0])
-
-
-def _subject(text: str, at: int, lex: Lexicon, mode: str, known: Callable[[str], bool]) -> _Parsed | None:
-    """The speaker in a clause's noun phrase: the first chunk that names someone; a role followed by an
-    appositive name ("its chair, Helen Marsh,") gives the name."""
-    chunks, pos = [], 0
-    for piece in text.split(","):
-        chunks.append((piece, at + pos))
-        pos += len(piece) + 1
-    found: _Parsed | None = None
-    for piece, where in chunks:
-        parsed = _parse_chunk(piece, where, lex, mode, known)
-        if parsed is None:
-            if found is not None:
-                break
-            continue
-        if found is None:
-            if parsed.kind == "name":
-                return parsed
-            found = parsed
-            continue
-        return parsed if parsed.kind == "name" and len(piece.split()) <= 7 else found
-    return found
-
-
 class _Attributor:
     def __init__(self, doc: str, lex: Lexicon, index: NameIndex) -> None:
         self.doc, self.lex, self.index = doc, lex, index
@@ -183,7 +59,7 @@ class _Attributor:
         self.known = lambda name: name in index.fullest or name in org_names or name.isupper()
         self.according = _according_pattern(lex)
 
-    def resolve(self, parsed: _Parsed, previous: str | None, since: int) -> str | None:
+    def resolve(self, parsed: Parsed, previous: str | None, since: int) -> str | None:
         index = self.index
         if parsed.kind == "name":
             name = index.full(parsed.text)
@@ -203,7 +79,7 @@ class _Attributor:
             return named or parsed.text
         return parsed.text
 
-    def clause(self, text: str, at: int, last: bool = False) -> _Parsed | None:
+    def clause(self, text: str, at: int, last: bool = False) -> Parsed | None:
         """Speaker of a clause holding a speech verb: verb-first ('said X') or subject-first ('X said')."""
         verb = _last(self.verbs.finditer(text)) if last else self.verbs.search(text)
         if verb is None:
@@ -214,9 +90,9 @@ class _Attributor:
             if cut is not None:
                 at, text, before = at + cut.end(), text[cut.end():], before[cut.end():]
                 verb = self.verbs.search(text, len(before)) or verb
-        words = [w.lower() for w in _TOKEN.findall(before)]
+        words = [w.lower() for w in TOKEN.findall(before)]
         if words and not all(w in _AUXILIARIES for w in words):
-            found = _subject(before, at, self.lex, "before", self.known)
+            found = subject(before, at, self.lex, "before", self.known)
             if found is not None:
                 return found
         if verb.group(0).lower() in self.lex.listener_verbs:
@@ -227,9 +103,9 @@ class _Attributor:
         if recipient:
             rest_at += recipient.end()
             rest = rest[recipient.end():]
-        return _subject(rest, rest_at, self.lex, "after", self.known)
+        return subject(rest, rest_at, self.lex, "after", self.known)
 
-    def after(self, end: int) -> _Parsed | None:
+    def after(self, end: int) -> Parsed | None:
         tail = self.doc[end: end + MAX_SCAN]
         stop = _CLAUSE_END.search(tail)
         tail = tail[: stop.start() if stop else len(tail)]
@@ -237,11 +113,11 @@ class _Attributor:
             return None
         return self.clause(tail, end)
 
-    def before(self, span: Span, seg_start: int) -> _Parsed | None:
+    def before(self, span: Span, seg_start: int) -> Parsed | None:
         seg = self.doc[seg_start: span.start]
         acc = _last(self.according.finditer(seg))
         if acc is not None:
-            found = _subject(acc.group(1), seg_start + acc.start(1), self.lex, "after", self.known)
+            found = subject(acc.group(1), seg_start + acc.start(1), self.lex, "after", self.known)
             if found is not None:
                 return found
         verbs = list(self.verbs.finditer(seg))
@@ -249,7 +125,7 @@ class _Attributor:
             head = seg[: verbs[-1].end()]
             return self.clause(head, seg_start, last=True)
         if seg.rstrip().endswith(":"):
-            return _subject(seg.rstrip()[:-1], seg_start, self.lex, "before", self.known)
+            return subject(seg.rstrip()[:-1], seg_start, self.lex, "before", self.known)
         return None
 
 
@@ -313,7 +189,7 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
                    ) -> tuple[str | None, str | None]:
     doc, index = who.doc, who.index
     previous = prev[1] if prev else None
-    found: _Parsed | None = None
+    found: Parsed | None = None
     if span.attribution is not None:
         lo, hi = span.attribution
         found = who.clause(doc[lo:hi], lo)
@@ -391,7 +267,7 @@ def _reported(who: _Attributor, span: Span) -> str | None:
     return who.resolve(found, None, -1) if found else None
 
 
-def _speaker_gender(who: _Attributor, found: _Parsed) -> str | None:
+def _speaker_gender(who: _Attributor, found: Parsed) -> str | None:
     return who.lex.pronouns.get(found.text) if found.kind == "pronoun" else None
 
 
@@ -405,5 +281,4 @@ def extract_quotes(text: str, language: str = "english") -> tuple[Quote, ...]:
     """Every direct quotation in an article with its speaker (see `attribute`)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be a str, not {type(text).__name__}")
-    paragraphs = [b.text for b in clean(text) if not b.heading or not b.text or _DOUBLE_MARK.search(b.text)]
-    return attribute(paragraphs, language)
+    return attribute(quote_paragraphs(clean(text), quoted_headings=True), language)

@@ -83,3 +83,16 @@ def test_a_colon_or_a_whole_sentence_in_the_marks_makes_a_short_quote():
     assert [(q.text, q.speaker) for q in extract_quotes("Jean Roux : « On ne lâchera rien. »", "french")] == [
         ("On ne lâchera rien.", "Jean Roux")]
     assert _texts('The sign on the door read "Closed".') == []
+
+
+def test_a_quotation_does_not_run_across_a_headline_line_inside_the_body():
+    from summaries import summarize
+
+    text = ('Jane Roe said: "We will rebuild the bridge, and we will do it properly.\nMore on this story\n'
+            'We will open it again by May next year."')
+    flat = " ".join(text.split())
+    for quotes in (summarize(text).quotes, extract_quotes(text)):
+        assert [q.text for q in quotes] == ["We will rebuild the bridge, and we will do it properly."]
+        assert all(q.text in flat for q in quotes)
+    # the case hypothesis found: a quote whose parts straddled a dropped line
+    assert all(q.text in ("0 0 a ’", "1") for q in summarize('"0 0 a ’\n0\n1"', bullets=0).quotes)

@@ -1,0 +1,142 @@
+"""The speaker in a noun phrase: a name (titles, roles and modifiers dropped, "X of/at Y" cut at the
+preposition, an appositive name preferred to a role), a pronoun, a role description or an organisation.
+Pure functions of one clause's text; `speakers.py` decides which clause credits a quotation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+
+from .lexicon import COMPANY_NOUNS, Lexicon, first_name_gender
+from .names import RUN, clean_name, is_org
+
+TOKEN = re.compile(r"[\w'’.-]+")
+_INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)
+_ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
+_AGED = re.compile(r"\d{1,3}-year-old")
+_OWNER = re.compile(r"['’]s?$")
+
+
+class Parsed:
+    __slots__ = ("at", "kind", "text")
+
+    def __init__(self, kind: str, text: str, at: int) -> None:
+        self.kind, self.text, self.at = kind, text, at
+
+
+@cache
+def _nouns(lex: Lexicon) -> frozenset[str]:
+    return lex.roles | lex.org_roles
+
+
+def plain(word: str, lex: Lexicon) -> str:
+    """Lowercase, with a plural role reduced to its singular ("officials", "the two firms")."""
+    w = word.lower()
+    nouns = _nouns(lex)
+    return w[:-1] if w not in nouns and w[:-1] in nouns else w
+
+
+def _skip_chunk(first: str, lex: Lexicon, mode: str) -> bool:
+    """"In a statement", "Speaking on the radio": an opening phrase, not the subject."""
+    low = first.lower()
+    if low in ("in", "on") or (mode == "before" and (low in lex.prepositions or low in lex.subordinators)):
+        return True
+    return mode == "before" and low.endswith("ing") and first_name_gender(low) is None
+
+
+def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[str], bool]) -> Parsed | None:
+    """The head of one comma-separated chunk: a name, a pronoun, a role description or an org role."""
+    stripped = chunk.strip()
+    tokens = [(m.group(0), m.start()) for m in TOKEN.finditer(stripped)]
+    if not tokens or _skip_chunk(tokens[0][0], lex, mode):
+        return None
+    at += chunk.find(stripped)
+    words = [plain(t, lex) for t, _ in tokens]
+    cut = len(stripped)
+    for i in range(1, len(tokens)):
+        if words[i] in lex.prepositions and words[i - 1] not in lex.determiners:
+            cut = tokens[i][1]  # "Jane Fox at Capital Economics", "the ambassador to the U.N."
+            break
+    head = stripped[:cut]
+    name = _head_name(head, stripped, lex, known, alone_ok=mode == "after")
+    if name is not None:
+        return Parsed("name", name[0], at + name[1])
+    for (_tok, pos), low in zip(tokens[:3], words[:3], strict=False):
+        inv = _INVERTED.search(low)
+        if low in lex.pronouns or (inv and inv.group(1) in lex.pronouns):
+            return Parsed("pronoun", low if low in lex.pronouns else inv.group(1) if inv else low, at + pos)
+    nouns = [i for i, (_, pos) in enumerate(tokens)
+             if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles or _AGED.fullmatch(words[i]))]
+    if not nouns:
+        return None
+    i = nouns[-1]  # the head noun is the last one: "a government spokesperson"
+    j = i + 1
+    if j < len(words) and words[j] in lex.prepositions:  # "spokesman for the Labour Party"
+        j += 1
+        while j < len(words) and (words[j] in lex.determiners or tokens[j][0][:1].isupper()):
+            j += 1
+    lo = 0
+    while lo < i and words[lo] in lex.determiners:
+        lo += 1
+    desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
+    if words[i] in lex.roles or _AGED.fullmatch(words[i]):  # "the 24-year-old": the person just named
+        definite = lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")
+        unmodified = j == i + 1 and all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i])
+        return Parsed("the-role" if definite and unmodified else "role", desc, at)
+    return Parsed("org" if i == lo and words[i] in COMPANY_NOUNS else "desc", desc, at)
+
+
+def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool], alone_ok: bool = False
+               ) -> tuple[str, int] | None:
+    """The name heading a noun phrase: the first, or the one after a role ("US lawyer Jamie Firestone");
+    none when the name only modifies a role ("a Labour source"); organisations keep "of Y". With `alone_ok`
+    (right after the speech verb: '"…," said Smith.'), a lone surname that is the whole phrase is the name."""
+    runs = [m for m in RUN.finditer(head) if not _OWNER.search(m.group(0))]  # owners: "X's chief"
+    names = []
+    alone = alone_ok and len(runs) == 1 and head.strip(" .,;:!?\"'”’»«“‘") == runs[0].group(0)
+    for m in runs:
+        name, _, _ = clean_name(m.group(0), lex)
+        low = name.lower()
+        if name and not (len(name) <= 3 and name.isupper()) and (" " in name or known(name) or (
+                alone and low not in lex.calendar and low not in lex.capitalised_function_words)):
+            names.append((name, m))
+    if not names:
+        return None
+    between = head[names[0][1].end():names[-1][1].start()]
+    name, m = names[-1] if len(names) > 1 and any(plain(t, lex) in lex.roles for t in between.split()) \
+        else names[0]
+    after = TOKEN.match(head, m.end() + 1) if m.end() < len(head) else None
+    if after and after.group(0).lower() in lex.roles | lex.org_roles:
+        return None  # "a Labour source": the role is the head
+    if is_org(name.split()):
+        org = _ORG_OF.match(chunk, m.start())
+        if org:  # keep the whole name: only leading grammar words go
+            words = org.group(0).split()
+            while len(words) > 1 and words[0].lower() in lex.capitalised_function_words | lex.determiners:
+                words.pop(0)
+            name = " ".join(words)
+    return name, m.start() + m.group(0).rfind(name.split()[0])
+
+
+def subject(text: str, at: int, lex: Lexicon, mode: str, known: Callable[[str], bool]) -> Parsed | None:
+    """The speaker in a clause's noun phrase: the first chunk that names someone; a role followed by an
+    appositive name ("its chair, Helen Marsh,") gives the name."""
+    chunks, pos = [], 0
+    for piece in text.split(","):
+        chunks.append((piece, at + pos))
+        pos += len(piece) + 1
+    found: Parsed | None = None
+    for piece, where in chunks:
+        parsed = _parse_chunk(piece, where, lex, mode, known)
+        if parsed is None:
+            if found is not None:
+                break
+            continue
+        if found is None:
+            if parsed.kind == "name":
+                return parsed
+            found = parsed
+            continue
+        return parsed if parsed.kind == "name" and len(piece.split()) <= 7 else found
+    return found
