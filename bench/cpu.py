@@ -1,11 +1,15 @@
 """CPU per article: summarize() and the clustering fingerprint, beside sumy's LexRank and TextRank.
 
-    python -m bench.cpu ../shared/datasets [--repeat 3] [--save-outputs FILE] [--check FILE]
+    python -m bench.cpu ../shared/datasets [--repeat 3] [--baseline-rev REV] [--save-outputs FILE] [--check FILE]
 
 Every CNN/DM article of both splits (and every 5th BBC dev article) is summarized; LexRank and TextRank run
 on exactly the sentences the default ranks (`body_sentences`), so the comparison is ranking against ranking
 plus our cleaning and quotes. Times are per article, the best of `--repeat` runs of the whole set (the
 machine is shared; the minimum is the least noisy estimate of the code's own cost), median and p90.
+
+`--baseline-rev` also times the summaries package as it was at a git revision (extracted to a temporary
+directory and imported as `summaries_base`), article by article beside today's, so a before/after ratio comes
+from one run on the same load.
 
 `--save-outputs` writes every article's bullets and quotes as JSON lines; `--check` compares against such a
 file and exits 1 on any difference, so a speed change can prove it changed no output. The digest line is the
@@ -16,12 +20,18 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import importlib
+import io
 import json
 import statistics
+import subprocess
 import sys
+import tarfile
+import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
 from bench.summaries import load
 from bot.pipeline.cluster import fingerprint
@@ -55,24 +65,39 @@ def _ms(times: list[float]) -> str:
     return f"{1000 * statistics.median(ordered):.2f} / {1000 * ordered[int(0.9 * len(ordered))]:.2f}"
 
 
-def outputs(root: Path) -> list[dict]:
+def outputs(root: Path, package: ModuleType | None = None) -> list[dict]:
     """Everything a speed change must leave alone: bullets, quotes and speakers of every dev/test article."""
+    summarize_fn = package.summarize if package else summarize
+    extract_fn = package.extract_quotes if package else extract_quotes
     out = []
     for row in _articles(root):
-        s = summarize(row["text"], title=row.get("title") or None)
+        s = summarize_fn(row["text"], title=row.get("title") or None)
         out.append({"id": row["id"], "bullets": list(s.bullets),
                     "quotes": [[q.text, q.speaker, q.paragraph, q.attribution] for q in s.quotes]})
     bbc = {r["id"]: r for r in load(root / "bbc.dev.jsonl")}
     for gold in load(root / "quotes.dev.jsonl"):
-        quotes = extract_quotes(bbc[gold["id"]]["text"])
+        quotes = extract_fn(bbc[gold["id"]]["text"])
         out.append({"id": "quotes/" + gold["id"], "quotes": [[q.text, q.speaker] for q in quotes]})
     return out
+
+
+def baseline_package(rev: str, into: Path) -> ModuleType:
+    """The summaries package at `rev`, importable as `summaries_base` (its imports are relative)."""
+    root = Path(__file__).resolve().parents[1]
+    archive = subprocess.run(["git", "-C", str(root), "archive", rev, "summaries"], capture_output=True,
+                             check=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(into, filter="data")
+    (into / "summaries").rename(into / "summaries_base")
+    sys.path.insert(0, str(into))
+    return importlib.import_module("summaries_base")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("datasets", nargs="?", default="../shared/datasets", type=Path)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--baseline-rev", help="git revision whose summaries package is timed alongside")
     parser.add_argument("--save-outputs", type=Path)
     parser.add_argument("--check", type=Path)
     args = parser.parse_args()
@@ -83,24 +108,41 @@ def main() -> None:
         sumy_rank("textrank", body_sentences(row["text"]), 3, "english")
         fingerprint(row.get("title", ""), row["text"])
     sentences = {row["id"]: body_sentences(row["text"]) for row in rows}
-    times = _best_times(rows, {
+    steps: dict[str, Callable[[dict], object]] = {
         "ours": lambda r: summarize(r["text"], title=r.get("title") or None),
         "lexrank": lambda r: sumy_rank("lexrank", sentences[r["id"]], 3, "english"),
         "textrank": lambda r: sumy_rank("textrank", sentences[r["id"]], 3, "english"),
         "fingerprint": lambda r: fingerprint(r.get("title", ""), r["text"]),
-    }, args.repeat)
+    }
+    tmp = tempfile.TemporaryDirectory()
+    package = baseline_package(args.baseline_rev, Path(tmp.name)) if args.baseline_rev else None
+    if package is not None:
+        base_summarize = package.summarize
+        for row in rows[:5]:
+            base_summarize(row["text"])
+        steps["base"] = lambda r: base_summarize(r["text"], title=r.get("title") or None)
+    times = _best_times(rows, steps, args.repeat)
     ours, lexrank, textrank, fp = times["ours"], times["lexrank"], times["textrank"], times["fingerprint"]
     print(f"## CPU per article ({len(rows)} articles: cnndm250 dev+test, every 5th bbc.dev; "
           f"best of {args.repeat}; median / p90 ms)")
     print("| step | median / p90 ms | ratio of medians to newsbot summarize() |")
     print("|---|---|---|")
     base = statistics.median(ours)
-    for label, times in (("newsbot summarize() (clean, split, rank, quotes)", ours),
+    rows_out = [("newsbot summarize() (clean, split, rank, quotes)", ours)]
+    if "base" in times:
+        rows_out.append((f"newsbot summarize() at {args.baseline_rev}", times["base"]))
+    for label, step_times in (*rows_out,
                          ("sumy LexRank alone, same sentences", lexrank),
                          ("sumy TextRank alone, same sentences", textrank),
                          ("clustering fingerprint (bot.pipeline.cluster)", fp)):
-        print(f"| {label} | {_ms(times)} | {statistics.median(times) / base:.2f} |")
+        print(f"| {label} | {_ms(step_times)} | {statistics.median(step_times) / base:.2f} |")
     result = outputs(args.datasets)
+    if package is not None:
+        old = outputs(args.datasets, package)
+        same_bullets = sum(a.get("bullets") == b.get("bullets") for a, b in zip(result, old, strict=True))
+        same_quotes = sum(a["quotes"] == b["quotes"] for a, b in zip(result, old, strict=True))
+        print(f"against {args.baseline_rev}: bullets identical on {same_bullets} of {len(result)} articles, "
+              f"quotes and speakers identical on {same_quotes} of {len(result)}")
     blob = "\n".join(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in result) + "\n"
     print(f"outputs digest (bullets + quotes of {len(result)} articles): "
           f"{hashlib.sha256(blob.encode()).hexdigest()[:16]}")

@@ -89,8 +89,8 @@ def words(text: str) -> list[str]:
 
 
 def word_count(text: str) -> int:
-    """len(words(text)) without building the list (counted on every article)."""
-    return sum(1 for _ in _WORD.finditer(text))
+    """len(words(text)) without stripping each word (counted on every article)."""
+    return len(_WORD.findall(text))
 
 
 class Tokenizer:
