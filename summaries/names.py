@@ -24,7 +24,8 @@ _POSSESSIVE = re.compile(r"['’]s?$")
 # words before a capitalised run that make it a place
 _PLACE_ONLY = wordset("in across near into around outside inside throughout aus nach dans desde")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
-_INITIAL = re.compile(r"(?:[.!?:][\"'”’“»«]?|\n|^)\s*[\"'“‘„«»]?$")
+_CLOSERS = "\"'”’“»«"
+_OPENERS = "\"'“‘„«»"
 _WORD = re.compile(r"[\w'’-]+")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
@@ -36,6 +37,34 @@ class Person:
     gender: str | None
     subject: bool  # the first person named in its sentence
     quoted: bool  # named inside a quotation: talked about, not talking
+
+
+def sentence_initial(doc: str, start: int) -> bool:
+    """Whether a word at `start` opens a sentence, judged from the three characters before it: a sentence
+    end (closing mark allowed) or a line break, spaces, an opening mark. A plain loop: it runs for every
+    capitalised word, where a regex search cost more than the rest of the check."""
+    if start == 0:
+        return True
+    lo = max(0, start - 3)
+    if doc[start - 1] in _OPENERS and _ends_sentence(doc, lo, start - 1):
+        return True
+    return _ends_sentence(doc, lo, start)
+
+
+def _ends_sentence(doc: str, lo: int, k: int) -> bool:
+    while True:
+        if k == 0:
+            return True
+        if k <= lo:
+            return False
+        c = doc[k - 1]
+        if c == "\n" or c in ".!?:":
+            return True
+        if c in _CLOSERS and k - 1 > lo and doc[k - 2] in ".!?:":
+            return True
+        if not c.isspace():
+            return False
+        k -= 1
 
 
 def _is_role(word: str, lex: Lexicon) -> bool:
@@ -123,7 +152,7 @@ class NameIndex:
         found = []
         cleaned: dict[tuple[str, bool], tuple[str, str | None, bool]] = {}  # names recur: clean each once
         for m in RUN.finditer(doc):
-            initial = m.start() == 0 or _INITIAL.search(doc, max(0, m.start() - 3), m.start()) is not None
+            initial = sentence_initial(doc, m.start())
             key = (m.group(0), initial)
             hit = cleaned.get(key)
             if hit is None:
