@@ -58,7 +58,8 @@ _DE_SPEECH = wordset(
     ergänzte ergänzt kritisierte kritisiert warnte warnt teilte teilt schrieb schreibt sprach spricht
     berichtete berichtet räumte räumt versicherte versichert kündigte kündigt forderte fordert so
     antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
-    zitiert zitierte mahnte mahnt nannte nennt bezeichnete bezeichnet"""
+    zitiert zitierte mahnte mahnt nannte nennt bezeichnete bezeichnet schimpfte schimpft klagte klagt
+    fragte fragt rief ruft"""
 )
 _FR_SPEECH = wordset(
     """dit déclaré déclare affirmé affirme expliqué explique ajouté ajoute réagi réagit estimé estime

@@ -74,8 +74,11 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     j = i + 1
     if j < len(words) and words[j] in lex.prepositions:  # "spokesman for the Labour Party"
         j += 1
+        first = j
         while j < len(words) and (words[j] in lex.determiners or tokens[j][0][:1].isupper()):
             j += 1
+        if j < len(words) and all(words[k] in lex.determiners for k in range(first, j)):
+            j += 1  # no name follows: one common noun does ("spokesman for the council", "portavoz del hospital")
     lo = 0
     while lo < i and words[lo] in lex.determiners:
         lo += 1

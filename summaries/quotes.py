@@ -216,11 +216,12 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
         return any(not _SO_CALLED.search(rest, 0, m.start()) for m in verbs.finditer(rest))
     if before.endswith(":") or (text[:1].isupper() and _UTTERANCE.fullmatch(text)):
         return True  # 'Jane Roe: "We will appeal."' / a whole sentence in the marks
-    if any(not _SO_CALLED.search(before, 0, m.start()) for m in verbs.finditer(before)):
+    if any(not _SO_CALLED.search(before, 0, m.start()) for m in verbs.finditer(before)) \
+            or according_pattern(lex).search(before):
         return True
     after = sentence[at + len(text):at + len(text) + _CLAUSE_SPAN].lstrip(_MARKS_AND_SPACE)
     closes = text.rstrip()[-1:] in ",;:?!…—–-" or (after[:1] != "" and not after[0].isalnum())
-    if closes and verbs.search(after) is not None:
+    if closes and (verbs.search(after) is not None or according_pattern(lex).search(after)):
         return True
     # a lede reported as a whole ("…, MPs have warned." / "…, it has been claimed."): its quoted words
     # are the source's
@@ -268,6 +269,13 @@ def sentence_around(doc: str, start: int, end: int) -> str:
 
 def quote_text(span: Span) -> str:
     return " ".join(" ".join(p.split()) for p in span.parts if p.strip())
+
+
+@cache
+def according_pattern(lex: Lexicon) -> re.Pattern[str]:
+    """"according to X", "laut X", "selon X": the words after it name the source."""
+    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in lex.according_to)
+                      + r")\s+([^,.:;\"“”„«»]{1,80})", re.IGNORECASE)
 
 
 @cache

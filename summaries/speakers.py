@@ -12,14 +12,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from functools import cache
 
 from .cleaning import clean, quote_paragraphs
 from .lexicon import ANONYMOUS_ROLES, Lexicon, lexicon
 from .model import Quote
 from .names import NameIndex
 from .phrases import TOKEN, Parsed, subject
-from .quotes import Span, find_spans, is_quotation, quote_text, sentence_around, sentence_bounds, verb_pattern
+from .quotes import (
+    Span,
+    according_pattern,
+    find_spans,
+    is_quotation,
+    quote_text,
+    sentence_around,
+    sentence_bounds,
+    verb_pattern,
+)
 
 MAX_QUOTES = 100  # a summary lists at most this many quotations (the first ones in the article)
 MAX_SCAN = 250  # characters of attribution clause looked at on either side of a quotation
@@ -42,13 +50,11 @@ def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
     return found
 
 
-_RECIPIENT = re.compile(r"\s*(?:a|à|al|to)\s+(?:l['’]|la\s+|el\s+)?[A-ZÀ-Þ][\w'’.-]*")  # "dijo a EFE X"
+# the listener right after the verb: "dijo a EFE X", "reconoció a este diario una portavoz"
+_RECIPIENT = re.compile(r"\s*(?:a|à|al|to)\s+(?:l['’]|la\s+|el\s+)?[A-ZÀ-Þ][\w'’.-]*"
+                        r"|\s*(?:a|al)\s+(?:(?:este|esta|ese|esa|la|el|los|las|un|una)\s+)?[a-zñáéíóú]+(?=\s)")
 
 
-@cache
-def _according_pattern(lex: Lexicon) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in lex.according_to)
-                      + r")\s+([^,.:;\"“”„«»]{1,80})", re.IGNORECASE)
 
 
 class _Attributor:
@@ -57,7 +63,7 @@ class _Attributor:
         self.verbs = verb_pattern(lex)
         org_names = {name for _, name in index.orgs}
         self.known = lambda name: name in index.fullest or name in org_names or name.isupper()
-        self.according = _according_pattern(lex)
+        self.according = according_pattern(lex)
 
     def resolve(self, parsed: Parsed, previous: str | None, since: int) -> str | None:
         index = self.index
@@ -109,8 +115,11 @@ class _Attributor:
         tail = self.doc[end: end + MAX_SCAN]
         stop = _CLAUSE_END.search(tail)
         tail = tail[: stop.start() if stop else len(tail)]
-        if not tail.strip(" ,") or not self.verbs.search(tail):
+        if not tail.strip(" ,"):
             return None
+        if not self.verbs.search(tail):  # '« … », selon le maire de Lyon, Paul Ferrand.'
+            acc = self.according.search(tail)
+            return subject(acc.group(1), end + acc.start(1), self.lex, "after", self.known) if acc else None
         return self.clause(tail, end)
 
     def before(self, span: Span, seg_start: int) -> Parsed | None:
@@ -125,7 +134,9 @@ class _Attributor:
             head = seg[: verbs[-1].end()]
             return self.clause(head, seg_start, last=True)
         if seg.rstrip().endswith(":"):
-            return subject(seg.rstrip()[:-1], seg_start, self.lex, "before", self.known)
+            head = seg.rstrip()[:-1]
+            cut = max(head.rfind(":"), head.rfind("\n"))  # "LIVE: 10:15 Chancellor Rachel Hart:"
+            return subject(head[cut + 1:], seg_start + cut + 1, self.lex, "before", self.known)
         return None
 
 

@@ -82,3 +82,28 @@ def test_perfect_tense_and_reflexive_speech_verbs_in_french_and_spanish():
     assert [(q.text, q.speaker) for q in extract_quotes(fr, "french")] == [("C’est une victoire", "Anne Hidalgo")]
     es = "«Es un día histórico», ha declarado la presidenta, Ana Gil, este martes."
     assert [(q.text, q.speaker) for q in extract_quotes(es, "spanish")] == [("Es un día histórico", "Ana Gil")]
+
+
+def _pairs(text: str, language: str = "english") -> list[tuple[str, str | None]]:
+    from summaries import extract_quotes
+
+    return [(q.text, q.speaker) for q in extract_quotes(text, language)]
+
+
+def test_according_to_credits_a_short_quote_and_names_its_speaker():
+    assert _pairs("Laut Innenministerin Petra Wolf ist die Lage „unter Kontrolle“.", "german") == [
+        ("unter Kontrolle", "Petra Wolf")]
+    assert _pairs("Según la ministra, Carmen Vidal, la medida es «temporal».", "spanish") == [
+        ("temporal", "Carmen Vidal")]
+    assert _pairs("« Il faut agir vite », selon le maire de Lyon, Paul Ferrand.", "french") == [
+        ("Il faut agir vite", "Paul Ferrand")]
+
+
+def test_live_blog_timestamp_and_lowercase_listener_are_not_the_speaker():
+    assert _pairs('LIVE: 10:15 Chancellor Rachel Hart: "Growth is back."') == [("Growth is back.", "Rachel Hart")]
+    assert _pairs("«Estamos muy preocupados», reconoció a este diario una portavoz del hospital.", "spanish") == [
+        ("Estamos muy preocupados", "portavoz del hospital")]
+    assert _pairs('A spokesman for the council said: "Bins will be collected on Friday."') == [
+        ("Bins will be collected on Friday.", "spokesman for the council")]
+    assert _pairs("»Das ist ein Skandal«, schimpfte Verbandschef Uwe Kranz.", "german") == [
+        ("Das ist ein Skandal", "Uwe Kranz")]
