@@ -116,6 +116,17 @@ class NewArticle:
 
 
 @dataclass(frozen=True, slots=True)
+class ArticleToStore:
+    """One item of `Store.add_articles`: an article and the story it joins, decided by the clusterer."""
+
+    article: NewArticle
+    story_id: int | None  # an existing story this article joins (from the clusterer), or None
+    join: int | None = None  # or: index of an EARLIER item of the same batch whose story it joins
+    # (used only when story_id is None; if that item was a duplicate and not stored, this one starts a
+    # new story)
+
+
+@dataclass(frozen=True, slots=True)
 class Source:
     name: str
     url: str

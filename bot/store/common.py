@@ -14,9 +14,28 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from bot.models import QuoteRecord, Source, StoryView
+from bot.models import ArticleToStore, QuoteRecord, Source, StoredArticle, StoryView
 from bot.pipeline.filters import validate_filter
 from bot.store.errors import StoreError
+
+# ---- batches of add_articles
+
+
+def check_batch(batch: Sequence[ArticleToStore]) -> None:
+    """Refuse, before anything is written, a `join` that does not name an earlier item of the batch."""
+    for i, item in enumerate(batch):
+        if item.story_id is None and item.join is not None and not 0 <= item.join < i:
+            raise ValueError(f"batch item {i} joins item {item.join}, which is not an earlier item")
+
+
+def batch_story(item: ArticleToStore, earlier: Sequence[StoredArticle | None]) -> int | None:
+    """The story an item joins: its own story_id, else that of the earlier item it names (when that one
+    was stored), else None (a new story)."""
+    if item.story_id is not None or item.join is None:
+        return item.story_id
+    joined = earlier[item.join]
+    return None if joined is None else joined.story_id
+
 
 # ---- JSON columns
 

@@ -50,6 +50,28 @@ async def decide(subs: Sequence[Row], text: str) -> Verdicts:
     return {int(sub["id"]): (inc, exc, v) for sub, (inc, exc), v in zip(subs, pairs, verdicts, strict=True)}
 
 
+def _check_batch(pairs_by_feed: dict[int, list[tuple[str | None, str | None]]],
+                 items: Sequence[tuple[int, str]]) -> list[list[Verdict]]:
+    return [check_all(pairs_by_feed.get(feed_id, []), text) for feed_id, text in items]
+
+
+async def decide_batch(subs: Sequence[Row], items: Sequence[tuple[int, str]]) -> list[Verdicts]:
+    """`decide` for a whole batch of stories, each (feed_id, filter text): `subs` are the unpaused
+    subscription rows (id, feed_id, include, exclude) of the batch's feeds. One worker-thread call for the
+    batch, none when no subscription has a filter."""
+    by_feed: dict[int, list[Row]] = {}
+    for sub in subs:
+        by_feed.setdefault(int(sub["feed_id"]), []).append(sub)
+    pairs = {feed: [(sub["include"], sub["exclude"]) for sub in rows] for feed, rows in by_feed.items()}
+    if any(i or e for feed_pairs in pairs.values() for i, e in feed_pairs):
+        checked = await asyncio.to_thread(_check_batch, pairs, items)
+    else:
+        checked = [[Verdict(True)] * len(pairs.get(feed_id, [])) for feed_id, _ in items]
+    return [{int(sub["id"]): (inc, exc, v)
+             for sub, (inc, exc), v in zip(by_feed.get(feed_id, []), pairs.get(feed_id, []), verdicts, strict=True)}
+            for (feed_id, _), verdicts in zip(items, checked, strict=True)]
+
+
 def should_queue(verdicts: Verdicts, sub: Row, story_id: int) -> bool:
     """Inside the write transaction: whether this subscription gets the story, from the verdict decided
     before it. A subscription added or re-filtered in between is decided here only when it has no filter

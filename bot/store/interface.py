@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from bot.models import (
+    ArticleToStore,
     DigestSchedule,
     EntryFailure,
     Feed,
@@ -119,6 +120,14 @@ class Store(LeaseClaims, Protocol):
     async def add_article(self, article: NewArticle, *, story_id: int | None,
                           now: datetime) -> StoredArticle | None:
         """The article, its story, quotes, search entry, seen guid and deliveries in ONE transaction."""
+        ...
+
+    async def add_articles(self, batch: Sequence[ArticleToStore], *,
+                           now: datetime) -> list[StoredArticle | None]:
+        """The same result, item by item, as `add_article` called in order, in ONE transaction: all of the
+        batch commits or none of it. An item with `join` (and no story_id) joins the story of that earlier
+        item, or starts a new story when that item stored nothing. A `join` that does not name an earlier
+        item raises ValueError before anything is written."""
         ...
 
     async def bulk_load(self, articles: Sequence[NewArticle], *, now: datetime) -> int: ...

@@ -16,9 +16,11 @@ from typing import cast
 
 import asyncpg
 
-from bot.models import NewArticle, QuoteHit, QuoteRecord, StoredArticle, StoryView
+from bot.models import ArticleToStore, NewArticle, QuoteHit, QuoteRecord, StoredArticle, StoryView
 from bot.store.common import (
+    batch_story,
     bullets_to_json,
+    check_batch,
     feed_key,
     filter_text,
     normalize_name,
@@ -31,7 +33,7 @@ from bot.store.filtering import (
     DIGEST_PAGE,
     Noticer,
     Verdicts,
-    decide,
+    decide_batch,
     passing,
     report_timeouts,
     should_queue,
@@ -112,64 +114,78 @@ class ArticleOps(PgBase):
 
     async def add_article(self, article: NewArticle, *, story_id: int | None,
                           now: datetime) -> StoredArticle | None:
-        """See `bot.store.Store.add_article`; the same contract as the SQLite store. Filters are decided
-        before the transaction, in a worker thread (bot/store/filtering.py); one that runs out of time is
-        reported to its guild as a notice."""
-        article, now = clean_article(article), ts(now)
-        async with self._read() as conn:
-            subs = await conn.fetch("SELECT id, include, exclude FROM subscriptions "
-                                    "WHERE feed_id = $1 AND NOT paused ORDER BY id", article.feed_id)
-        verdicts = await decide(subs, filter_text(article.title, article.bullets))
-        try:
-            return await self._add_article(article, story_id, now, verdicts)
-        finally:
-            if slow := timed_out(verdicts):
-                async with self._read() as conn:
-                    rows = await conn.fetch("SELECT id, guild_id, channel_id FROM subscriptions "
-                                            "WHERE id = ANY($1::bigint[])", slow)
-                await report_timeouts(cast(Noticer, self), article, verdicts, rows, now)
+        """See `bot.store.Store.add_article`; the same contract as the SQLite store: a batch of one."""
+        return (await self.add_articles([ArticleToStore(article, story_id)], now=now))[0]
 
-    async def _add_article(self, article: NewArticle, story_id: int | None, now: datetime,
-                           verdicts: Verdicts) -> StoredArticle | None:
+    async def add_articles(self, batch: Sequence[ArticleToStore], *,
+                           now: datetime) -> list[StoredArticle | None]:
+        """See `bot.store.Store.add_articles`. Filters are decided before the transaction, in a worker
+        thread (bot/store/filtering.py); one that runs out of time is reported to its guild as a notice."""
+        check_batch(batch)
+        if not batch:
+            return []
+        now = ts(now)
+        articles = [clean_article(item.article) for item in batch]
+        async with self._read() as conn:
+            subs = await conn.fetch("SELECT id, feed_id, include, exclude FROM subscriptions "
+                                    "WHERE feed_id = ANY($1::bigint[]) AND NOT paused ORDER BY id",
+                                    sorted({a.feed_id for a in articles}))
+        verdicts = await decide_batch(subs, [(a.feed_id, filter_text(a.title, a.bullets)) for a in articles])
+        try:
+            results: list[StoredArticle | None] = []
+            async with self._tx() as conn:
+                for item, article, decided in zip(batch, articles, verdicts, strict=True):
+                    results.append(await self._add_article(conn, article, batch_story(item, results), now,
+                                                           decided))
+            self._known_configs.update(fts.config_for(a.language, self._available_configs) for a in articles)
+            return results
+        finally:
+            for article, decided in zip(articles, verdicts, strict=True):
+                if slow := timed_out(decided):
+                    async with self._read() as conn:
+                        rows = await conn.fetch("SELECT id, guild_id, channel_id FROM subscriptions "
+                                                "WHERE id = ANY($1::bigint[])", slow)
+                    await report_timeouts(cast(Noticer, self), article, decided, rows, now)
+
+    async def _add_article(self, conn: asyncpg.Connection, article: NewArticle, story_id: int | None,
+                           now: datetime, verdicts: Verdicts) -> StoredArticle | None:
         config = fts.config_for(article.language, self._available_configs)
-        async with self._tx() as conn:
-            if await conn.fetchval("SELECT 1 FROM feeds WHERE id = $1 FOR KEY SHARE", article.feed_id) is None:
-                log.info("feed %s is gone; article %s not stored", article.feed_id, article.canonical_url)
-                return None
-            await conn.execute(_INSERT_SEEN, article.feed_id, article.guid, now)
-            # Unique per (feed, canonical_url), as on SQLite (bot/store/sqlite/dedupe.py): a feed's own copy
-            # of a URL another feed stored first is kept under feed_key and joins that story.
-            key = article.canonical_url
-            own_key = feed_key(key, article.feed_id)
-            rows = await conn.fetch("SELECT id, story_id, feed_id, canonical_url FROM articles "
-                                    "WHERE canonical_url = ANY($1::text[])", [key, own_key])
-            mine = next((r for r in rows if r["feed_id"] == article.feed_id), None)
-            if mine is not None:
-                await self._enqueue(conn, article.feed_id, mine["story_id"], verdicts, now)
-                return None
-            other = next((r for r in rows if r["canonical_url"] == key), None)
-            if other is not None:
-                key, story_id = own_key, other["story_id"]
-                await conn.execute("UPDATE articles SET canonical_url = canonical_url || '#orphan=' || id "
-                                   "WHERE canonical_url = $1 AND feed_id IS NULL", own_key)
-            new_story = story_id is None or await conn.fetchval(
-                "SELECT 1 FROM stories WHERE id = $1", story_id) is None
+        if await conn.fetchval("SELECT 1 FROM feeds WHERE id = $1 FOR KEY SHARE", article.feed_id) is None:
+            log.info("feed %s is gone; article %s not stored", article.feed_id, article.canonical_url)
+            return None
+        await conn.execute(_INSERT_SEEN, article.feed_id, article.guid, now)
+        # Unique per (feed, canonical_url), as on SQLite (bot/store/sqlite/dedupe.py): a feed's own copy
+        # of a URL another feed stored first is kept under feed_key and joins that story.
+        key = article.canonical_url
+        own_key = feed_key(key, article.feed_id)
+        rows = await conn.fetch("SELECT id, story_id, feed_id, canonical_url FROM articles "
+                                "WHERE canonical_url = ANY($1::text[])", [key, own_key])
+        mine = next((r for r in rows if r["feed_id"] == article.feed_id), None)
+        if mine is not None:
+            await self._enqueue(conn, article.feed_id, mine["story_id"], verdicts, now)
+            return None
+        other = next((r for r in rows if r["canonical_url"] == key), None)
+        if other is not None:
+            key, story_id = own_key, other["story_id"]
+            await conn.execute("UPDATE articles SET canonical_url = canonical_url || '#orphan=' || id "
+                               "WHERE canonical_url = $1 AND feed_id IS NULL", own_key)
+        new_story = story_id is None or await conn.fetchval(
+            "SELECT 1 FROM stories WHERE id = $1", story_id) is None
+        if new_story:
+            story_id = await conn.fetchval("INSERT INTO stories (created_at) VALUES ($1) RETURNING id", now)
+        assert story_id is not None
+        await self._note_config(conn, config)
+        article_id = await self._insert_article(conn, article, story_id, now, config, key=key)
+        if article_id is None:  # another process stored this key since we looked
             if new_story:
-                story_id = await conn.fetchval("INSERT INTO stories (created_at) VALUES ($1) RETURNING id", now)
-            assert story_id is not None
-            await self._note_config(conn, config)
-            article_id = await self._insert_article(conn, article, story_id, now, config, key=key)
-            if article_id is None:  # another process stored this key since we looked
-                if new_story:
-                    await conn.execute("DELETE FROM stories WHERE id = $1", story_id)
-                raced = await conn.fetchrow("SELECT story_id, feed_id FROM articles WHERE canonical_url = $1", key)
-                if raced is not None and raced["feed_id"] == article.feed_id:
-                    await self._enqueue(conn, article.feed_id, raced["story_id"], verdicts, now)
-                return None
-            if not new_story:
-                await self._update_source_count(conn, story_id)
-            deliveries = await self._enqueue(conn, article.feed_id, story_id, verdicts, now)
-        self._known_configs.add(config)
+                await conn.execute("DELETE FROM stories WHERE id = $1", story_id)
+            raced = await conn.fetchrow("SELECT story_id, feed_id FROM articles WHERE canonical_url = $1", key)
+            if raced is not None and raced["feed_id"] == article.feed_id:
+                await self._enqueue(conn, article.feed_id, raced["story_id"], verdicts, now)
+            return None
+        if not new_story:
+            await self._update_source_count(conn, story_id)
+        deliveries = await self._enqueue(conn, article.feed_id, story_id, verdicts, now)
         return StoredArticle(article_id=article_id, story_id=story_id, new_story=new_story,
                              deliveries=tuple(deliveries))
 

@@ -3,27 +3,37 @@
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING
 
 from bot.models import NewArticle
 from bot.store.common import filter_text
-from bot.store.filtering import DIGEST_PAGE, Verdicts, decide, digest_verdicts, timed_out
+from bot.store.filtering import DIGEST_PAGE, Verdicts, decide_batch, digest_verdicts, timed_out
 from bot.store.filtering import report_timeouts as report
-from bot.store.sqlite.base import fetchall
 
 if TYPE_CHECKING:
     from bot.store.sqlite.notices import NoticeOps
 
-__all__ = ["DIGEST_PAGE", "Verdicts", "digest_verdicts", "filter_text", "filter_verdicts", "report_timeouts"]
+__all__ = ["DIGEST_PAGE", "Verdicts", "batch_verdicts", "digest_verdicts", "filter_text", "report_timeouts"]
 
 
-async def filter_verdicts(store: NoticeOps, feed_id: int, text: str) -> Verdicts:
-    """The verdicts for the feed's unpaused subscriptions, computed in a worker thread."""
-    async with store._read() as conn:
-        subs = await fetchall(conn, "SELECT id, include, exclude FROM subscriptions "
-                                    "WHERE feed_id = ? AND paused = 0 ORDER BY id", (feed_id,))
-    return await decide(subs, text)
+def _subscribers(db: sqlite3.Connection, feed_ids: list[int]) -> list[sqlite3.Row]:
+    marks = ",".join("?" * len(feed_ids))
+    return db.execute(f"SELECT id, feed_id, include, exclude FROM subscriptions WHERE feed_id IN ({marks}) "
+                      "AND paused = 0 ORDER BY id", feed_ids).fetchall()
+
+
+async def batch_verdicts(store: NoticeOps, articles: Sequence[NewArticle]) -> list[Verdicts]:
+    """The verdicts of each article's feed's unpaused subscriptions: one read, one worker-thread call."""
+    subs = await store._read_sync(_subscribers, sorted({a.feed_id for a in articles}))
+    return await decide_batch(subs, [(a.feed_id, filter_text(a.title, a.bullets)) for a in articles])
+
+
+def _subscription_rows(db: sqlite3.Connection, ids: list[int]) -> list[sqlite3.Row]:
+    marks = ",".join("?" * len(ids))
+    return db.execute(f"SELECT id, guild_id, channel_id FROM subscriptions WHERE id IN ({marks})", ids).fetchall()
 
 
 async def report_timeouts(store: NoticeOps, article: NewArticle, verdicts: Verdicts, now: datetime) -> None:
@@ -31,8 +41,5 @@ async def report_timeouts(store: NoticeOps, article: NewArticle, verdicts: Verdi
     slow = timed_out(verdicts)
     if not slow:
         return
-    async with store._read() as conn:
-        marks = ",".join("?" * len(slow))
-        subs = await fetchall(conn, f"SELECT id, guild_id, channel_id FROM subscriptions WHERE id IN ({marks})",
-                              slow)
+    subs = await store._read_sync(_subscription_rows, slow)
     await report(store, article, verdicts, subs, now)

@@ -14,7 +14,7 @@ import bot.store.common as store_common
 import bot.store.postgres.articles as pg_articles
 import bot.store.sqlite.filtering as sqlite_filtering
 from bot.store import Store
-from bot.store.filtering import Verdicts, decide
+from bot.store.filtering import Verdicts, decide_batch
 from tests.bot.store.conftest import backend, query
 from tests.bot.store.test_store import T0, make_article
 
@@ -107,14 +107,14 @@ async def test_a_subscription_refiltered_while_deciding_is_not_queued(store: Sto
     unfiltered = await store.subscribe(1, 11, feed.id, now=T0, include="nothing like it")
     await store.subscribe(1, 12, feed.id, now=T0, include="election")
 
-    async def decide_then_change(subs: list[object], text: str) -> Verdicts:
-        verdicts = await decide(subs, text)  # type: ignore[arg-type]
+    async def decide_then_change(subs: list[object], items: list[tuple[int, str]]) -> list[Verdicts]:
+        verdicts = await decide_batch(subs, items)  # type: ignore[arg-type]
         await store.set_filters(refiltered.id, "night", None)  # would pass, but was not decided
         await store.set_filters(unfiltered.id, None, None)  # no filter: decided without a regex
         return verdicts
 
     module = pg_articles if backend(store) == "postgres" else sqlite_filtering
-    monkeypatch.setattr(module, "decide", decide_then_change)
+    monkeypatch.setattr(module, "decide_batch", decide_then_change)
     stored = await store.add_article(make_article(feed.id, 1, title="Election night"), story_id=None, now=T0)
     assert stored is not None and len(stored.deliveries) == 2
     assert await pending_channels(store) == [11, 12]
