@@ -15,10 +15,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from bot.models import ArticleToStore, NewArticle, QuoteRecord, StoredArticle
+from bot.pipeline.filters import Verdict
 from bot.store.common import batch_story, check_batch, feed_key
 from bot.store.filtering import Verdicts, should_queue
 from bot.store.sqlite import fts
-from bot.store.sqlite.filtering import batch_verdicts, report_timeouts
+from bot.store.sqlite.filtering import batch_verdicts, report_timeouts, subscribers
 from bot.store.sqlite.notices import NoticeOps
 from bot.store.sqlite.rows import (
     bullets_to_json,
@@ -31,6 +32,7 @@ from bot.store.sqlite.rows import (
 )
 
 log = logging.getLogger(__name__)
+PASSED = Verdict(True)
 
 INSERT_ARTICLE = """
 INSERT INTO articles (story_id, feed_id, guid, url, canonical_url, title, text, text_source, bullets, quotes,
@@ -68,6 +70,20 @@ def quote_params(article_id: int, quotes: Sequence[QuoteRecord]) -> list[tuple[o
 
 
 # ---- the units of work, run on the write connection's thread inside BEGIN IMMEDIATE .. COMMIT
+
+
+def store_unfiltered(db: sqlite3.Connection, batch: Sequence[ArticleToStore],
+                     now_s: str) -> list[StoredArticle | None] | None:
+    """The whole batch in this one unit when none of its feeds' subscriptions has a filter: then every
+    verdict is "queue", read in the same transaction, and nothing else needs deciding. None (nothing
+    written) when some subscription has a filter: it must be decided outside the transaction first."""
+    subs = subscribers(db, sorted({item.article.feed_id for item in batch}))
+    if any(sub["include"] or sub["exclude"] for sub in subs):
+        return None
+    by_feed: dict[int, Verdicts] = {}
+    for sub in subs:
+        by_feed.setdefault(sub["feed_id"], {})[sub["id"]] = (sub["include"], sub["exclude"], PASSED)
+    return store_batch(db, batch, now_s, [by_feed.get(item.article.feed_id, {}) for item in batch])
 
 
 def store_batch(db: sqlite3.Connection, batch: Sequence[ArticleToStore], now_s: str,
@@ -191,6 +207,11 @@ class AddOps(NoticeOps):
         if not batch:
             return []
         now_s = to_db(now)
+        if not self._filtered_feeds.intersection(item.article.feed_id for item in batch):
+            stored = await self._write_sync(store_unfiltered, batch, now_s)
+            if stored is not None:
+                return stored
+            self._filtered_feeds.update(item.article.feed_id for item in batch)
         verdicts = await batch_verdicts(self, [item.article for item in batch])
         try:
             return await self._write_sync(store_batch, batch, now_s, verdicts)

@@ -98,6 +98,9 @@ class StoreBase:
         for reader in self._readers:
             self._idle.put_nowait(reader)
         self._closed = False
+        # Feeds seen with a filtered subscription: their articles' filters are decided before the write
+        # transaction (a hint only: the write checks again).
+        self._filtered_feeds: set[int] = set()
 
     @property
     def path(self) -> str:

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 __all__ = ["DIGEST_PAGE", "Verdicts", "batch_verdicts", "digest_verdicts", "filter_text", "report_timeouts"]
 
 
-def _subscribers(db: sqlite3.Connection, feed_ids: list[int]) -> list[sqlite3.Row]:
+def subscribers(db: sqlite3.Connection, feed_ids: list[int]) -> list[sqlite3.Row]:
     marks = ",".join("?" * len(feed_ids))
     return db.execute(f"SELECT id, feed_id, include, exclude FROM subscriptions WHERE feed_id IN ({marks}) "
                       "AND paused = 0 ORDER BY id", feed_ids).fetchall()
@@ -27,7 +27,7 @@ def _subscribers(db: sqlite3.Connection, feed_ids: list[int]) -> list[sqlite3.Ro
 
 async def batch_verdicts(store: NoticeOps, articles: Sequence[NewArticle]) -> list[Verdicts]:
     """The verdicts of each article's feed's unpaused subscriptions: one read, one worker-thread call."""
-    subs = await store._read_sync(_subscribers, sorted({a.feed_id for a in articles}))
+    subs = await store._read_sync(subscribers, sorted({a.feed_id for a in articles}))
     return await decide_batch(subs, [(a.feed_id, filter_text(a.title, a.bullets)) for a in articles])
 
 
