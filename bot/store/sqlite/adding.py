@@ -19,6 +19,7 @@ from bot.pipeline.filters import Verdict
 from bot.store.common import batch_story, check_batch, feed_key
 from bot.store.filtering import Verdicts, should_queue
 from bot.store.sqlite import fts
+from bot.store.sqlite.base import chunks
 from bot.store.sqlite.filtering import batch_verdicts, report_timeouts, subscribers
 from bot.store.sqlite.notices import NoticeOps
 from bot.store.sqlite.rows import (
@@ -40,6 +41,7 @@ INSERT INTO articles (story_id, feed_id, guid, url, canonical_url, title, text, 
                       language, fingerprint, created_at)
 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 """
+INSERT_ARTICLE_WITH_ID = INSERT_ARTICLE.replace("(story_id,", "(id, story_id,", 1).replace("VALUES (", "VALUES (?, ", 1)
 INSERT_QUOTE = """
 INSERT INTO quotes (article_id, position, text, speaker, speaker_norm, speaker_last) VALUES (?, ?, ?, ?, ?, ?)
 """
@@ -162,17 +164,28 @@ def update_source_count(db: sqlite3.Connection, story_id: int) -> None:
 
 
 def bulk_insert(db: sqlite3.Connection, articles: Sequence[NewArticle], now_s: str) -> int:
-    """New single-article stories, no deliveries: each table filled by one executemany per chunk."""
-    stored = 0
-    for article in articles:
-        if db.execute("SELECT 1 FROM articles WHERE canonical_url = ?", (article.canonical_url,)).fetchone():
-            continue
-        story_id = db.execute("INSERT INTO stories (created_at) VALUES (?)", (now_s,)).lastrowid
-        assert story_id is not None
-        insert_article(db, article, story_id, now_s)
-        db.execute(INSERT_SEEN, (article.feed_id, article.guid, now_s))
-        stored += 1
-    return stored
+    """New single-article stories, no deliveries: each table filled by one executemany. The write lock is
+    held (BEGIN IMMEDIATE), so the ids after the current largest are ours to hand out."""
+    fresh = {a.canonical_url: a for a in reversed(articles)}  # the first of a URL in the batch wins
+    for chunk in chunks(list(fresh), 500):
+        marks = ",".join("?" * len(chunk))
+        for (url,) in db.execute(f"SELECT canonical_url FROM articles WHERE canonical_url IN ({marks})", chunk):
+            del fresh[url]
+    todo = [a for a in articles if fresh.get(a.canonical_url) is a]
+    if not todo:
+        return 0
+    story0 = int(db.execute("SELECT coalesce(max(id), 0) FROM stories").fetchone()[0]) + 1
+    article0 = int(db.execute("SELECT coalesce(max(id), 0) FROM articles").fetchone()[0]) + 1
+    db.executemany("INSERT INTO stories (id, created_at) VALUES (?, ?)",
+                   [(story0 + i, now_s) for i in range(len(todo))])
+    db.executemany(INSERT_ARTICLE_WITH_ID,
+                   [(article0 + i, *article_params(a, story0 + i, now_s)) for i, a in enumerate(todo)])
+    db.executemany(INSERT_QUOTE, [row for i, a in enumerate(todo) if a.quotes
+                                  for row in quote_params(article0 + i, a.quotes)])
+    db.executemany(INSERT_FTS, [(article0 + i, *fts.fts_values(a.title, a.bullets, a.quotes, a.text))
+                                for i, a in enumerate(todo)])
+    db.executemany(INSERT_SEEN, [(a.feed_id, a.guid, now_s) for a in todo])
+    return len(todo)
 
 
 class AddOps(NoticeOps):
