@@ -30,6 +30,9 @@ class PgBase:
         self._where = where  # the URL without its password, for messages
         self._closed = False
         self._known_configs: set[str] = set()
+        # Feeds seen with a filtered subscription: their articles' filters are decided before the write
+        # (a hint only: the write checks again).
+        self._filtered_feeds: set[int] = set()
 
     @property
     def path(self) -> str:

@@ -147,3 +147,20 @@ async def test_naive_time_is_refused(store: Store) -> None:
     a = await store.add_feed("https://a/rss", now=T0)
     with pytest.raises(ValueError):
         await store.add_articles([ArticleToStore(make_article(a.id, 1), None)], now=T0.replace(tzinfo=None))
+
+
+async def test_sources_are_counted_by_name_as_the_views_name_them(store: Store) -> None:
+    feeds = [await store.add_feed(f"https://f{i}/rss", now=T0) for i in range(6)]  # untitled feeds
+    urls_and_sites = [("https://www.Example.com:8080/a", None), ("https://user@example.com/b", None),
+                      ("https://example.com/c", "  Example Gazette "), ("https://[::1]:80/d", None),
+                      ("https://other.example/e", "\tExample Gazette"), ("https://other.example/f", None)]
+    batch = [ArticleToStore(make_article(f.id, i, url=url, site_name=site), None, join=0 if i else None)
+             for i, (f, (url, site)) in enumerate(zip(feeds, urls_and_sites, strict=True))]
+    results = await store.add_articles(batch, now=T0)
+    first = results[0]
+    assert first is not None and all(r is not None and r.story_id == first.story_id for r in results)
+    view = await store.get_story(first.story_id)
+    # example.com, Example Gazette, ::1, other.example
+    assert view is not None and view.source_count == 4
+    assert sorted({view.source.name, *(s.name for s in view.other_sources)}) == [
+        "::1", "Example Gazette", "example.com", "other.example"]

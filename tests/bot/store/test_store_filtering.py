@@ -11,7 +11,7 @@ import pytest
 
 import bot.pipeline.filters as filters
 import bot.store.common as store_common
-import bot.store.postgres.articles as pg_articles
+import bot.store.postgres.adding as pg_adding
 import bot.store.sqlite.filtering as sqlite_filtering
 from bot.store import Store
 from bot.store.filtering import Verdicts, decide_batch
@@ -113,7 +113,7 @@ async def test_a_subscription_refiltered_while_deciding_is_not_queued(store: Sto
         await store.set_filters(unfiltered.id, None, None)  # no filter: decided without a regex
         return verdicts
 
-    module = pg_articles if backend(store) == "postgres" else sqlite_filtering
+    module = pg_adding if backend(store) == "postgres" else sqlite_filtering
     monkeypatch.setattr(module, "decide_batch", decide_then_change)
     stored = await store.add_article(make_article(feed.id, 1, title="Election night"), story_id=None, now=T0)
     assert stored is not None and len(stored.deliveries) == 2
