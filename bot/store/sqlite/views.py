@@ -15,6 +15,7 @@ lends nothing to what other members see.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Collection, Sequence
 
 import aiosqlite
@@ -60,23 +61,41 @@ async def _load(conn: aiosqlite.Connection, wanted: list[int], guild_id: int | N
                 channel_ids: Collection[int] | None) -> dict[int, StoryView]:
     views: dict[int, StoryView] = {}
     for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start:start + _CHUNK]
-        params: list[object] = list(chunk)
-        scope = ""
-        if guild_id is not None:
-            feeds, scope_params = feed_scope(guild_id, channel_ids)
-            scope = f" AND a.feed_id IN ({feeds})"
-            params += scope_params
-        sql = _VIEW_SQL.format(marks=",".join("?" * len(chunk)), scope=scope)
+        sql, params = _view_query(wanted[start:start + _CHUNK], guild_id, channel_ids)
         async with conn.execute(sql, params) as cur:
-            rows = list(await cur.fetchall())
-        by_story: dict[int, list[aiosqlite.Row]] = {}
-        for row in rows:
-            by_story.setdefault(row["story_id"], []).append(row)
-        for story_id, articles in by_story.items():
-            views[story_id] = _view(story_id, articles)
+            _add_views(views, list(await cur.fetchall()))
     return views
 
 
-def _view(story_id: int, articles: list[aiosqlite.Row]) -> StoryView:
+def load_views_sync(db: sqlite3.Connection, story_ids: Sequence[int], guild_id: int | None = None,
+                    channel_ids: Collection[int] | None = None) -> dict[int, StoryView]:
+    """`load_views` on the connection's own thread, for a read that runs whole as one function there."""
+    wanted = list(dict.fromkeys(story_ids))
+    views: dict[int, StoryView] = {}
+    for start in range(0, len(wanted), _CHUNK):
+        sql, params = _view_query(wanted[start:start + _CHUNK], guild_id, channel_ids)
+        _add_views(views, db.execute(sql, params).fetchall())
+    return views
+
+
+def _view_query(chunk: list[int], guild_id: int | None,
+                channel_ids: Collection[int] | None) -> tuple[str, list[object]]:
+    params: list[object] = list(chunk)
+    scope = ""
+    if guild_id is not None:
+        feeds, scope_params = feed_scope(guild_id, channel_ids)
+        scope = f" AND a.feed_id IN ({feeds})"
+        params += scope_params
+    return _VIEW_SQL.format(marks=",".join("?" * len(chunk)), scope=scope), params
+
+
+def _add_views(views: dict[int, StoryView], rows: Sequence[sqlite3.Row]) -> None:
+    by_story: dict[int, list[sqlite3.Row]] = {}
+    for row in rows:
+        by_story.setdefault(row["story_id"], []).append(row)
+    for story_id, articles in by_story.items():
+        views[story_id] = _view(story_id, articles)
+
+
+def _view(story_id: int, articles: list[sqlite3.Row]) -> StoryView:
     return story_view(story_id, articles, opt_from_db(articles[0]["published_at"]))
