@@ -75,6 +75,21 @@ async def execute(conn: aiosqlite.Connection, sql: str, params: Params = ()) -> 
         return cur.rowcount
 
 
+def one_row(db: sqlite3.Connection, sql: str, params: Params = ()) -> sqlite3.Row | None:
+    """A one-statement unit for `_read_sync`/`_write_sync`: its first row."""
+    return db.execute(sql, params).fetchone()
+
+
+def all_rows(db: sqlite3.Connection, sql: str, params: Params = ()) -> list[sqlite3.Row]:
+    """A one-statement unit for `_read_sync`/`_write_sync`: every row."""
+    return db.execute(sql, params).fetchall()
+
+
+def changes(db: sqlite3.Connection, sql: str, params: Params = ()) -> int:
+    """A one-statement unit for `_write_sync`: how many rows it changed."""
+    return db.execute(sql, params).rowcount
+
+
 def chunks(items: Iterable[Any], size: int = 500) -> Iterable[list[Any]]:
     """Batches small enough for SQLite's bound-parameter limit."""
     batch: list[Any] = []

@@ -8,15 +8,14 @@ and the next claim takes the work over. Shards: a Discord process only claims wo
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-import aiosqlite
-
 from bot.models import DigestSchedule, Feed, PendingDelivery, StoryView
-from bot.store.sqlite.base import StoreBase, execute, fetchall
+from bot.store.sqlite.base import Params, StoreBase, changes
 from bot.store.sqlite.rows import digest_from_row, feed_from_row, to_db
-from bot.store.sqlite.views import load_views
+from bot.store.sqlite.views import load_views_sync
 
 _LANE_SQL = ("SELECT id, guild_id, channel_id, subscription_id, story_id, attempts FROM deliveries "
              "WHERE channel_id = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?")
@@ -41,33 +40,29 @@ class ClaimOps(StoreBase):
         if limit <= 0:
             return []
         now_s, until = to_db(now), to_db(now + lease)
-        async with self._tx() as conn:
-            rows = await fetchall(
-                conn,
+
+        def unit(db: sqlite3.Connection) -> list[sqlite3.Row]:
+            ids = [int(r[0]) for r in db.execute(
                 "SELECT id FROM feeds AS f WHERE f.disabled = 0 AND f.next_poll_at <= ? "
                 "AND (f.lease_owner IS NULL OR f.lease_expires_at <= ?) "
                 "AND EXISTS (SELECT 1 FROM subscriptions AS s WHERE s.feed_id = f.id) "
-                "ORDER BY f.next_poll_at, f.id LIMIT ?",
-                (now_s, now_s, limit),
-            )
-            ids = [int(r[0]) for r in rows]
+                "ORDER BY f.next_poll_at, f.id LIMIT ?", (now_s, now_s, limit))]
             if not ids:
                 return []
             marks = ",".join("?" * len(ids))
-            claimed = await fetchall(conn, f"UPDATE feeds SET lease_owner = ?, lease_expires_at = ? "
-                                           f"WHERE id IN ({marks}) RETURNING *", (owner, until, *ids))
-        feeds = [feed_from_row(r) for r in claimed]
+            return db.execute(f"UPDATE feeds SET lease_owner = ?, lease_expires_at = ? WHERE id IN ({marks}) "
+                              "RETURNING *", (owner, until, *ids)).fetchall()
+
+        feeds = [feed_from_row(r) for r in await self._write_sync(unit)]
         feeds.sort(key=lambda f: (f.next_poll_at, f.id))
         return feeds
 
     async def renew_feed_lease(self, feed_id: int, owner: str, *, now: datetime, lease: timedelta) -> bool:
         """Extend our lease; False when another owner holds a live one (ours expired and was taken)."""
-        now_s = to_db(now)
-        async with self._tx() as conn:
-            return await execute(
-                conn, "UPDATE feeds SET lease_owner = ?, lease_expires_at = ? WHERE id = ? "
-                      "AND (lease_owner = ? OR lease_owner IS NULL OR lease_expires_at <= ?)",
-                (owner, to_db(now + lease), feed_id, owner, now_s)) > 0
+        return await self._write_sync(
+            changes, "UPDATE feeds SET lease_owner = ?, lease_expires_at = ? WHERE id = ? "
+                     "AND (lease_owner = ? OR lease_owner IS NULL OR lease_expires_at <= ?)",
+            (owner, to_db(now + lease), feed_id, owner, to_db(now))) > 0
 
     # ---- delivery lanes
 
@@ -80,41 +75,37 @@ class ClaimOps(StoreBase):
             return []
         now_s, until = to_db(now), to_db(now + lease)
         shards, shard_params = shard_clause("d.guild_id", shard_count, shard_ids)
-        async with self._tx() as conn:
-            rows = await fetchall(
-                conn,
+
+        def unit(db: sqlite3.Connection) -> list[int]:
+            rows = db.execute(
                 "SELECT d.channel_id, max(d.guild_id) AS guild_id, min(d.id) AS first FROM deliveries AS d "
                 "LEFT JOIN delivery_lanes AS l ON l.channel_id = d.channel_id "
                 "WHERE d.status = 'pending' AND d.next_attempt_at <= ? "
                 "AND (l.lease_owner IS NULL OR l.lease_owner = ? OR l.lease_expires_at <= ?)"
                 f"{shards} GROUP BY d.channel_id ORDER BY first LIMIT ?",
-                (now_s, owner, now_s, *shard_params, limit),
-            )
-            await conn.executemany(
+                (now_s, owner, now_s, *shard_params, limit)).fetchall()
+            db.executemany(
                 "INSERT INTO delivery_lanes (channel_id, guild_id, lease_owner, lease_expires_at) "
                 "VALUES (?, ?, ?, ?) ON CONFLICT (channel_id) DO UPDATE SET "
                 "lease_owner = excluded.lease_owner, lease_expires_at = excluded.lease_expires_at",
                 [(r["channel_id"], r["guild_id"], owner, until) for r in rows])
-        return [int(r["channel_id"]) for r in rows]
+            return [int(r["channel_id"]) for r in rows]
+
+        return await self._write_sync(unit)
 
     async def lane_deliveries(self, channel_id: int, *, now: datetime, limit: int) -> list[PendingDelivery]:
         """One channel's due pending deliveries, oldest first (as `pending_deliveries`)."""
-        async with self._read() as conn:
-            rows = await fetchall(conn, _LANE_SQL, (channel_id, to_db(now), limit))
-            return await pending_from_rows(conn, rows)
+        return await self._read_sync(pending_deliveries_of, _LANE_SQL, (channel_id, to_db(now), limit))
 
     async def renew_lane(self, channel_id: int, owner: str, *, now: datetime, lease: timedelta) -> bool:
-        now_s = to_db(now)
-        async with self._tx() as conn:
-            return await execute(
-                conn, "UPDATE delivery_lanes SET lease_owner = ?, lease_expires_at = ? WHERE channel_id = ? "
-                      "AND (lease_owner = ? OR lease_owner IS NULL OR lease_expires_at <= ?)",
-                (owner, to_db(now + lease), channel_id, owner, now_s)) > 0
+        return await self._write_sync(
+            changes, "UPDATE delivery_lanes SET lease_owner = ?, lease_expires_at = ? WHERE channel_id = ? "
+                     "AND (lease_owner = ? OR lease_owner IS NULL OR lease_expires_at <= ?)",
+            (owner, to_db(now + lease), channel_id, owner, to_db(now))) > 0
 
     async def release_lane(self, channel_id: int, owner: str) -> None:
-        async with self._tx() as conn:
-            await execute(conn, "DELETE FROM delivery_lanes WHERE channel_id = ? AND lease_owner = ?",
-                          (channel_id, owner))
+        await self._write_sync(changes, "DELETE FROM delivery_lanes WHERE channel_id = ? AND lease_owner = ?",
+                               (channel_id, owner))
 
     # ---- digests
 
@@ -127,30 +118,29 @@ class ClaimOps(StoreBase):
             return []
         now_s, until = to_db(now), to_db(now + lease)
         shards, shard_params = shard_clause("guild_id", shard_count, shard_ids)
-        async with self._tx() as conn:
-            rows = await fetchall(
-                conn,
+
+        def unit(db: sqlite3.Connection) -> list[sqlite3.Row]:
+            ids = [int(r[0]) for r in db.execute(
                 "SELECT channel_id FROM digests WHERE next_due_at <= ? "
                 f"AND (lease_owner IS NULL OR lease_expires_at <= ?){shards} "
-                "ORDER BY next_due_at, channel_id LIMIT ?",
-                (now_s, now_s, *shard_params, limit),
-            )
-            ids = [int(r[0]) for r in rows]
+                "ORDER BY next_due_at, channel_id LIMIT ?", (now_s, now_s, *shard_params, limit))]
             if not ids:
                 return []
             marks = ",".join("?" * len(ids))
-            claimed = await fetchall(conn, f"UPDATE digests SET lease_owner = ?, lease_expires_at = ? "
-                                           f"WHERE channel_id IN ({marks}) RETURNING *", (owner, until, *ids))
-        schedules = [digest_from_row(r) for r in claimed]
+            return db.execute(f"UPDATE digests SET lease_owner = ?, lease_expires_at = ? "
+                              f"WHERE channel_id IN ({marks}) RETURNING *", (owner, until, *ids)).fetchall()
+
+        schedules = [digest_from_row(r) for r in await self._write_sync(unit)]
         schedules.sort(key=lambda d: (d.next_due_at, d.channel_id))
         return schedules
 
 
-async def pending_from_rows(conn: aiosqlite.Connection, rows: Sequence[aiosqlite.Row]) -> list[PendingDelivery]:
-    """PendingDelivery records for delivery rows, each story viewed as its guild sees it."""
+def pending_deliveries_of(db: sqlite3.Connection, sql: str, params: Params) -> list[PendingDelivery]:
+    """PendingDelivery records for the delivery rows `sql` selects, each story viewed as its guild sees it."""
+    rows = db.execute(sql, params).fetchall()
     views: dict[tuple[int, int], StoryView] = {}
     for gid in dict.fromkeys(int(r["guild_id"]) for r in rows):
-        loaded = await load_views(conn, [r["story_id"] for r in rows if r["guild_id"] == gid], gid)
+        loaded = load_views_sync(db, [r["story_id"] for r in rows if r["guild_id"] == gid], gid)
         views.update(((gid, sid), view) for sid, view in loaded.items())
     return [
         PendingDelivery(id=r["id"], guild_id=r["guild_id"], channel_id=r["channel_id"],

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bot.store import StoreError
+from bot.store.sqlite.base import on_thread
 from bot.store.sqlite.store import SQLiteStore as Store
 from tests.bot.store.test_store import T0
 
@@ -211,26 +212,24 @@ def _check_counts(path: Path, *, deliveries_per_article: int) -> None:
         conn.close()
 
 
-async def test_failed_commit_rolls_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_failed_commit_rolls_back(tmp_path: Path) -> None:
     """An error from COMMIT itself must not leave the transaction open for the next caller to commit."""
     path = tmp_path / "commit.db"
     store, _feed_id = await _store_with_feed(path)
     try:
-        real_commit = store._conn.commit
-        calls = 0
+        denied: list[str] = []
 
-        async def failing_commit() -> None:
-            nonlocal calls
-            calls += 1
-            if calls == 1:
-                raise sqlite3.OperationalError("disk I/O error")
-            await real_commit()
+        def deny_first_commit(action: int, arg1: str | None, *_: object) -> int:
+            if action == sqlite3.SQLITE_TRANSACTION and arg1 == "COMMIT" and not denied:
+                denied.append(arg1)
+                return sqlite3.SQLITE_DENY
+            return sqlite3.SQLITE_OK
 
-        monkeypatch.setattr(store._conn, "commit", failing_commit)
-        with pytest.raises(StoreError, match="disk I/O error"):
+        await on_thread(store._conn, lambda db: db.set_authorizer(deny_first_commit))
+        with pytest.raises(StoreError, match="not authorized"):
             await store.set_meta("half", "written")
-        assert not store._conn.in_transaction
+        assert denied == ["COMMIT"] and not store._conn.in_transaction
         await store.set_meta("next", "ok")  # must neither fail nor commit the failed write
-        assert await store.get_meta("half") is None
+        assert await store.get_meta("half") is None and await store.get_meta("next") == "ok"
     finally:
         await store.close()
