@@ -4,19 +4,19 @@ articles is in `bot.store.sqlite.adding`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
+import sqlite3
 from collections.abc import Collection
 from datetime import UTC, datetime
 
 from bot.models import QuoteHit, QuoteRecord, StoryView
 from bot.store.common import ordered
+from bot.store.filtering import DIGEST_PAGE, passing
 from bot.store.sqlite import fts
 from bot.store.sqlite.adding import AddOps
-from bot.store.sqlite.base import chunks, execute, fetchall, fetchone
-from bot.store.sqlite.filtering import DIGEST_PAGE, digest_verdicts
+from bot.store.sqlite.base import all_rows, fetchall, fetchone, one_row
 from bot.store.sqlite.rows import bullets_from_json, normalize_name, quotes_from_json, surname, to_db
-from bot.store.sqlite.views import feed_scope, load_views
+from bot.store.sqlite.views import feed_scope, load_views, load_views_sync
 
 log = logging.getLogger(__name__)
 
@@ -32,21 +32,17 @@ _DELETE_FTS = ("INSERT INTO articles_fts (articles_fts, rowid, title, bullets, q
 
 class ArticleOps(AddOps):
     async def find_article_by_url(self, canonical_url: str) -> int | None:
-        async with self._read() as conn:
-            row = await fetchone(conn, "SELECT id FROM articles WHERE canonical_url = ?", (canonical_url,))
+        row = await self._read_sync(one_row, "SELECT id FROM articles WHERE canonical_url = ?", (canonical_url,))
         return None if row is None else int(row[0])
 
     async def recent_fingerprints(self, since: datetime) -> list[tuple[int, bytes]]:
         """(story_id, fingerprint) of articles stored since `since`, for rebuilding the cluster index."""
-        async with self._read() as conn:
-            rows = await fetchall(conn, "SELECT story_id, fingerprint FROM articles WHERE created_at >= ? "
-                                        "AND fingerprint IS NOT NULL ORDER BY id", (to_db(since),))
+        rows = await self._read_sync(all_rows, "SELECT story_id, fingerprint FROM articles WHERE created_at >= ? "
+                                               "AND fingerprint IS NOT NULL ORDER BY id", (to_db(since),))
         return [(int(r[0]), bytes(r[1])) for r in rows]
 
     async def get_story(self, story_id: int) -> StoryView | None:
-        async with self._read() as conn:
-            views = await load_views(conn, [story_id])
-        return views.get(story_id)
+        return (await self._read_sync(load_views_sync, [story_id])).get(story_id)
 
     # ---- lookups for slash commands, always scoped to the guild's subscribed feeds
 
@@ -125,17 +121,19 @@ class ArticleOps(AddOps):
             where.append("feed_id = ?")
             params.append(feed_id)
         sql = f"SELECT story_id FROM articles WHERE {' AND '.join(where)} ORDER BY id DESC LIMIT ?"
-        fetch = limit * 3
-        async with self._read() as conn:
+
+        def unit(db: sqlite3.Connection) -> list[StoryView]:
+            fetch = limit * 3
             while True:  # several articles of one story may come first: fetch more until `limit` stories
-                rows = await fetchall(conn, sql, [*params, fetch])
+                rows = db.execute(sql, [*params, fetch]).fetchall()
                 ids = list(dict.fromkeys(int(r[0]) for r in rows))
                 if len(ids) >= limit or len(rows) < fetch:
                     break
                 fetch *= 4
             ids = ids[:limit]
-            views = await load_views(conn, ids, guild_id, channel_ids)
-        return ordered(views, ids)
+            return ordered(load_views_sync(db, ids, guild_id, channel_ids), ids)
+
+        return await self._read_sync(unit)
 
     async def quotes_by(self, guild_id: int, who: str, *, since: datetime | None = None,
                         limit: int = 10, channel_ids: Collection[int] | None = None) -> list[QuoteHit]:
@@ -162,11 +160,11 @@ class ArticleOps(AddOps):
                f"WHERE {' AND '.join(where)} ORDER BY a.created_at DESC, q.article_id DESC, q.position "
                "LIMIT ?")
         params.append(limit * 4)
-        async with self._read() as conn:
-            rows = await fetchall(conn, sql, params)
+
+        def unit(db: sqlite3.Connection) -> list[QuoteHit]:
             picked: list[tuple[QuoteRecord, int]] = []
             shown: set[tuple[int, str]] = set()
-            for r in rows:
+            for r in db.execute(sql, params).fetchall():
                 key = (int(r["story_id"]), " ".join(r["text"].casefold().split()))
                 if key in shown:
                     continue
@@ -174,8 +172,10 @@ class ArticleOps(AddOps):
                 picked.append((QuoteRecord(text=r["text"], speaker=r["speaker"]), key[0]))
                 if len(picked) >= limit:
                     break
-            views = await load_views(conn, [sid for _, sid in picked], guild_id, channel_ids)
-        return [QuoteHit(quote=q, story=views[sid]) for q, sid in picked if sid in views]
+            views = load_views_sync(db, [sid for _, sid in picked], guild_id, channel_ids)
+            return [QuoteHit(quote=q, story=views[sid]) for q, sid in picked if sid in views]
+
+        return await self._read_sync(unit)
 
     async def digest_stories(self, channel_id: int, since: datetime, limit: int) -> list[StoryView]:
         """Stories of the channel's subscribed feeds first stored since `since`, ranked by number of
@@ -189,27 +189,26 @@ class ArticleOps(AddOps):
             " JOIN articles AS a ON a.feed_id = s.feed_id AND a.created_at >= ?"
             " JOIN stories AS st ON st.id = a.story_id AND st.created_at >= ?"
             " WHERE s.channel_id = ?"
-            " ORDER BY st.source_count DESC, st.created_at DESC, st.id DESC"
+            " ORDER BY st.source_count DESC, st.created_at DESC, st.id DESC, a.id DESC LIMIT ? OFFSET ?"
         )
         ids: list[int] = []
         guild_id: int | None = None
-        async with self._read() as conn:
-            async with conn.execute(sql, (since_s, since_s, channel_id)) as cur:
-                while len(ids) < limit:
-                    rows = list(await cur.fetchmany(DIGEST_PAGE))
-                    if not rows:
+        offset = 0
+        while len(ids) < limit:  # a page of candidates per hop; filters run in a worker thread between
+            rows = await self._read_sync(all_rows, sql, (since_s, since_s, channel_id, DIGEST_PAGE, offset))
+            if not rows:
+                break
+            offset += len(rows)
+            guild_id = int(rows[0]["guild_id"])
+            for row, passed in zip(rows, await passing(rows), strict=True):
+                sid = int(row[0])
+                if passed and sid not in ids:
+                    ids.append(sid)
+                    if len(ids) >= limit:
                         break
-                    guild_id = int(rows[0]["guild_id"])
-                    # Filters run in a worker thread, a page of candidates at a time.
-                    verdicts = await asyncio.to_thread(digest_verdicts, rows)
-                    for row, passed in zip(rows, verdicts, strict=True):
-                        sid = int(row[0])
-                        if passed and sid not in ids:
-                            ids.append(sid)
-                            if len(ids) >= limit:
-                                break
-            views = await load_views(conn, ids, guild_id)
-        return ordered(views, ids)
+            if len(rows) < DIGEST_PAGE:
+                break
+        return ordered(await self._read_sync(load_views_sync, ids, guild_id), ids)
 
     # ---- retention
 
@@ -220,22 +219,24 @@ class ArticleOps(AddOps):
         purged_at = to_db(datetime.now(UTC))
         total = 0
         while True:
-            async with self._tx() as conn:
-                rows = await fetchall(conn, "SELECT id, title, bullets, quotes, text FROM articles "
-                                            "WHERE text IS NOT NULL AND created_at < ? LIMIT ?",
-                                      (cutoff, PURGE_BATCH))
-                for chunk in chunks(rows, 100):
-                    for r in chunk:
-                        bullets, quotes = bullets_from_json(r["bullets"]), quotes_from_json(r["quotes"])
-                        await execute(conn, _DELETE_FTS, (r["id"], *fts.fts_values(r["title"], bullets, quotes,
-                                                                                   r["text"])))
-                        await execute(conn, _INSERT_FTS, (r["id"], *fts.fts_values(r["title"], bullets, quotes,
-                                                                                   None)))
-                    await conn.executemany("UPDATE articles SET text = NULL, text_purged_at = ? WHERE id = ?",
-                                           [(purged_at, r["id"]) for r in chunk])
-            total += len(rows)
-            if len(rows) < PURGE_BATCH:
+            purged = await self._write_sync(_purge_batch, cutoff, purged_at)
+            total += purged
+            if purged < PURGE_BATCH:
                 break
         if total:
             log.info("purged the text of %s articles stored before %s", total, cutoff)
         return total
+
+
+def _purge_batch(db: sqlite3.Connection, cutoff: str, purged_at: str) -> int:
+    """One batch of the purge; its FTS rows re-indexed without the text (a contentless index deletes a
+    row by the values it was indexed with)."""
+    rows = db.execute("SELECT id, title, bullets, quotes, text FROM articles WHERE text IS NOT NULL "
+                      "AND created_at < ? LIMIT ?", (cutoff, PURGE_BATCH)).fetchall()
+    for r in rows:
+        bullets, quotes = bullets_from_json(r["bullets"]), quotes_from_json(r["quotes"])
+        db.execute(_DELETE_FTS, (r["id"], *fts.fts_values(r["title"], bullets, quotes, r["text"])))
+        db.execute(_INSERT_FTS, (r["id"], *fts.fts_values(r["title"], bullets, quotes, None)))
+    db.executemany("UPDATE articles SET text = NULL, text_purged_at = ? WHERE id = ?",
+                   [(purged_at, r["id"]) for r in rows])
+    return len(rows)
