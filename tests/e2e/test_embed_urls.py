@@ -9,6 +9,7 @@ import pytest
 
 from bot.discord.sink import DiscordSink
 from bot.models import PendingDelivery, Source, StoryView
+from bot.store.sqlite.base import changes
 from bot.work.delivery import Delivered
 from bot.work.digests import run_due_digests
 from tests.e2e.conftest import GUILD, LOG, NEWS, World
@@ -52,9 +53,9 @@ async def test_a_digest_holding_a_malformed_url_is_posted(world: World) -> None:
     await world.store.subscribe(GUILD, NEWS, feed.id, now=world.clock())
     await world.add_story(feed.id, "Good story")
     story_id = await world.add_story(feed.id, "Bad link story")
-    async with world.store._tx() as conn:  # a link stored before this fix (or by a lenient canonicaliser)
-        await conn.execute("UPDATE articles SET url = ?, image_url = ? WHERE story_id = ?",
-                           ("https://a..b/x", "https://%", story_id))
+    # a link stored before this fix (or by a lenient canonicaliser)
+    await world.store._write_sync(changes, "UPDATE articles SET url = ?, image_url = ? WHERE story_id = ?",  # type: ignore[attr-defined]
+                                  ("https://a..b/x", "https://%", story_id))
     await world.answer("digest schedule", {"time": "07:30", "timezone": "UTC"})
     world.clock.advance(minutes=31)
     assert await run_due_digests(world.store, world.bot.sink, now=world.clock(), max_stories=10) == 1

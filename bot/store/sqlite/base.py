@@ -2,11 +2,14 @@
 
 Two kinds of connection to one WAL file, so reads never wait for writes:
 
-- one write connection, behind `_write_lock`: aiosqlite serializes statements but not transactions, so
-  every write holds the lock for its whole BEGIN IMMEDIATE ... COMMIT (`_tx`). IMMEDIATE takes SQLite's
-  write lock up front, so another process's writer is waited for by busy_timeout, not failed halfway;
-- a few read connections in a pool (`_read`): each read runs in its own deferred transaction, one
+- one write connection, behind `_write_lock`: every write is one unit of work, a synchronous function run
+  whole on the connection's thread inside BEGIN IMMEDIATE ... COMMIT (`_write_sync`): one thread hop per
+  unit, not one per statement. IMMEDIATE takes SQLite's write lock up front, so another process's writer
+  is waited for by busy_timeout, not failed halfway;
+- a few read connections in a pool (`_read_sync`): each read runs in its own deferred transaction, one
   consistent snapshot for all its statements, and WAL lets it proceed while a write transaction is open.
+  (`_read`, the same snapshot held across awaits, is left for search and the one-off transfer to
+  PostgreSQL, which stream rows between other awaits.)
 
 An in-memory database has no file to share, so there the write connection serves reads too.
 """
@@ -152,29 +155,6 @@ class StoreBase:
                 await _rollback(conn)
             finally:
                 self._idle.put_nowait(conn)
-
-    @asynccontextmanager
-    async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
-        """One write transaction: all of it commits, or (on any error or cancellation) none of it.
-
-        Cancellation is the subtle case: aiosqlite runs each statement in its worker thread, and cancelling
-        the awaiting coroutine does not stop a statement already queued there. A BEGIN cancelled while it
-        waits for another process's lock still opens the transaction later, and a failed COMMIT leaves it
-        open; either way the next caller's BEGIN would fail (or its COMMIT would commit our half). So BEGIN
-        and COMMIT are inside the `try`, and the rollback is unconditional: the worker runs queued calls in
-        order, so it lands after whatever we abandoned, and it is a no-op when no transaction is open.
-        """
-        async with self._write_lock:
-            conn = self._check_open()
-            try:
-                await execute(conn, "BEGIN IMMEDIATE")
-                yield conn
-                await conn.commit()
-            except BaseException as exc:
-                await _rollback(conn)
-                if isinstance(exc, sqlite3.DatabaseError):
-                    raise database_error(exc) from exc
-                raise
 
     async def _write_sync(self, fn: Callable[..., T], *args: Any) -> T:
         """One write transaction as one synchronous function on the write connection's thread."""

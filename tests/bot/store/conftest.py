@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from bot.store import Store, open_store
+from bot.store.sqlite.base import all_rows
 
 BACKENDS = ("sqlite", "postgres")
 
@@ -42,6 +43,5 @@ async def query(store: Store, sql: str) -> list[tuple[Any, ...]]:
         async with store._read() as conn:  # type: ignore[attr-defined]
             return [tuple(r) for r in await conn.fetch(sql)]
     # SQLite reads run in a snapshot that is rolled back: a statement that changes things needs the writer.
-    scope = store._read() if sql.lstrip().upper().startswith("SELECT") else store._tx()  # type: ignore[attr-defined]
-    async with scope as conn, conn.execute(sql) as cur:
-        return [tuple(r) for r in await cur.fetchall()]
+    run = store._read_sync if sql.lstrip().upper().startswith("SELECT") else store._write_sync  # type: ignore[attr-defined]
+    return [tuple(r) for r in await run(all_rows, sql)]

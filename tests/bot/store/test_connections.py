@@ -8,6 +8,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -33,18 +34,17 @@ asyncio.run(main())
 
 async def test_reads_go_on_while_a_write_transaction_is_open(tmp_path: Path) -> None:
     store = await open_store(tmp_path / "rw.db")
-    release, inside = asyncio.Event(), asyncio.Event()
+    release, inside = threading.Event(), threading.Event()
     try:
         feed = await store.add_feed("https://a.example/rss", now=T0)
 
-        async def long_write() -> None:
-            async with store._tx() as conn:
-                await conn.execute("UPDATE feeds SET title = 'changing' WHERE id = ?", (feed.id,))
-                inside.set()
-                await release.wait()
+        def long_write(db: sqlite3.Connection) -> None:  # a unit of work that takes its time, on the write thread
+            db.execute("UPDATE feeds SET title = 'changing' WHERE id = ?", (feed.id,))
+            inside.set()
+            release.wait(30)
 
-        writer = asyncio.create_task(long_write())
-        await inside.wait()
+        writer = asyncio.create_task(store._write_sync(long_write))  # type: ignore[attr-defined]
+        assert await asyncio.to_thread(inside.wait, 10)
         # Under the old single connection + lock these reads queued behind the writer forever.
         seen = await asyncio.wait_for(store.get_feed(feed.id), 10)
         results = await asyncio.wait_for(store.search(1, "anything"), 10)
