@@ -5,10 +5,11 @@ inside the backends: `sqlite/` (aiosqlite, the embedded default) and `postgres/`
 past one machine). `open_store(bot.database)` picks the backend: a `postgresql://` URL means PostgreSQL,
 anything else is a SQLite file path. `transfer.py` copies a SQLite deployment into PostgreSQL.
 
-Layout of each backend: `store.py` (the class: open, feeds, subscriptions, outbox, digests, settings),
-`articles.py` (add_article, search, latest, quotes, digest stories, retention), `views.py` (StoryView
-assembly), `migrate.py` + `migrations/` (numbered SQL files), `rows.py` (row <-> record). Shared,
-backend-neutral helpers are in `common.py`.
+Layout of each backend: `store.py` (the class, opening), `adding.py` (add_article(s), bulk_load),
+`articles.py` (search, latest, quotes, digest stories, retention), `views.py` (StoryView assembly),
+`migrate.py` + `migrations/` (numbered SQL files), `rows.py` (row <-> record); on SQLite the other units of
+work are split out by subject (`feeds.py`, `outbox.py`, `claims.py`, ...). Shared, backend-neutral helpers
+are in `common.py`.
 """
 
 from __future__ import annotations

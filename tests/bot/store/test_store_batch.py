@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from bot.models import ArticleToStore
-from bot.store import Store, StoreError
+from bot.store import Store, StoreError, open_store
 from tests.bot.store.conftest import query
 from tests.bot.store.test_store import T0, make_article
 
@@ -164,3 +164,25 @@ async def test_sources_are_counted_by_name_as_the_views_name_them(store: Store) 
     assert view is not None and view.source_count == 4
     assert sorted({view.source.name, *(s.name for s in view.other_sources)}) == [
         "::1", "Example Gazette", "example.com", "other.example"]
+
+
+async def test_a_filter_set_by_another_process_applies_to_the_next_batch(store: Store, database: str) -> None:
+    """Batches of feeds without filters are decided inside the write itself; a filter another process
+    adds in between must still be applied, not skipped."""
+    a = await store.add_feed("https://a/rss", now=T0)
+    sub = await store.subscribe(1, 10, a.id, now=T0)
+    first = await store.add_article(make_article(a.id, 1), story_id=None, now=T0)
+    assert first is not None and len(first.deliveries) == 1
+    other = await open_store(database)  # another process's store on the same database
+    try:
+        await other.set_filters(sub.id, "election", None)
+    finally:
+        await other.close()
+    local, election = await store.add_articles([
+        ArticleToStore(make_article(a.id, 2, title="Local news"), None),
+        ArticleToStore(make_article(a.id, 3, title="Election night"), None)], now=T0)
+    assert local is not None and local.deliveries == ()
+    assert election is not None and len(election.deliveries) == 1
+    await store.set_filters(sub.id, None, None)  # and once the filter is gone, everything is queued again
+    again = await store.add_article(make_article(a.id, 4, title="Local news again"), story_id=None, now=T0)
+    assert again is not None and len(again.deliveries) == 1
