@@ -248,6 +248,8 @@ async def sqlite_rows(args: argparse.Namespace, root: Path, texts: Texts) -> lis
     await store.close()
     raw.db.close()
 
+    if args.stories <= 0:
+        return rows
     # bulk load beside plain FTS5 inserts of the same rows
     store = await open_store(str(root / "bulk.db"))
     feed = await store.add_feed("https://outlet1.example/rss", title="Outlet 1", now=NOW)
@@ -408,6 +410,9 @@ async def postgres_rows(args: argparse.Namespace, admin: str, texts: Texts) -> l
     rows.append(Row(f"add_articles, {args.batch}/call, per article", s, b, blocks * per_block, "ms",
                     f"the same SQL, asyncpg, {args.batch} per transaction"))
     await store.close()
+    if args.stories <= 0:
+        await conn.close()
+        return rows
 
     bulk_url = await fresh_database(admin, "newsbot_bench_bulk")
     store = await open_store(bulk_url)
