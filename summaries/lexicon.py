@@ -51,7 +51,7 @@ _EN_SPEECH = wordset(
     recalled promised vowed remarked conceded agreed accused criticised criticized tweeted posted responded
     shouted cried whispered boasted complained concluded contended cautioned maintained recounted
     reiterated emphasised emphasized observed laughed sighed quipped dismissed hailed praised condemned
-    attacked"""
+    attacked fumed raged blasted slammed gushed sobbed beamed raved snapped protested pleaded"""
 )
 _DE_SPEECH = wordset(
     """sagte sagt sagten sagen gesagt erklärte erklärt erklärten betonte betont meinte meint fügte fügt
@@ -59,14 +59,17 @@ _DE_SPEECH = wordset(
     berichtete berichtet räumte räumt versicherte versichert kündigte kündigt forderte fordert so
     antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
     zitiert zitierte mahnte mahnt nannte nennt bezeichnete bezeichnet schimpfte schimpft klagte klagt
-    fragte fragt rief ruft"""
+    fragte fragt rief ruft versprach verspricht erzählte erzählt beklagte beklagt lobte lobt gestand
+    gesteht resümierte resümiert"""
 )
 _FR_SPEECH = wordset(
     """dit déclaré déclare affirmé affirme expliqué explique ajouté ajoute réagi réagit estimé estime
     souligné souligne assuré assure indiqué indique confié confie reconnu reconnaît précisé précise
     annoncé annonce insisté insiste lancé lance martelé martèle prévenu prévient raconté raconte
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
-    dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit"""
+    dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
+    constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
+    ironise ironisé promet tranche tranché"""
 )
 _ES_SPEECH = wordset(
     """dijo dice afirmó afirma aseguró asegura explicó explica añadió añade señaló señala indicó indica
@@ -74,7 +77,9 @@ _ES_SPEECH = wordset(
     reconoce apuntó apunta subrayó subraya insistió insiste manifestó manifiesta agregó agrega
     denunció denuncia admitió admite contó cuenta precisó precisa destacó destaca confesó confiesa
     relata relató dicho calificó califica tildó tilda declarado afirmado asegurado explicado señalado
-    indicado añadido advertido reconocido subrayado insistido admitido"""
+    indicado añadido advertido reconocido subrayado insistido admitido lamenta lamentó lamentado
+    recuerda recordó recordado resume resumió resumido denunciado confesado destacado apuntado comentado
+    manifestado promete prometió sentenció remarcó enfatizó zanjó"""
 )
 
 _ROLES_EN = wordset(
@@ -88,7 +93,8 @@ _ROLES_EN = wordset(
     brother friend colleague partner councillor mp representative adviser advisor strategist consultant
     historian surgeon paramedic firefighter detective sergeant constable veteran fan fans member members
     organiser organizer trader investor banker novelist artist composer activist volunteer victim survivor
-    glaciologist physicist chemist biologist engineer architect planner pensioner shopkeeper farmer"""
+    glaciologist physicist chemist biologist engineer architect planner pensioner shopkeeper farmer
+    dad mum hero heroine widow widower tenant landlord"""
 )
 _ORG_ROLES_EN = wordset(
     """company firm bank group ministry department government council committee club agency authority
@@ -100,19 +106,26 @@ _ROLES_DE = wordset(
     direktor direktorin trainer trainerin anwalt anwältin experte expertin bürgermeister bürgermeisterin
     kanzler kanzlerin sekretär sekretärin vorstand leiter leiterin analyst analystin ökonom ökonomin
     professor professorin arzt ärztin polizist polizistin augenzeuge augenzeugin bewohner bewohnerin rat rätin
-    stadtrat stadträtin abgeordnete abgeordneter"""
+    stadtrat stadträtin abgeordnete abgeordneter held heldin mieter mieterin sänger sängerin spieler
+    spielerin kapitän mutter vater landwirt landwirtin gründer gründerin fahrer fahrerin nachbar nachbarin
+    schauspieler schauspielerin lehrer lehrerin"""
 )
 _ROLES_FR = wordset(
     """porte-parole ministre maire président présidente directeur directrice secrétaire avocat avocate
     expert experte analyste économiste professeur professeure médecin responsable dirigeant dirigeante
     entraîneur chef cheffe député députée sénateur sénatrice habitant habitante témoin syndicaliste
-    commerçant commerçante"""
+    commerçant commerçante chanteur chanteuse joueur joueuse capitaine adjoint adjointe fan technicien
+    technicienne héros héroïne mère père locataire voisin voisine agriculteur agricultrice policier
+    policière salarié salariée élu élue producteur productrice fondateur fondatrice patron patronne
+    acteur actrice"""
 )
 _ROLES_ES = wordset(
     """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario
     secretaria abogado abogada experto experta analista economista profesor profesora médico médica
     responsable dirigente entrenador entrenadora jefe jefa diputado diputada senador senadora vecino
-    vecina testigo productor productora"""
+    vecina testigo productor productora jugador jugadora capitán capitana técnico técnica héroe heroína
+    cantante actor actriz delantero portero aficionado aficionada padre madre agricultor agricultora
+    inquilino inquilina atleta fundador fundadora consejero consejera gobernador gobernadora"""
 )
 
 _EN = Lexicon(
