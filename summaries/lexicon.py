@@ -117,7 +117,7 @@ _ROLES_FR = wordset(
     commerçant commerçante chanteur chanteuse joueur joueuse capitaine adjoint adjointe fan technicien
     technicienne héros héroïne mère père locataire voisin voisine agriculteur agricultrice policier
     policière salarié salariée élu élue producteur productrice fondateur fondatrice patron patronne
-    acteur actrice"""
+    acteur actrice attaquant attaquante"""
 )
 _ROLES_ES = wordset(
     """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario

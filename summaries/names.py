@@ -27,6 +27,7 @@ _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
 _CLOSERS = "\"'”’“»«"
 _OPENERS = "\"'“‘„«»"
 _WORD = re.compile(r"[\w'’-]+")
+_ELIDED = re.compile(r"[LlDd]['’](?=[a-zà-ÿ])")  # "L'attaquant Karim Lemaire": an article and a common noun
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
 
@@ -85,10 +86,29 @@ def is_org(words: list[str]) -> bool:
         len(words) >= 2 and len(words[-1]) == 1)
 
 
+def _title(word: str) -> str:
+    return "-".join(part[:1] + part[1:].lower() for part in word.split("-"))
+
+
+def shouted(run: str) -> bool:
+    """Tabloid capitals: 'KERRY ANNAN' (two or more words) or a known first name alone ('GARY')."""
+    words = run.split()
+    if not run.isupper() or any(len(w) < 2 for w in words):
+        return False
+    return len(words) >= 2 or (len(run) > 2 and first_name_gender(run) is not None)
+
+
 def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple[str, str | None, bool]:
     """A capitalised run as a name: leading grammar words, titles, roles and modifiers ("Moscow-based",
-    "US") dropped. Returns (name, gender from a title, whether a title or role preceded it)."""
+    "US") dropped; a name in tabloid capitals in title case. Returns (name, gender from a title, whether a
+    title or role preceded it)."""
+    if shouted(run):  # not acronyms: "GARY PILLING" is Gary Pilling
+        run = " ".join(_title(w) for w in run.split())
     words = [w.rstrip(".") if w.lower().rstrip(".") in lex.titles else w for w in run.split()]
+    if len(words) > 1 and _ELIDED.match(words[0]):
+        words[0] = words[0][2:]  # the noun is then dropped as a role or a lowercase word
+        if not _is_role(words[0], lex):
+            words.pop(0)
     gender = None
     marked = False
     inner = [i for i, w in enumerate(words[:-1]) if _POSSESSIVE.search(w)]
@@ -144,6 +164,8 @@ class NameIndex:
         self._sentence_has_person = False
         self.lex = lex
         self.fullest: dict[str, str] = {}
+        self._by_lower: dict[str, str] | None = None  # built on first look-up, after the index is complete
+        self._by_first: dict[str, str] = {}
         self.gender: dict[str, str] = {}
         self.people: list[Person] = []
         self.orgs: list[tuple[int, str]] = []
@@ -260,7 +282,8 @@ class NameIndex:
             after = after[:1]
         lex = self.lex
         several = " " in m.group(0).strip()
-        return any(w.lower() in lex.roles or (several and w.lower() in lex.speech_verbs) for w in before) \
+        return any(_ELIDED.sub("", w.lower()) in lex.roles or (several and w.lower() in lex.speech_verbs)
+                   for w in before) \
             or any(w.lower() in lex.speech_verbs for w in after)
 
     def _add_roles(self) -> None:
@@ -289,12 +312,28 @@ class NameIndex:
         key = name.split()[-1] if name.split() else ""
         if key and key not in self.fullest:
             self.fullest[key] = name
+            self._by_lower = None
 
     def full(self, name: str) -> str:
+        """The fullest form of a name: by surname, or a first name alone ('Gary' after 'Gary Pilling') when
+        exactly one full name starts with it; case-blind, for tabloid capitals."""
         words = name.split()
         if not words:
             return name
-        return self.fullest.get(words[-1], name)
+        hit = self.fullest.get(words[-1])
+        if hit is not None and (" " in hit or len(words) > 1):
+            return hit
+        if self._by_lower is None:
+            self._by_lower = {k.lower(): v for k, v in self.fullest.items()}
+            firsts: dict[str, set[str]] = {}
+            for v in self.fullest.values():
+                if " " in v:
+                    firsts.setdefault(v.split()[0].lower(), set()).add(v)
+            self._by_first = {k: next(iter(v)) for k, v in firsts.items() if len(v) == 1}
+        low = words[-1].lower()
+        if len(words) == 1 and low in self._by_first:
+            return self._by_first[low]
+        return hit or self._by_lower.get(low) or name
 
     def is_place(self, name: str) -> bool:
         words = name.split()

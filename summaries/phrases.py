@@ -85,7 +85,9 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
     if words[i] in lex.roles or _AGED.fullmatch(words[i]):  # "the 24-year-old": the person just named
         definite = lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")
-        unmodified = j == i + 1 and all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i])
+        # "the singer", "le chanteur de 34 ans au Parisien": a plain role; a name after it would be a modifier
+        unmodified = all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i]) and (
+            j == i + 1 or not any(t[:1].isupper() for t, _ in tokens[i + 1:j]))
         return Parsed("the-role" if definite and unmodified else "role", desc, at)
     return Parsed("org" if i == lo and words[i] in COMPANY_NOUNS else "desc", desc, at)
 
