@@ -8,6 +8,7 @@ still get summaries, and quotes only where the marks and verbs are shared with a
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
@@ -41,6 +42,7 @@ class Lexicon:
     naming_cues: frozenset[str] = frozenset()
     calendar: frozenset[str] = frozenset()  # capitalised days and months: "said Tuesday" names no one
     listener_verbs: frozenset[str] = frozenset()  # "told BBC Sport": what follows is the listener, not the speaker
+    pro_drop: bool = False  # the subject pronoun is usually left out: a verb alone is "he/she said"
 
 
 _EN_SPEECH = wordset(
@@ -214,6 +216,7 @@ _ES = Lexicon(
     determiners=wordset("el la los las un una su sus"),
     prepositions=wordset("de del a al en con para por desde"),
     pronouns={"él": "m", "ella": "f"},
+    pro_drop=True,
     subordinators=wordset("cuando mientras si aunque porque tras como"),
     first_person=wordset("yo nosotros nosotras me mi mis nuestro nuestra"),
     roles=_ROLES_ES,
@@ -313,6 +316,8 @@ def lexicon(language: str) -> Lexicon:
 
 def first_name_gender(word: str) -> str | None:
     w = word.lower()
+    if w not in MALE_NAMES and w not in FEMALE_NAMES and not w.isascii():  # "Chloé" as "chloe"
+        w = unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode()
     return "m" if w in MALE_NAMES else "f" if w in FEMALE_NAMES else None
 
 # Words that make a capitalised run an organisation, event or work rather than a person (any language).

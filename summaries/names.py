@@ -18,7 +18,8 @@ _PARTICLE = r"(?:de|van|von|der|den|da|del|di|du|le|la|bin|al|dos|das)"
 # a run of capitalised words: a name, a title, an organisation or a sentence's first word
 RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(?:" + _PARTICLE + r"[ \t]+)*"
                  + _CAP + r")*")
-_AGE = re.compile(r"['’]?s?,\s*(?:\d{1,3}|who|whose|aged)\b")
+# an age or a relative clause marks a person: "Ann Lee, 34,", "Ana Gil, de 58 años", "Timo Rasch (29)"
+_AGE = re.compile(r"['’]?s?,\s*(?:(?:de|di)\s+)?(?:\d{1,3}|who|whose|aged)\b|\s\(\d{1,3}\)")
 _ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
 _POSSESSIVE = re.compile(r"['’]s?$")
 # words before a capitalised run that make it a place
@@ -274,7 +275,9 @@ class NameIndex:
 
     def _role_or_verb_near(self, m: re.Match[str]) -> bool:
         """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
-        before = _WORD.findall(self.doc, max(0, m.start() - 40), m.start())[-1:]
+        before = _WORD.findall(self.doc, max(0, m.start() - 40), m.start())
+        # an appositive: "le maire de Bordeaux, Jean Roux" - the role may stand a few words back
+        before = before[-6:] if self.doc[max(0, m.start() - 2):m.start()].strip() == "," else before[-1:]
         after = _WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
         if after and after[0].lower() in self.lex.roles:
             return False  # "the Harbour Band singer": the name only modifies a role

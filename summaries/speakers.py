@@ -74,7 +74,7 @@ class _Attributor:
             index.note_speaker(name)
             return name
         if parsed.kind == "pronoun":
-            return index.resolve_pronoun(self.lex.pronouns[parsed.text], parsed.at, previous, since)
+            return index.resolve_pronoun(self.lex.pronouns.get(parsed.text), parsed.at, previous, since)
         if parsed.kind == "org":
             return index.org_before(parsed.at) or parsed.text
         if parsed.kind in ("role", "the-role"):
@@ -109,7 +109,10 @@ class _Attributor:
         if recipient:
             rest_at += recipient.end()
             rest = rest[recipient.end():]
-        return subject(rest, rest_at, self.lex, "after", self.known)
+        found = subject(rest, rest_at, self.lex, "after", self.known)
+        if found is None and self.lex.pro_drop:  # «…», recuerda entre risas: the verb's own subject, unsaid
+            return Parsed("pronoun", "", at + verb.start())
+        return found
 
     def after(self, end: int) -> Parsed | None:
         tail = self.doc[end: end + MAX_SCAN]
@@ -227,8 +230,8 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
             if gender:
                 index.learn_gender(speaker, gender)
             return speaker, found.text
-        if found.kind == "pronoun":
-            return None, found.text  # "she said" with no woman in sight: unknown, never someone else
+        if found.kind == "pronoun":  # "she said" with no woman before: the next sentence may name her
+            return _named_next(who, found), found.text
     reported = _reported(who, span)
     if reported:
         return reported, None
@@ -276,6 +279,24 @@ def _reported(who: _Attributor, span: Span) -> str | None:
     verb = who.verbs.search(para)
     found = who.clause(para[: verb.end()], nxt + 1) if verb else None
     return who.resolve(found, None, -1) if found else None
+
+
+def _named_next(who: _Attributor, found: Parsed) -> str | None:
+    """'"…," he insisted. Mr Roe, who …': a pronoun with nobody before it means the subject of the next
+    sentence, when that person's gender does not contradict it; otherwise unknown, never someone else."""
+    doc = who.doc
+    _, hi = sentence_bounds(doc, found.at, found.at + 1)
+    k = hi
+    while k < len(doc) and doc[k].isspace():
+        k += 1
+    if k >= len(doc):
+        return None
+    lo2, hi2 = sentence_bounds(doc, k, k + 1)
+    name = who.index.first_subject(lo2, hi2)
+    gender = who.lex.pronouns.get(found.text)
+    if name is None or (gender and who.index.gender_of(name) not in (None, gender)):
+        return None
+    return name
 
 
 def _speaker_gender(who: _Attributor, found: Parsed) -> str | None:

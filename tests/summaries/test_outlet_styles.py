@@ -42,3 +42,38 @@ def test_capitals_of_an_acronym_are_not_a_name():
 ])
 def test_the_role_with_a_listener_phrase_is_the_person_named_with_it(text, language, who):
     assert speakers(text, language) == [who]
+
+
+@pytest.mark.parametrize(("text", "language", "who"), [
+    ('"We were robbed in broad daylight," he complained. Mr Abernathy, who runs the corner bakery, lost '
+     "his till.", "english", "Abernathy"),
+    ("« Je quitte la politique », a-t-elle confié samedi. La sénatrice du Cantal, Odile Ferrand, siégeait "
+     "depuis 2008.", "french", "Odile Ferrand"),
+    ("«No pienso rendirme», asegura. Rosendo Ugarte, de 58 años, perdió su taller en el incendio.",
+     "spanish", "Rosendo Ugarte"),
+])
+def test_a_pronoun_or_bare_verb_with_nobody_before_it_means_the_next_sentences_subject(text, language, who):
+    assert speakers(text, language) == [who]
+
+
+def test_the_next_sentences_subject_must_not_contradict_the_pronouns_gender():
+    text = '"It is over," she said. Mr Abernathy, who runs the corner bakery, lost his till.'
+    assert speakers(text) == [None]
+
+
+def test_a_spanish_verb_without_subject_is_the_person_just_named():
+    text = ("Rosendo Ugarte, de 58 años, perdió su taller en el incendio del lunes.\n\n"
+            "«Treinta años de trabajo, en una noche», lamenta sin levantar la vista.")
+    assert speakers(text, "spanish") == ["Rosendo Ugarte"]
+
+
+def test_an_appositive_after_a_role_phrase_is_a_person_and_a_pronoun_finds_them():
+    text = ("Le directeur du musée de Nantes, Aurélien Quéré, a présenté la collection mardi.\n\n"
+            "« C'est un rêve d'enfant », a-t-il expliqué.")
+    assert speakers(text, "french") == ["Aurélien Quéré"]
+
+
+def test_accented_first_names_give_a_gender():
+    text = ("Chloé Vasseur et Jérôme Pichon ont ouvert le débat.\n\n"
+            "« Il faut agir vite », a-t-elle déclaré.")
+    assert speakers(text, "french") == ["Chloé Vasseur"]
