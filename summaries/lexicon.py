@@ -335,6 +335,9 @@ ORG_WORDS = wordset(
 # Before a capitalised run these make it a place or an object, not someone who speaks.
 PLACE_PREPOSITIONS = wordset(
     "in from at near to into across around outside inside aus nach en à dans vers desde hacia")
+# "told the Parisien", "sagt zu BILD", "a los micrófonos de X": after "the singer said" a listener, not a
+# modifier of the role.
+LISTENER_PREPOSITIONS = wordset("to zu gegenüber à au aux a al")
 # Roles that stand for an unnamed speaker: never resolved to a named person.
 ANONYMOUS_ROLES = wordset(
     "spokesman spokeswoman spokesperson source sources official officials sprecher sprecherin porte-parole portavoz")

@@ -103,6 +103,12 @@ def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple
     """A capitalised run as a name: leading grammar words, titles, roles and modifiers ("Moscow-based",
     "US") dropped; a name in tabloid capitals in title case. Returns (name, gender from a title, whether a
     title or role preceded it)."""
+    words = run.split()
+    tail = len(words)
+    while tail > 0 and words[tail - 1].isupper() and len(words[tail - 1]) > 1:
+        tail -= 1
+    if 0 < tail <= len(words) - 2 and not words[tail - 1].isupper():
+        run = " ".join(words[tail:])  # "Betis SERGIO LLANOS": the club is a modifier of the shouted name
     if shouted(run):  # not acronyms: "GARY PILLING" is Gary Pilling
         run = " ".join(_title(w) for w in run.split())
     words = [w.rstrip(".") if w.lower().rstrip(".") in lex.titles else w for w in run.split()]
@@ -203,7 +209,9 @@ class NameIndex:
             return
         if words[0].lower() in self.lex.capitalised_function_words:
             return
-        gender = gender or (first_name_gender(words[0]) if len(words) >= 2 else None)
+        # a first name gives the gender; alone only when no full name ends in it ("Tracey", not "Grant")
+        gender = gender or (first_name_gender(words[0]) if len(words) >= 2 or words[0] not in self.fullest
+                            else None)
         before = self.doc[max(0, m.start() - 12):m.start()].split()
         after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
         if before and before[-1].lower() == "of" and not (marked or gender):
@@ -248,12 +256,18 @@ class NameIndex:
                 continue
             stop = min(p.start + 300, nxt.start if nxt else len(self.doc))
             m = pattern.search(self.doc, p.start + len(p.name), stop)
+            if m and self._inside_quote(m.start()):
+                continue  # "He was warned," she said: the quoted "He" is somebody else
             if m:
                 v = votes.setdefault(p.name.split()[-1], [0, 0])
                 v[0 if m.group(0).lower() in self.lex.male_pronouns else 1] += 1
         for key, (male, female) in votes.items():
             if key not in self.gender and male != female:
                 self.gender[key] = "m" if male > female else "f"
+
+    def _inside_quote(self, at: int) -> bool:
+        k = bisect.bisect_right(self._quoted, (at, len(self.doc) + 1)) - 1
+        return k >= 0 and self._quoted[k][0] <= at < self._quoted[k][1]
 
     def _after_place_word(self, m: re.Match[str]) -> bool:
         before = self.doc[max(0, m.start() - 12):m.start()].split()
@@ -285,7 +299,7 @@ class NameIndex:
             after = after[:1]
         lex = self.lex
         several = " " in m.group(0).strip()
-        return any(_ELIDED.sub("", w.lower()) in lex.roles or (several and w.lower() in lex.speech_verbs)
+        return any(_is_role(_ELIDED.sub("", w.lower()), lex) or (several and w.lower() in lex.speech_verbs)
                    for w in before) \
             or any(w.lower() in lex.speech_verbs for w in after)
 

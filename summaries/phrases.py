@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from .lexicon import COMPANY_NOUNS, Lexicon, first_name_gender
+from .lexicon import COMPANY_NOUNS, LISTENER_PREPOSITIONS, Lexicon, first_name_gender
 from .names import RUN, clean_name, is_org
 
 TOKEN = re.compile(r"[\w'’.-]+")
@@ -87,7 +87,8 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
         definite = lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")
         # "the singer", "le chanteur de 34 ans au Parisien": a plain role; a name after it would be a modifier
         unmodified = all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i]) and (
-            j == i + 1 or not any(t[:1].isupper() for t, _ in tokens[i + 1:j]))
+            j == i + 1 or words[i + 1] in LISTENER_PREPOSITIONS
+            or not any(t[:1].isupper() for t, _ in tokens[i + 1:j]))
         return Parsed("the-role" if definite and unmodified else "role", desc, at)
     return Parsed("org" if i == lo and words[i] in COMPANY_NOUNS else "desc", desc, at)
 

@@ -31,7 +31,9 @@ from .quotes import (
 
 MAX_QUOTES = 100  # a summary lists at most this many quotations (the first ones in the article)
 MAX_SCAN = 250  # characters of attribution clause looked at on either side of a quotation
-_CLAUSE_END = re.compile(r"[.!?](?=\s|$)|[\"“”„«»]|\n")
+# the end of an attribution clause: not the period of a title or an initial ("erklärt Dr. Eva Roth")
+_CLAUSE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Dr|Ms|St|Sr))(?<!\b(?:Mrs|Sra|Mme|Sen|Gov|Rev))(?<!\bProf)"
+                         r"[.!?](?=\s|$)|[\"“”„«»]|\n")
 _INCISE = re.compile(r",\s*(?:[\w'’]+\s+){0,2}[\w'’]+-(?:t-)?(?:il|elle)(?:\s+[\w'’]+){0,2}\s*,\s*", re.I)
 # where the clause of the last speech verb starts: a sentence break (not after "Mr." or an initial) or a
 # coordinated clause ("…, and the coach said")

@@ -77,3 +77,43 @@ def test_accented_first_names_give_a_gender():
     text = ("Chloé Vasseur et Jérôme Pichon ont ouvert le débat.\n\n"
             "« Il faut agir vite », a-t-elle déclaré.")
     assert speakers(text, "french") == ["Chloé Vasseur"]
+
+
+def test_a_title_with_a_period_does_not_end_the_attribution_clause():
+    text = "„Der Umbau dauert zwei Jahre“, erklärt Dr. Wiebke Sandmann, Geschäftsführerin der Kliniken Nord."
+    assert speakers(text, "german") == ["Wiebke Sandmann"]
+
+
+def test_a_club_or_place_before_a_shouted_name_is_not_part_of_it():
+    text = ("El portero del Atlético ÓSCAR VILLALBA se lesionó ayer.\n\n"
+            "«Volveré en un mes», dijo el portero a la prensa.")
+    assert speakers(text, "spanish") == ["Óscar Villalba"]
+
+
+def test_a_compound_role_before_a_first_name_makes_it_a_person_of_that_gender():
+    text = ("Darren Cole lost his savings on a racehorse.\n\n"
+            "His ex-girlfriend WENDY was not surprised. ‘He never listened to anyone,’ she said.")
+    assert speakers(text) == ["Wendy"]
+
+
+def test_a_pronoun_inside_a_quotation_does_not_teach_the_gender_of_the_name_before_it():
+    text = ("Darren Cole lost his savings on a racehorse.\n\n"
+            "His neighbour Kim Tate was blunt. ‘He wasted every penny,’ she said.")
+    assert speakers(text) == ["Kim Tate"]
+
+
+def test_the_shouted_tail_of_a_capitalised_run_is_the_name():
+    from summaries.lexicon import lexicon
+    from summaries.names import clean_name
+
+    assert clean_name("Atlético ÓSCAR VILLALBA", lexicon("spanish"))[0] == "Óscar Villalba"
+
+
+@pytest.mark.parametrize(("text", "language", "who"), [
+    ("La cantante Rocío Bermejo suspendió su gira. «Necesito parar», dijo la cantante a Radio Sur.",
+     "spanish", "Rocío Bermejo"),
+    ("Trucker KAI ROHDE (51) hielt an. „Ich habe nicht nachgedacht“, sagt der Fahrer zu EXPRESS.",
+     "german", "Kai Rohde"),
+])
+def test_the_role_told_a_named_listener_is_still_the_person(text, language, who):
+    assert speakers(text, language) == [who]
