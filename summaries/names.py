@@ -210,8 +210,8 @@ class NameIndex:
         if words[0].lower() in self.lex.capitalised_function_words:
             return
         # a first name gives the gender; alone only when no full name ends in it ("Tracey", not "Grant")
-        gender = gender or (first_name_gender(words[0]) if len(words) >= 2 or words[0] not in self.fullest
-                            else None)
+        gender = gender or (first_name_gender(words[0]) if len(words) >= 2 or (
+            words[0] not in self.fullest and not sentence_initial(self.doc, m.start())) else None)
         before = self.doc[max(0, m.start() - 12):m.start()].split()
         after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
         if before and before[-1].lower() == "of" and not (marked or gender):
@@ -274,12 +274,19 @@ class NameIndex:
         return bool(before) and before[-1].lower() in _PLACE_ONLY
 
     def _pronoun_follows(self, m: re.Match[str]) -> bool:
-        """'Pia Lund won her heat': a his/her in the rest of the clause makes a full name a person."""
+        """'Pia Lund won her heat': a his/her in the rest of the clause makes a full name a person; so does a
+        he/she in the next sentence after a name that opens its own ('Pia Lund ran a bar. Now she …')."""
         pattern = self.lex.object_pronouns
         if pattern is None:
             return False
         end = self.doc.find(".", m.end(), m.end() + 60)
-        return pattern.search(self.doc, m.end(), end if end > 0 else m.end() + 60) is not None
+        if pattern.search(self.doc, m.end(), end if end > 0 else m.end() + 60) is not None:
+            return True
+        if not sentence_initial(self.doc, m.start()):
+            return False
+        end = self.doc.find(".", m.end(), m.end() + 200)
+        nxt = self.doc.find(".", end + 1, end + 80) if end > 0 else -1
+        return nxt > 0 and any(w in self.lex.pronouns for w in _WORD.findall(self.doc, end + 1, nxt))
 
     def _early(self, start: int) -> bool:
         """Near the start of its sentence, or right after an opening phrase: where subjects stand."""

@@ -59,6 +59,10 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
             cut = tokens[i][1]  # "Jane Fox at Capital Economics", "the ambassador to the U.N."
             break
     head = stripped[:cut]
+    if cut < len(stripped) and words[-1] in lex.roles:
+        # "the Institute for Fiscal Studies director": the role is the head, the organisation its modifier
+        lo = 1 if words[0] in lex.determiners else 0
+        return Parsed("role", stripped[tokens[lo][1]:].rstrip(" ,.:"), at + tokens[lo][1])
     name = _head_name(head, stripped, lex, known, alone_ok=mode == "after")
     if name is not None:
         return Parsed("name", name[0], at + name[1])

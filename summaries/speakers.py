@@ -42,6 +42,8 @@ _CLAUSE_BREAK = re.compile(
     r"|,\s+(?:and|but|while|as|und|aber|et|mais|y|pero)\s+|\s(?:and|but)\s+(?=[A-Z])")
 _REPORTED = re.compile(
     r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
+# '"…" — Sue, Plymouth': a signature after a dash, the way readers' messages and letters are credited
+_SIGNATURE = re.compile(r"[ \t]*[—–][ \t]*(?=[A-ZÀ-Þ])")
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
 
@@ -126,6 +128,14 @@ class _Attributor:
             acc = self.according.search(tail)
             return subject(acc.group(1), end + acc.start(1), self.lex, "after", self.known) if acc else None
         return self.clause(tail, end)
+
+    def signature(self, end: int) -> Parsed | None:
+        m = _SIGNATURE.match(self.doc, end)
+        if m is None:
+            return None
+        stop = self.doc.find("\n", m.end(), m.end() + MAX_SCAN)
+        line = self.doc[m.end(): stop if stop >= 0 else m.end() + MAX_SCAN]
+        return subject(line, m.end(), self.lex, "after", self.known)
 
     def before(self, span: Span, seg_start: int) -> Parsed | None:
         seg = self.doc[seg_start: span.start]
@@ -215,6 +225,8 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
     continues = span.split_at >= 0 or last.endswith((",", "?", "!", "-", "—", "…")) or tail[:1] == ","
     if found is None and continues:
         found = who.after(end)
+    if found is None and span.split_at < 0:
+        found = who.signature(end)
     if found is None:
         sent_start = sentence_bounds(doc, span.start, span.start + 1)[0]
         seg_start = max(0, sent_start, prev[0].end if prev else 0)
@@ -240,6 +252,9 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
     told = _told_before(who, span, prev)
     if told:
         return told, None
+    answer = _answer(who, span)
+    if answer:
+        return answer, None
     if prev is not None:
         gap = doc[prev[0].end: span.start]
         if gap.count("\n") <= 2 and len(gap) < 400:
@@ -261,6 +276,23 @@ def _told_before(who: _Attributor, span: Span, prev: tuple[Span, str | None] | N
     if found is None or found.kind not in ("name", "pronoun"):
         return None
     return who.resolve(found, prev[1] if prev else None, prev[0].end if prev else -1)
+
+
+def _answer(who: _Attributor, span: Span) -> str | None:
+    """An interview: a quotation standing alone as the paragraph after a question is the interviewee's
+    answer - the person the question addresses ("Frau Roth, warum …?"), else the article's first subject."""
+    doc = who.doc
+    if span.start < 2 or doc[span.start - 1] != "\n":
+        return None
+    q_start = doc.rfind("\n", 0, span.start - 1) + 1
+    question = doc[q_start: span.start - 1].rstrip()
+    if not question.endswith("?") or len(question) > 300 or any(c in question for c in "\"“”„«»"):
+        return None
+    vocative = subject(question.split(",", 1)[0], q_start, who.lex, "before", who.known) \
+        if "," in question else None
+    if vocative is not None and vocative.kind == "name":
+        return who.index.full(vocative.text)
+    return who.index.first_subject(0, q_start)
 
 
 def _reported(who: _Attributor, span: Span) -> str | None:

@@ -117,3 +117,36 @@ def test_the_shouted_tail_of_a_capitalised_run_is_the_name():
 ])
 def test_the_role_told_a_named_listener_is_still_the_person(text, language, who):
     assert speakers(text, language) == [who]
+
+
+@pytest.mark.parametrize(("clause", "who"), [
+    ("The Bank of Wales chief economist, Aled Morgan, said:", "Aled Morgan"),
+    ("The Institute for Rural Policy director, Aled Morgan, told the BBC:", "Aled Morgan"),
+    ("The Council for Rural Policy director told the BBC:", "Council for Rural Policy director"),
+])
+def test_an_organisations_role_noun_is_the_head_and_its_appositive_the_speaker(clause, who):
+    assert speakers(f'{clause} "Bus cuts isolate the old."') == [who]
+
+
+def test_a_readers_message_signed_after_a_dash_is_the_signatorys():
+    text = "Your views:\n\n“Our village lost its last bus in May.” — Gwen, Aberaeron"
+    assert speakers(text) == ["Gwen"]
+
+
+def test_an_answer_after_a_question_addressed_by_name_is_the_addressees():
+    text = ("Die Winzerin Agnes Holm und ihr Nachbar Jost Brandt teilen sich eine Kelter.\n\n"
+            "Herr Brandt, wie war die Ernte?\n\n„Klein, aber sehr gut.“")
+    assert speakers(text, "german") == ["Jost Brandt"]
+
+
+def test_interview_answers_without_names_in_the_questions_are_the_interviewees():
+    text = ("Tobias Brenner repairs church organs. Last year he restored forty of them.\n\n"
+            "How did you start?\n\n“By accident, in my uncle's workshop.”\n\n"
+            "Is it dying out?\n\n“Not at all. I have more apprentices than ever.”")
+    assert speakers(text) == ["Tobias Brenner", "Tobias Brenner"]
+
+
+def test_a_question_word_opening_a_sentence_is_not_a_first_name():
+    text = ("Tobias Brenner repairs church organs. Last year he restored forty of them.\n\n"
+            "Will there be work for them?\n\n“There always is.”")
+    assert speakers(text) == ["Tobias Brenner"]
