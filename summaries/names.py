@@ -9,26 +9,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from .lexicon import ANONYMOUS_ROLES, ORG_WORDS, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
+from .lexicon import ANONYMOUS_ROLES, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
+from .nameforms import ACRONYM, ELIDED, RUN, clean_name, is_org, is_role, sentence_initial
 
-_CAP = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
-_DOTTED_TITLES = wordset("Mr Mrs Ms Dr St Prof Sen Gov Rev Gen Sr Sra Mme M")
-_TITLE_DOT = "(?:" + "|".join(f"(?<={t})" for t in sorted(_DOTTED_TITLES)) + r")\."
-_PARTICLE = r"(?:de|van|von|der|den|da|del|di|du|le|la|bin|al|dos|das)"
-# a run of capitalised words: a name, a title, an organisation or a sentence's first word
-RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(?:" + _PARTICLE + r"[ \t]+)*"
-                 + _CAP + r")*")
+__all__ = ["RUN", "NameIndex", "Person", "clean_name", "is_org", "sentence_initial"]
+
 # an age or a relative clause marks a person: "Ann Lee, 34,", "Ana Gil, de 58 años", "Timo Rasch (29)"
 _AGE = re.compile(r"['’]?s?,\s*(?:(?:de|di)\s+)?(?:\d{1,3}|who|whose|aged)\b|\s\(\d{1,3}\)")
-_ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
-_POSSESSIVE = re.compile(r"['’]s?$")
 # words before a capitalised run that make it a place
 _PLACE_ONLY = wordset("in across near into around outside inside throughout aus nach dans desde")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
-_CLOSERS = "\"'”’“»«"
-_OPENERS = "\"'“‘„«»"
 _WORD = re.compile(r"[\w'’-]+")
-_ELIDED = re.compile(r"[LlDd]['’](?=[a-zà-ÿ])")  # "L'attaquant Karim Lemaire": an article and a common noun
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
 
@@ -39,110 +30,6 @@ class Person:
     gender: str | None
     subject: bool  # the first person named in its sentence
     quoted: bool  # named inside a quotation: talked about, not talking
-
-
-def sentence_initial(doc: str, start: int) -> bool:
-    """Whether a word at `start` opens a sentence, judged from the three characters before it: a sentence
-    end (closing mark allowed) or a line break, spaces, an opening mark. A plain loop: it runs for every
-    capitalised word, where a regex search cost more than the rest of the check."""
-    if start == 0:
-        return True
-    lo = max(0, start - 3)
-    if doc[start - 1] in _OPENERS and _ends_sentence(doc, lo, start - 1):
-        return True
-    return _ends_sentence(doc, lo, start)
-
-
-def _ends_sentence(doc: str, lo: int, k: int) -> bool:
-    while True:
-        if k == 0:
-            return True
-        if k <= lo:
-            return False
-        c = doc[k - 1]
-        if c == "\n" or c in ".!?:":
-            return True
-        if c in _CLOSERS and k - 1 > lo and doc[k - 2] in ".!?:":
-            return True
-        if not c.isspace():
-            return False
-        k -= 1
-
-
-def _is_role(word: str, lex: Lexicon) -> bool:
-    w = word.lower().rstrip(".")
-    if w in lex.roles or w in lex.titles:
-        return True
-    # compounds such as "Verbandschefin", "Verdi-Sprecherin", "Finanzstaatssekretär"
-    return len(w) > 6 and w.endswith(_role_suffixes(lex))
-
-
-@cache
-def _role_suffixes(lex: Lexicon) -> tuple[str, ...]:
-    return tuple(r for r in lex.roles if len(r) >= 4)
-
-
-def is_org(words: list[str]) -> bool:
-    return any(_POSSESSIVE.sub("", w) in ORG_WORDS for w in words) or (
-        len(words) >= 2 and len(words[-1]) == 1)
-
-
-def _title(word: str) -> str:
-    return "-".join(part[:1] + part[1:].lower() for part in word.split("-"))
-
-
-def shouted(run: str) -> bool:
-    """Tabloid capitals: 'KERRY ANNAN' (two or more words) or a known first name alone ('GARY')."""
-    words = run.split()
-    if not run.isupper() or any(len(w) < 2 for w in words):
-        return False
-    return len(words) >= 2 or (len(run) > 2 and first_name_gender(run) is not None)
-
-
-def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple[str, str | None, bool]:
-    """A capitalised run as a name: leading grammar words, titles, roles and modifiers ("Moscow-based",
-    "US") dropped; a name in tabloid capitals in title case. Returns (name, gender from a title, whether a
-    title or role preceded it)."""
-    words = run.split()
-    tail = len(words)
-    while tail > 0 and words[tail - 1].isupper() and len(words[tail - 1]) > 1:
-        tail -= 1
-    if 0 < tail <= len(words) - 2 and not words[tail - 1].isupper():
-        run = " ".join(words[tail:])  # "Betis SERGIO LLANOS": the club is a modifier of the shouted name
-    if shouted(run):  # not acronyms: "GARY PILLING" is Gary Pilling
-        run = " ".join(_title(w) for w in run.split())
-    words = [w.rstrip(".") if w.lower().rstrip(".") in lex.titles else w for w in run.split()]
-    if len(words) > 1 and _ELIDED.match(words[0]):
-        words[0] = words[0][2:]  # the noun is then dropped as a role or a lowercase word
-        if not _is_role(words[0], lex):
-            words.pop(0)
-    gender = None
-    marked = False
-    inner = [i for i, w in enumerate(words[:-1]) if _POSSESSIVE.search(w)]
-    if inner:  # "the bank's chief": the owner is someone else
-        words = words[inner[-1] + 1:]
-    while words:
-        w = words[0]
-        low = w.lower()
-        if low in lex.male_titles or low in lex.female_titles:
-            gender = "m" if low in lex.male_titles else "f"
-        if low in lex.titles or _is_role(w, lex):
-            marked = True
-        elif not (low in lex.capitalised_function_words or low in lex.determiners
-                  or (lowered is not None and low in lowered and first_name_gender(w) is None)
-                  or (_ACRONYM.fullmatch(w) and len(words) > 1) or ("-" in w and w.rsplit("-", 1)[1].islower())):
-            break
-        words.pop(0)
-    roles = [i for i, w in enumerate(words[:-1]) if _is_role(w, lex)]
-    if roles:  # "Transport Secretary Alan Pryce"
-        words = words[roles[-1] + 1:]
-        marked = True
-    if words:
-        words[-1] = _POSSESSIVE.sub("", words[-1])
-    caps = [i for i, w in enumerate(words) if w[:1].isupper()]
-    if len(caps) > lex.max_name_words:
-        words = words[caps[-2]:]
-    return " ".join(words), gender, marked
 
 
 @cache
@@ -204,7 +91,7 @@ class NameIndex:
     def _add(self, m: re.Match[str], name: str, gender: str | None, marked: bool, alone: set[str],
              person_keys: set[str]) -> None:
         words = name.split()
-        if is_org(words) or _ACRONYM.fullmatch(name):
+        if is_org(words) or ACRONYM.fullmatch(name):
             self.orgs.append((m.start(), name))
             return
         if words[0].lower() in self.lex.capitalised_function_words:
@@ -306,7 +193,7 @@ class NameIndex:
             after = after[:1]
         lex = self.lex
         several = " " in m.group(0).strip()
-        return any(_is_role(_ELIDED.sub("", w.lower()), lex) or (several and w.lower() in lex.speech_verbs)
+        return any(is_role(ELIDED.sub("", w.lower()), lex) or (several and w.lower() in lex.speech_verbs)
                    for w in before) \
             or any(w.lower() in lex.speech_verbs for w in after)
 
@@ -408,7 +295,7 @@ class NameIndex:
     def org_before(self, at: int) -> str | None:
         k = bisect.bisect_left(self.org_starts, at)
         for _, name in reversed(self.orgs[max(0, k - 20):k]):
-            if not _ACRONYM.fullmatch(name) and len(name.split()) >= 2:
+            if not ACRONYM.fullmatch(name) and len(name.split()) >= 2:
                 return name
         return self.orgs[k - 1][1] if k else None
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import cache
 
 from .lexicon import COMPANY_NOUNS, LISTENER_PREPOSITIONS, Lexicon, first_name_gender
-from .names import RUN, clean_name, is_org
+from .nameforms import RUN, clean_name, is_org
 
 TOKEN = re.compile(r"[\w'’.-]+")
 _INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)

@@ -104,7 +104,7 @@ def test_a_pronoun_inside_a_quotation_does_not_teach_the_gender_of_the_name_befo
 
 def test_the_shouted_tail_of_a_capitalised_run_is_the_name():
     from summaries.lexicon import lexicon
-    from summaries.names import clean_name
+    from summaries.nameforms import clean_name
 
     assert clean_name("Atlético ÓSCAR VILLALBA", lexicon("spanish"))[0] == "Óscar Villalba"
 

@@ -1,0 +1,126 @@
+"""How a run of capitalised words becomes a person's name: the run pattern, sentence-initial words, titles,
+roles and modifiers dropped, tabloid capitals read as names. Pure functions; `names.py` builds the index."""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+from .lexicon import ORG_WORDS, Lexicon, first_name_gender, wordset
+
+_CAP = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
+_DOTTED_TITLES = wordset("Mr Mrs Ms Dr St Prof Sen Gov Rev Gen Sr Sra Mme M")
+_TITLE_DOT = "(?:" + "|".join(f"(?<={t})" for t in sorted(_DOTTED_TITLES)) + r")\."
+_PARTICLE = r"(?:de|van|von|der|den|da|del|di|du|le|la|bin|al|dos|das)"
+# a run of capitalised words: a name, a title, an organisation or a sentence's first word
+RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(?:" + _PARTICLE + r"[ \t]+)*"
+                 + _CAP + r")*")
+ACRONYM = re.compile(r"(?:[A-Z]\.?){2,6}")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_CLOSERS = "\"'”’“»«"
+_OPENERS = "\"'“‘„«»"
+ELIDED = re.compile(r"[LlDd]['’](?=[a-zà-ÿ])")  # "L'attaquant Karim Lemaire": an article and a common noun
+
+
+def sentence_initial(doc: str, start: int) -> bool:
+    """Whether a word at `start` opens a sentence, judged from the three characters before it: a sentence
+    end (closing mark allowed) or a line break, spaces, an opening mark. A plain loop: it runs for every
+    capitalised word, where a regex search cost more than the rest of the check."""
+    if start == 0:
+        return True
+    lo = max(0, start - 3)
+    if doc[start - 1] in _OPENERS and _ends_sentence(doc, lo, start - 1):
+        return True
+    return _ends_sentence(doc, lo, start)
+
+
+def _ends_sentence(doc: str, lo: int, k: int) -> bool:
+    while True:
+        if k == 0:
+            return True
+        if k <= lo:
+            return False
+        c = doc[k - 1]
+        if c == "\n" or c in ".!?:":
+            return True
+        if c in _CLOSERS and k - 1 > lo and doc[k - 2] in ".!?:":
+            return True
+        if not c.isspace():
+            return False
+        k -= 1
+
+
+def is_role(word: str, lex: Lexicon) -> bool:
+    w = word.lower().rstrip(".")
+    if w in lex.roles or w in lex.titles:
+        return True
+    # compounds such as "Verbandschefin", "Verdi-Sprecherin", "Finanzstaatssekretär"
+    return len(w) > 6 and w.endswith(_role_suffixes(lex))
+
+
+@cache
+def _role_suffixes(lex: Lexicon) -> tuple[str, ...]:
+    return tuple(r for r in lex.roles if len(r) >= 4)
+
+
+def is_org(words: list[str]) -> bool:
+    return any(_POSSESSIVE.sub("", w) in ORG_WORDS for w in words) or (
+        len(words) >= 2 and len(words[-1]) == 1)
+
+
+def _title(word: str) -> str:
+    return "-".join(part[:1] + part[1:].lower() for part in word.split("-"))
+
+
+def shouted(run: str) -> bool:
+    """Tabloid capitals: 'KERRY ANNAN' (two or more words) or a known first name alone ('GARY')."""
+    words = run.split()
+    if not run.isupper() or any(len(w) < 2 for w in words):
+        return False
+    return len(words) >= 2 or (len(run) > 2 and first_name_gender(run) is not None)
+
+
+def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple[str, str | None, bool]:
+    """A capitalised run as a name: leading grammar words, titles, roles and modifiers ("Moscow-based",
+    "US") dropped; a name in tabloid capitals in title case. Returns (name, gender from a title, whether a
+    title or role preceded it)."""
+    words = run.split()
+    tail = len(words)
+    while tail > 0 and words[tail - 1].isupper() and len(words[tail - 1]) > 1:
+        tail -= 1
+    if 0 < tail <= len(words) - 2 and not words[tail - 1].isupper():
+        run = " ".join(words[tail:])  # "Betis SERGIO LLANOS": the club is a modifier of the shouted name
+    if shouted(run):  # not acronyms: "GARY PILLING" is Gary Pilling
+        run = " ".join(_title(w) for w in run.split())
+    words = [w.rstrip(".") if w.lower().rstrip(".") in lex.titles else w for w in run.split()]
+    if len(words) > 1 and ELIDED.match(words[0]):
+        words[0] = words[0][2:]  # the noun is then dropped as a role or a lowercase word
+        if not is_role(words[0], lex):
+            words.pop(0)
+    gender = None
+    marked = False
+    inner = [i for i, w in enumerate(words[:-1]) if _POSSESSIVE.search(w)]
+    if inner:  # "the bank's chief": the owner is someone else
+        words = words[inner[-1] + 1:]
+    while words:
+        w = words[0]
+        low = w.lower()
+        if low in lex.male_titles or low in lex.female_titles:
+            gender = "m" if low in lex.male_titles else "f"
+        if low in lex.titles or is_role(w, lex):
+            marked = True
+        elif not (low in lex.capitalised_function_words or low in lex.determiners
+                  or (lowered is not None and low in lowered and first_name_gender(w) is None)
+                  or (ACRONYM.fullmatch(w) and len(words) > 1) or ("-" in w and w.rsplit("-", 1)[1].islower())):
+            break
+        words.pop(0)
+    roles = [i for i, w in enumerate(words[:-1]) if is_role(w, lex)]
+    if roles:  # "Transport Secretary Alan Pryce"
+        words = words[roles[-1] + 1:]
+        marked = True
+    if words:
+        words[-1] = _POSSESSIVE.sub("", words[-1])
+    caps = [i for i, w in enumerate(words) if w[:1].isupper()]
+    if len(caps) > lex.max_name_words:
+        words = words[caps[-2]:]
+    return " ".join(words), gender, marked
