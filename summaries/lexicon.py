@@ -71,7 +71,7 @@ _FR_SPEECH = wordset(
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
     dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
     constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
-    ironise ironisé promet tranche tranché"""
+    ironise ironisé promet tranche tranché soupire soupiré tempête peste"""
 )
 _ES_SPEECH = wordset(
     """dijo dice afirmó afirma aseguró asegura explicó explica añadió añade señaló señala indicó indica
@@ -96,7 +96,7 @@ _ROLES_EN = wordset(
     historian surgeon paramedic firefighter detective sergeant constable veteran fan fans member members
     organiser organizer trader investor banker novelist artist composer activist volunteer victim survivor
     glaciologist physicist chemist biologist engineer architect planner pensioner shopkeeper farmer
-    dad mum hero heroine widow widower tenant landlord"""
+    dad mum hero heroine widow widower tenant landlord journalist reporter"""
 )
 _ORG_ROLES_EN = wordset(
     """company firm bank group ministry department government council committee club agency authority
@@ -110,7 +110,8 @@ _ROLES_DE = wordset(
     professor professorin arzt ärztin polizist polizistin augenzeuge augenzeugin bewohner bewohnerin rat rätin
     stadtrat stadträtin abgeordnete abgeordneter held heldin mieter mieterin sänger sängerin spieler
     spielerin kapitän mutter vater landwirt landwirtin gründer gründerin fahrer fahrerin nachbar nachbarin
-    schauspieler schauspielerin lehrer lehrerin"""
+    schauspieler schauspielerin lehrer lehrerin journalist journalistin moderator moderatorin beamter
+    beamtin"""
 )
 _ROLES_FR = wordset(
     """porte-parole ministre maire président présidente directeur directrice secrétaire avocat avocate
@@ -119,7 +120,7 @@ _ROLES_FR = wordset(
     commerçant commerçante chanteur chanteuse joueur joueuse capitaine adjoint adjointe fan technicien
     technicienne héros héroïne mère père locataire voisin voisine agriculteur agricultrice policier
     policière salarié salariée élu élue producteur productrice fondateur fondatrice patron patronne
-    acteur actrice attaquant attaquante"""
+    acteur actrice attaquant attaquante journaliste présentateur présentatrice fonctionnaire"""
 )
 _ROLES_ES = wordset(
     """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario
@@ -127,7 +128,8 @@ _ROLES_ES = wordset(
     responsable dirigente entrenador entrenadora jefe jefa diputado diputada senador senadora vecino
     vecina testigo productor productora jugador jugadora capitán capitana técnico técnica héroe heroína
     cantante actor actriz delantero portero aficionado aficionada padre madre agricultor agricultora
-    inquilino inquilina atleta fundador fundadora consejero consejera gobernador gobernadora"""
+    inquilino inquilina atleta fundador fundadora consejero consejera gobernador gobernadora periodista
+    presentador presentadora funcionario funcionaria"""
 )
 
 _EN = Lexicon(

@@ -11,7 +11,8 @@ from .lexicon import ORG_WORDS, Lexicon, first_name_gender, wordset
 _CAP = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
 _DOTTED_TITLES = wordset("Mr Mrs Ms Dr St Prof Sen Gov Rev Gen Sr Sra Mme M")
 _TITLE_DOT = "(?:" + "|".join(f"(?<={t})" for t in sorted(_DOTTED_TITLES)) + r")\."
-_PARTICLE = r"(?:de|van|von|der|den|da|del|di|du|le|la|bin|al|dos|das)"
+# "von der", "van den", "de la": a German "der" alone is an article ("sagte Jan Roth der Zeitung")
+_PARTICLE = r"(?:(?:van|von|de)[ \t]+(?:der|den|la|las|los)|de|van|von|da|del|di|du|le|la|bin|al|dos|das)"
 # a run of capitalised words: a name, a title, an organisation or a sentence's first word
 RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(?:" + _PARTICLE + r"[ \t]+)*"
                  + _CAP + r")*")

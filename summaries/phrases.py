@@ -59,6 +59,8 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
             cut = tokens[i][1]  # "Jane Fox at Capital Economics", "the ambassador to the U.N."
             break
     head = stripped[:cut]
+    if words[0] in lex.pronouns and len(words) > 1:  # "erzählt sie BILD": the pronoun, then its listener
+        return Parsed("pronoun", words[0], at + tokens[0][1])
     if cut < len(stripped) and words[-1] in lex.roles:
         # "the Institute for Fiscal Studies director": the role is the head, the organisation its modifier
         lo = 1 if words[0] in lex.determiners else 0

@@ -150,3 +150,37 @@ def test_a_question_word_opening_a_sentence_is_not_a_first_name():
     text = ("Tobias Brenner repairs church organs. Last year he restored forty of them.\n\n"
             "Will there be work for them?\n\n“There always is.”")
     assert speakers(text) == ["Tobias Brenner"]
+
+
+def test_a_dateline_in_capitals_with_a_date_is_not_a_person():
+    text = ("LIMA, 3 abr (EFE).- El Congreso aprobó la reforma.\n\n"
+            "«Es un día triste para el país», dijo a EFE una funcionaria del ministerio.")
+    assert speakers(text, "spanish") == ["funcionaria del ministerio"]
+
+
+def test_a_german_article_after_a_name_starts_the_listener_not_a_longer_name():
+    text = "„Wir bauen ab 2027“, sagte Vorstand Ulrich Brenner der Nordwest-Zeitung."
+    assert speakers(text, "german") == ["Ulrich Brenner"]
+
+
+def test_a_name_particle_pair_still_joins_a_name():
+    from summaries.lexicon import lexicon
+    from summaries.nameforms import RUN, clean_name
+
+    run = RUN.search("sagte Ursula von der Brück am Montag").group(0)
+    assert clean_name(run, lexicon("german"))[0] == "Ursula von der Brück"
+
+
+def test_a_pronoun_before_a_named_listener_is_the_speaker():
+    text = ("Verkäuferin HEIKE LANGE (44) wurde bestohlen.\n\n"
+            "„Ich habe den Mann sofort erkannt“, sagt sie EXPRESS.")
+    assert speakers(text, "german") == ["Heike Lange"]
+
+
+@pytest.mark.parametrize(("text", "language", "who"), [
+    ("La periodista LOLA VIDAL deja la radio. «Necesito un descanso», explicó la periodista.", "spanish",
+     "Lola Vidal"),
+    ("« On n'en peut plus », soupire Yvette Morin, retraitée.", "french", "Yvette Morin"),
+])
+def test_more_role_nouns_and_verbs(text, language, who):
+    assert speakers(text, language) == [who]
