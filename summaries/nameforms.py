@@ -73,10 +73,14 @@ def _title(word: str) -> str:
     return "-".join(part[:1] + part[1:].lower() for part in word.split("-"))
 
 
+_VOWEL = re.compile(r"[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-Ý]")
+
+
 def shouted(run: str) -> bool:
-    """Tabloid capitals: 'KERRY ANNAN' (two or more words) or a known first name alone ('GARY')."""
+    """Tabloid capitals: 'KERRY ANNAN' (two or more words, each with a vowel and none an organisation word:
+    not 'US TV', 'BBC NEWS') or a known first name alone ('GARY')."""
     words = run.split()
-    if not run.isupper() or any(len(w) < 2 for w in words):
+    if not run.isupper() or any(len(w) < 3 or not _VOWEL.search(w) or _title(w) in ORG_WORDS for w in words):
         return False
     return len(words) >= 2 or (len(run) > 2 and first_name_gender(run) is not None)
 

@@ -100,7 +100,8 @@ class NameIndex:
             return
         # a first name gives the gender; alone only when no full name ends in it ("Tracey", not "Grant")
         gender = gender or (first_name_gender(words[0]) if len(words) >= 2 or (
-            words[0] not in self.fullest and not sentence_initial(self.doc, m.start())) else None)
+            words[0] not in self.fullest and words[0].lower() not in self.lex.calendar
+            and not sentence_initial(self.doc, m.start())) else None)
         before = self.doc[max(0, m.start() - 12):m.start()].split()
         after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
         if before and before[-1].lower() == "of" and not (marked or gender):
@@ -171,8 +172,8 @@ class NameIndex:
         end = self.doc.find(".", m.end(), m.end() + 60)
         if pattern.search(self.doc, m.end(), end if end > 0 else m.end() + 60) is not None:
             return True
-        if not sentence_initial(self.doc, m.start()):
-            return False
+        if not sentence_initial(self.doc, m.start()) or not self.doc[m.end() + 1:m.end() + 2].islower():
+            return False  # the name must open its sentence as the subject of a verb: "Pia Lund ran …"
         end = self.doc.find(".", m.end(), m.end() + 200)
         nxt = self.doc.find(".", end + 1, end + 80) if end > 0 else -1
         return nxt > 0 and any(w in self.lex.pronouns for w in _WORD.findall(self.doc, end + 1, nxt))
@@ -187,7 +188,9 @@ class NameIndex:
         """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
         before = _WORD.findall(self.doc, max(0, m.start() - 40), m.start())
         # an appositive: "le maire de Bordeaux, Jean Roux" - the role may stand a few words back
-        before = before[-6:] if self.doc[max(0, m.start() - 2):m.start()].strip() == "," else before[-1:]
+        several = " " in m.group(0).strip()
+        before = before[-6:] if several and self.doc[max(0, m.start() - 2):m.start()].strip() == "," \
+            else before[-1:]
         after = _WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
         if after and after[0].lower() in self.lex.roles:
             return False  # "the Harbour Band singer": the name only modifies a role

@@ -61,9 +61,11 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     head = stripped[:cut]
     if words[0] in lex.pronouns and len(words) > 1:  # "erzählt sie BILD": the pronoun, then its listener
         return Parsed("pronoun", words[0], at + tokens[0][1])
-    if cut < len(stripped) and words[-1] in lex.roles:
+    lo = 1 if words[0] in lex.determiners else 0
+    if cut < len(stripped) and words[-1] in lex.roles and len(tokens) <= 10 \
+            and is_org(head.split()) and all(w in lex.determiners or t[:1].isupper()
+                                             for (t, pos), w in zip(tokens, words, strict=False) if pos < cut):
         # "the Institute for Fiscal Studies director": the role is the head, the organisation its modifier
-        lo = 1 if words[0] in lex.determiners else 0
         return Parsed("role", stripped[tokens[lo][1]:].rstrip(" ,.:"), at + tokens[lo][1])
     name = _head_name(head, stripped, lex, known, alone_ok=mode == "after")
     if name is not None:
@@ -76,7 +78,11 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
              if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles or _AGED.fullmatch(words[i]))]
     if not nouns:
         return None
-    i = nouns[-1]  # the head noun is the last one: "a government spokesperson"
+    i = nouns[0]  # the head noun is the last of the first group: "a government spokesperson", not a later
+    for k in nouns[1:]:  # object ("prosecutors were pursuing three journalists")
+        if k - i > 3:
+            break
+        i = k
     j = i + 1
     if j < len(words) and words[j] in lex.prepositions:  # "spokesman for the Labour Party"
         j += 1

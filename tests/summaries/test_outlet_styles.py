@@ -184,3 +184,41 @@ def test_a_pronoun_before_a_named_listener_is_the_speaker():
 ])
 def test_more_role_nouns_and_verbs(text, language, who):
     assert speakers(text, language) == [who]
+
+
+def test_capitals_without_vowels_or_of_organisation_words_stay_acronyms():
+    from summaries.nameforms import shouted
+
+    assert not shouted("US TV") and not shouted("BBC NEWS") and not shouted("NHS")
+    assert shouted("DEAN CRAIG") and shouted("GARY")
+
+
+def test_a_month_is_not_a_first_name():
+    text = ("Lena Marsh was diagnosed in 2019. In April, she joined a running club.\n\n"
+            "‘It saved me,’ she said.")
+    assert speakers(text) == ["Lena Marsh"]
+
+
+@pytest.mark.parametrize(("clause", "who"), [
+    ("But the plan was rejected by the union spokesman, who said:", "union spokesman"),
+    ("Aled Morgan of the Valley Reporter said:", "Aled Morgan"),
+])
+def test_a_role_at_the_end_heads_the_phrase_only_after_an_organisations_name(clause, who):
+    assert speakers(f'{clause} "Bus cuts isolate the old."') == [who]
+
+
+def test_the_head_noun_is_the_subjects_not_a_later_objects():
+    text = '"Enough delay," prosecutors pursuing two former directors said.'
+    assert speakers(text) == ["prosecutors"]
+
+
+def test_a_single_place_after_a_comma_following_a_role_phrase_is_not_a_person():
+    text = ("Dr Ivo Brandt, a geologist at Kestrel University, Dorset, led the survey. "
+            "He said: \"The cliff moved a metre.\"")
+    assert speakers(text) == ["Ivo Brandt"]
+
+
+def test_a_name_ending_its_sentence_after_an_abbreviation_is_not_made_a_person_by_the_next_pronoun():
+    text = ("Gen. Ray Oduya runs the U.S. Naval Supply Command. Budgets, he told me, "
+            '"are the real enemy."')
+    assert speakers(text) == ["Ray Oduya"]
