@@ -71,7 +71,8 @@ _FR_SPEECH = wordset(
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
     dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
     constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
-    ironise ironisé promet tranche tranché soupire soupiré tempête peste"""
+    ironise ironisé promet tranche tranché soupire soupiré tempête peste fulmine fulminé sourit souri
+    détaille détaillé nuance nuancé tempère tempéré plaide plaidé"""
 )
 _ES_SPEECH = wordset(
     """dijo dice afirmó afirma aseguró asegura explicó explica añadió añade señaló señala indicó indica
@@ -81,7 +82,9 @@ _ES_SPEECH = wordset(
     relata relató dicho calificó califica tildó tilda declarado afirmado asegurado explicado señalado
     indicado añadido advertido reconocido subrayado insistido admitido lamenta lamentó lamentado
     recuerda recordó recordado resume resumió resumido denunciado confesado destacado apuntado comentado
-    manifestado promete prometió sentenció remarcó enfatizó zanjó"""
+    manifestado promete prometió sentenció remarcó enfatizó zanjó aseveró asevera puntualizó puntualiza
+    expresó expresa detalló detalla remató replicó replica opinó opina alertó alerta recalcó recalca aclaró
+    aclara matizó matiza ironizó"""
 )
 
 _ROLES_EN = wordset(
@@ -111,7 +114,7 @@ _ROLES_DE = wordset(
     stadtrat stadträtin abgeordnete abgeordneter held heldin mieter mieterin sänger sängerin spieler
     spielerin kapitän mutter vater landwirt landwirtin gründer gründerin fahrer fahrerin nachbar nachbarin
     schauspieler schauspielerin lehrer lehrerin journalist journalistin moderator moderatorin beamter
-    beamtin"""
+    beamtin künstler künstlerin freund freundin"""
 )
 _ROLES_FR = wordset(
     """porte-parole ministre maire président présidente directeur directrice secrétaire avocat avocate
@@ -120,7 +123,8 @@ _ROLES_FR = wordset(
     commerçant commerçante chanteur chanteuse joueur joueuse capitaine adjoint adjointe fan technicien
     technicienne héros héroïne mère père locataire voisin voisine agriculteur agricultrice policier
     policière salarié salariée élu élue producteur productrice fondateur fondatrice patron patronne
-    acteur actrice attaquant attaquante journaliste présentateur présentatrice fonctionnaire"""
+    acteur actrice attaquant attaquante journaliste présentateur présentatrice fonctionnaire artiste ami
+    amie"""
 )
 _ROLES_ES = wordset(
     """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario
@@ -129,7 +133,7 @@ _ROLES_ES = wordset(
     vecina testigo productor productora jugador jugadora capitán capitana técnico técnica héroe heroína
     cantante actor actriz delantero portero aficionado aficionada padre madre agricultor agricultora
     inquilino inquilina atleta fundador fundadora consejero consejera gobernador gobernadora periodista
-    presentador presentadora funcionario funcionaria"""
+    presentador presentadora funcionario funcionaria artista amigo amiga"""
 )
 
 _EN = Lexicon(

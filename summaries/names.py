@@ -193,7 +193,8 @@ class NameIndex:
             else before[-1:]
         after = _WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
         if after and after[0].lower() in self.lex.roles:
-            return False  # "the Harbour Band singer": the name only modifies a role
+            # "the Harbour Band singer": the name only modifies a role; "Ana Gil, singer": an appositive
+            return "," in self.doc[m.end():m.end() + 2]
         if after and after[0].lower() not in ("has", "had", "also", "then", "hat", "a", "ha"):
             after = after[:1]
         lex = self.lex

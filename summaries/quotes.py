@@ -128,7 +128,7 @@ def find_spans(paragraphs: Sequence[str], dashes: bool = False, max_spans: int =
                 current.end = starts[pi - 1] + len(paragraphs[pi - 1])
             current = None
         if dashes and current is None and para[:1] in "—–" and marks.search(para) is None:
-            spans.append(_dialogue(doc, base, limit, pi))
+            spans.extend(_dialogue(doc, base, limit, pi))
             continue
         current, part_start = _scan(doc, para, base, frm, marks, low9, book, pi, spans, current, max_spans)
         if current is not None and part_start >= 0:
@@ -173,22 +173,29 @@ def _scan(doc: str, para: str, base: int, frm: int, marks: re.Pattern[str], low9
 _DASH_SPLIT = re.compile(r"\s*[—–]\s*")
 
 
-def _dialogue(doc: str, base: int, limit: int, pi: int) -> Span:
-    """'—Words —says Name—. More words.': dash pieces alternate between speech and narration."""
+def _dialogue(doc: str, base: int, limit: int, pi: int) -> list[Span]:
+    """'—Words —says Name—. More words.': dash pieces alternate between speech and narration; speech after
+    narration that closes its sentence ('—. More words') is a second quotation by the same speaker."""
     pieces = [(m.start(), m.end()) for m in _DASH_SPLIT.finditer(doc, base, limit)]
     bounds = [*pieces, (limit, limit)]
     span = Span([], base, limit, pi)
+    spans = [span]
     for k in range(len(bounds) - 1):
         lo, hi = bounds[k][1], bounds[k + 1][0]
-        text = doc[lo:hi].lstrip(" .,;")
+        raw = doc[lo:hi]
+        text = raw.lstrip(" .,;")
         if not text.strip():
             continue
         if k % 2 == 0:
+            if k and span.parts and raw.lstrip(" ")[:1] == "." and span.attribution is not None:
+                span.end = bounds[k][0]
+                span = Span([], bounds[k][0], limit, pi)
+                spans.append(span)
             span.parts.append(text.strip())
             span.inner.append((lo, hi))
         elif span.attribution is None:
             span.attribution = (lo, hi)
-    return span
+    return spans
 
 
 def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None, lex: Lexicon | None = None
@@ -290,6 +297,8 @@ def naming_pattern(lex: Lexicon) -> re.Pattern[str]:
 
 @cache
 def verb_pattern(lex: Lexicon) -> re.Pattern[str]:
-    """Any speech verb of the language as a whole word (longest first so "pointed out" beats "pointed")."""
+    """Any speech verb of the language as a whole word (longest first so "pointed out" beats "pointed"), or
+    with a French inverted subject ("fulmine-t-elle", "dit-il")."""
     verbs = sorted(lex.speech_verbs, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(v) for v in verbs) + r")(?![\w-])", re.IGNORECASE)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(v) for v in verbs) + r")(?!\w)(?!-(?!t-|il\b|elle\b))",
+                      re.IGNORECASE)

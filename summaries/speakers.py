@@ -34,6 +34,7 @@ MAX_SCAN = 250  # characters of attribution clause looked at on either side of a
 # the end of an attribution clause: not the period of a title or an initial ("erklärt Dr. Eva Roth")
 _CLAUSE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Dr|Ms|St|Sr))(?<!\b(?:Mrs|Sra|Mme|Sen|Gov|Rev))(?<!\bProf)"
                          r"[.!?](?=\s|$)|[\"“”„«»]|\n")
+_CLAUSE_END_BANG = re.compile(r"[¡¿][^\n!?]{1,40}[!?]")  # "a ¡HOLA! la artista": a title, not a sentence end
 _INCISE = re.compile(r",\s*(?:[\w'’]+\s+){0,2}[\w'’]+-(?:t-)?(?:il|elle)(?:\s+[\w'’]+){0,2}\s*,\s*", re.I)
 # where the clause of the last speech verb starts: a sentence break (not after "Mr." or an initial) or a
 # coordinated clause ("…, and the coach said")
@@ -55,7 +56,7 @@ def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
 
 
 # the listener right after the verb: "dijo a EFE X", "reconoció a este diario una portavoz"
-_RECIPIENT = re.compile(r"\s*(?:a|à|al|to)\s+(?:l['’]|la\s+|el\s+)?[A-ZÀ-Þ][\w'’.-]*"
+_RECIPIENT = re.compile(r"\s*(?:a|à|al|to)\s+(?:l['’]|la\s+|el\s+)?[¡¿]?[A-ZÀ-Þ][\w'’.-]*[!?]?"
                         r"|\s*(?:a|al)\s+(?:(?:este|esta|ese|esa|la|el|los|las|un|una)\s+)?[a-zñáéíóú]+(?=\s)")
 
 
@@ -121,6 +122,9 @@ class _Attributor:
     def after(self, end: int) -> Parsed | None:
         tail = self.doc[end: end + MAX_SCAN]
         stop = _CLAUSE_END.search(tail)
+        title = _CLAUSE_END_BANG.search(tail, 0, stop.end()) if stop and tail[stop.start()] in "!?" else None
+        if title is not None and title.end() == stop.end():
+            stop = _CLAUSE_END.search(tail, stop.end())
         tail = tail[: stop.start() if stop else len(tail)]
         if not tail.strip(" ,"):
             return None
@@ -203,6 +207,8 @@ def attribute(paragraphs: Sequence[str], language: str = "english") -> tuple[Quo
         sentence = sentence_around(doc, span.start, span.end)
         if span.attribution is None and not is_quotation(text, sentence, verbs, lex):
             continue
+        if _interviewer(doc, span, spans):
+            continue
         speaker, how = _attribute_one(who, span, prev)
         out.append(Quote(text, speaker, span.paragraph, how))
         prev = (span, speaker)
@@ -278,14 +284,28 @@ def _told_before(who: _Attributor, span: Span, prev: tuple[Span, str | None] | N
     return who.resolve(found, prev[1] if prev else None, prev[0].end if prev else -1)
 
 
+def _line_start(doc: str, at: int) -> bool:
+    """Only dashes and spaces between the start of the line and `at` ('— « Par hasard. »')."""
+    return not doc[doc.rfind("\n", 0, at) + 1:at].strip(" —–")
+
+
+def _interviewer(doc: str, span: Span, spans: list[Span]) -> bool:
+    """'—¿Por qué …?' then '—Porque …': in a dash interview the question lines are the interviewer's."""
+    if doc[span.start:span.start + 1] not in "—–" or not quote_text(span).rstrip().endswith("?"):
+        return False
+    nxt = next((s for s in spans if s.start > span.start), None)
+    return nxt is not None and nxt.paragraph == span.paragraph + 1 and _line_start(doc, nxt.start)
+
+
 def _answer(who: _Attributor, span: Span) -> str | None:
     """An interview: a quotation standing alone as the paragraph after a question is the interviewee's
     answer - the person the question addresses ("Frau Roth, warum …?"), else the article's first subject."""
     doc = who.doc
-    if span.start < 2 or doc[span.start - 1] != "\n":
+    line = doc.rfind("\n", 0, span.start)
+    if line < 1 or not _line_start(doc, span.start):
         return None
-    q_start = doc.rfind("\n", 0, span.start - 1) + 1
-    question = doc[q_start: span.start - 1].rstrip()
+    q_start = doc.rfind("\n", 0, line) + 1
+    question = doc[q_start: line].rstrip()
     if not question.endswith("?") or len(question) > 300 or any(c in question for c in "\"“”„«»"):
         return None
     vocative = subject(question.split(",", 1)[0], q_start, who.lex, "before", who.known) \

@@ -222,3 +222,42 @@ def test_a_name_ending_its_sentence_after_an_abbreviation_is_not_made_a_person_b
     text = ("Gen. Ray Oduya runs the U.S. Naval Supply Command. Budgets, he told me, "
             '"are the real enemy."')
     assert speakers(text) == ["Ray Oduya"]
+
+
+def test_an_english_quote_after_its_attribution_sentence_is_separate_too():
+    text = '"We will win," she said. "We are ready."'
+    assert len(extract_quotes(text)) == 2
+
+
+@pytest.mark.parametrize(("text", "language", "who"), [
+    ("“El puerto no cerrará”, aseveró la ministra de Transportes, Elena Quiroga.", "spanish", "Elena Quiroga"),
+    ("« C'est du mépris pour tout un métier », fulmine-t-elle. La sénatrice Odile Ferrand siège depuis 2008.", "french", "Odile Ferrand"),
+    ("«He vuelto para quedarme», ha confesado a ¡SEMANA! la artista, Lola Vidal.", "spanish", "Lola Vidal"),
+    ("Un amigo del actor asegura: «Está muy tranquilo».", "spanish", "amigo del actor"),
+])
+def test_verbs_listeners_and_roles_of_batch_three(text, language, who):
+    assert speakers(text, language) == [who]
+
+
+def test_dash_interview_questions_are_not_quotations_and_answers_are_the_interviewees():
+    text = ("Entrevista a Marta Ibarra, directora del Teatro Real de Soria.\n\n"
+            "—¿Por qué un festival en invierno?\n\n—Porque en verano no hay sitio para nosotros.\n\n"
+            "—¿Volverán el año que viene?\n\n—Si el público quiere, sí.")
+    got = extract_quotes(text, "spanish")
+    assert [(q.text, q.speaker) for q in got] == [
+        ("Porque en verano no hay sitio para nosotros.", "Marta Ibarra"), ("Si el público quiere, sí.", "Marta Ibarra")]
+
+
+def test_french_dash_interview_with_guillemets():
+    text = ("Entretien avec Inès Roussel, 30 ans, navigatrice.\n\n— Avez-vous eu peur ?\n\n"
+            "— « Jamais en mer. Seulement à terre. »")
+    got = extract_quotes(text, "french")
+    assert [(q.text, q.speaker) for q in got] == [("Jamais en mer. Seulement à terre.", "Inès Roussel")]
+
+
+def test_a_name_with_an_appositive_role_after_a_comma_is_a_person():
+    from summaries.lexicon import lexicon
+    from summaries.names import NameIndex
+
+    index = NameIndex("Entrevista a Marta Ibarra, directora del teatro.", lexicon("spanish"))
+    assert [p.name for p in index.people] == ["Marta Ibarra"]
