@@ -231,7 +231,8 @@ def test_an_english_quote_after_its_attribution_sentence_is_separate_too():
 
 @pytest.mark.parametrize(("text", "language", "who"), [
     ("“El puerto no cerrará”, aseveró la ministra de Transportes, Elena Quiroga.", "spanish", "Elena Quiroga"),
-    ("« C'est du mépris pour tout un métier », fulmine-t-elle. La sénatrice Odile Ferrand siège depuis 2008.", "french", "Odile Ferrand"),
+    ("« C'est du mépris pour tout un métier », fulmine-t-elle. La sénatrice Odile Ferrand siège depuis 2008.",
+     "french", "Odile Ferrand"),
     ("«He vuelto para quedarme», ha confesado a ¡SEMANA! la artista, Lola Vidal.", "spanish", "Lola Vidal"),
     ("Un amigo del actor asegura: «Está muy tranquilo».", "spanish", "amigo del actor"),
 ])
