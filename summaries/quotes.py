@@ -128,7 +128,7 @@ def find_spans(paragraphs: Sequence[str], dashes: bool = False, max_spans: int =
                 current.end = starts[pi - 1] + len(paragraphs[pi - 1])
             current = None
         if dashes and current is None and para[:1] in "—–" and marks.search(para) is None:
-            spans.extend(_dialogue(doc, base, limit, pi))
+            spans.append(_dialogue(doc, base, limit, pi))
             continue
         current, part_start = _scan(doc, para, base, frm, marks, low9, book, pi, spans, current, max_spans)
         if current is not None and part_start >= 0:
@@ -173,29 +173,22 @@ def _scan(doc: str, para: str, base: int, frm: int, marks: re.Pattern[str], low9
 _DASH_SPLIT = re.compile(r"\s*[—–]\s*")
 
 
-def _dialogue(doc: str, base: int, limit: int, pi: int) -> list[Span]:
-    """'—Words —says Name—. More words.': dash pieces alternate between speech and narration; speech after
-    narration that closes its sentence ('—. More words') is a second quotation by the same speaker."""
+def _dialogue(doc: str, base: int, limit: int, pi: int) -> Span:
+    """'—Words —says Name—. More words.': dash pieces alternate between speech and narration."""
     pieces = [(m.start(), m.end()) for m in _DASH_SPLIT.finditer(doc, base, limit)]
     bounds = [*pieces, (limit, limit)]
     span = Span([], base, limit, pi)
-    spans = [span]
     for k in range(len(bounds) - 1):
         lo, hi = bounds[k][1], bounds[k + 1][0]
-        raw = doc[lo:hi]
-        text = raw.lstrip(" .,;")
+        text = doc[lo:hi].lstrip(" .,;")
         if not text.strip():
             continue
         if k % 2 == 0:
-            if k and span.parts and raw.lstrip(" ")[:1] == "." and span.attribution is not None:
-                span.end = bounds[k][0]
-                span = Span([], bounds[k][0], limit, pi)
-                spans.append(span)
             span.parts.append(text.strip())
             span.inner.append((lo, hi))
         elif span.attribution is None:
             span.attribution = (lo, hi)
-    return spans
+    return span
 
 
 def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None, lex: Lexicon | None = None

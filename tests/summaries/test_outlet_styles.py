@@ -224,11 +224,6 @@ def test_a_name_ending_its_sentence_after_an_abbreviation_is_not_made_a_person_b
     assert speakers(text) == ["Ray Oduya"]
 
 
-def test_an_english_quote_after_its_attribution_sentence_is_separate_too():
-    text = '"We will win," she said. "We are ready."'
-    assert len(extract_quotes(text)) == 2
-
-
 @pytest.mark.parametrize(("text", "language", "who"), [
     ("“El puerto no cerrará”, aseveró la ministra de Transportes, Elena Quiroga.", "spanish", "Elena Quiroga"),
     ("« C'est du mépris pour tout un métier », fulmine-t-elle. La sénatrice Odile Ferrand siège depuis 2008.",
