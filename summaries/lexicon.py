@@ -84,7 +84,7 @@ _ES_SPEECH = wordset(
     recuerda recordó recordado resume resumió resumido denunciado confesado destacado apuntado comentado
     manifestado promete prometió sentenció remarcó enfatizó zanjó aseveró asevera puntualizó puntualiza
     expresó expresa detalló detalla remató replicó replica opinó opina alertó alerta recalcó recalca aclaró
-    aclara matizó matiza ironizó"""
+    aclara matizó matiza ironizó escribió escribe escrito"""
 )
 
 _ROLES_EN = wordset(
@@ -99,12 +99,12 @@ _ROLES_EN = wordset(
     historian surgeon paramedic firefighter detective sergeant constable veteran fan fans member members
     organiser organizer trader investor banker novelist artist composer activist volunteer victim survivor
     glaciologist physicist chemist biologist engineer architect planner pensioner shopkeeper farmer
-    dad mum hero heroine widow widower tenant landlord journalist reporter"""
+    dad mum hero heroine widow widower tenant landlord journalist reporter pal mate"""
 )
 _ORG_ROLES_EN = wordset(
     """company firm bank group ministry department government council committee club agency authority
     party union police army commission board court regulator airline retailer charity university
-    school hospital league federation association newspaper"""
+    school hospital league federation association newspaper embassy"""
 )
 _ROLES_DE = wordset(
     """sprecher sprecherin minister ministerin chef chefin präsident präsidentin vorsitzende vorsitzender
@@ -114,7 +114,8 @@ _ROLES_DE = wordset(
     stadtrat stadträtin abgeordnete abgeordneter held heldin mieter mieterin sänger sängerin spieler
     spielerin kapitän mutter vater landwirt landwirtin gründer gründerin fahrer fahrerin nachbar nachbarin
     schauspieler schauspielerin lehrer lehrerin journalist journalistin moderator moderatorin beamter
-    beamtin künstler künstlerin freund freundin"""
+    beamtin künstler künstlerin freund freundin volkswirt volkswirtin inhaber inhaberin kunde kundin
+    rentner rentnerin"""
 )
 _ROLES_FR = wordset(
     """porte-parole ministre maire président présidente directeur directrice secrétaire avocat avocate
@@ -133,7 +134,7 @@ _ROLES_ES = wordset(
     vecina testigo productor productora jugador jugadora capitán capitana técnico técnica héroe heroína
     cantante actor actriz delantero portero aficionado aficionada padre madre agricultor agricultora
     inquilino inquilina atleta fundador fundadora consejero consejera gobernador gobernadora periodista
-    presentador presentadora funcionario funcionaria artista amigo amiga"""
+    presentador presentadora funcionario funcionaria artista amigo amiga mandatario mandataria"""
 )
 
 _EN = Lexicon(
@@ -182,7 +183,7 @@ _DE = Lexicon(
     pronouns={"er": "m", "sie": "f"},
     first_person=wordset("ich wir mich uns mein meine unser unsere"),
     roles=_ROLES_DE,
-    org_roles=wordset("unternehmen konzern firma verein ministerium regierung partei polizei verband"),
+    org_roles=wordset("unternehmen konzern firma verein ministerium regierung partei polizei verband botschaft"),
     titles=wordset("herr frau dr prof professor"),
     male_titles=wordset("herr"),
     female_titles=wordset("frau"),
@@ -204,7 +205,7 @@ _FR = Lexicon(
     subordinators=wordset("quand lorsque alors si comme après avant bien parce"),
     first_person=wordset("je nous me mon ma mes notre nos j'"),
     roles=_ROLES_FR,
-    org_roles=wordset("entreprise société groupe ministère gouvernement parti police syndicat mairie"),
+    org_roles=wordset("entreprise société groupe ministère gouvernement parti police syndicat mairie ambassade"),
     titles=wordset("m mme mlle dr pr"),
     male_titles=wordset("m"),
     female_titles=wordset("mme mlle"),
@@ -226,7 +227,7 @@ _ES = Lexicon(
     subordinators=wordset("cuando mientras si aunque porque tras como"),
     first_person=wordset("yo nosotros nosotras me mi mis nuestro nuestra"),
     roles=_ROLES_ES,
-    org_roles=wordset("empresa compañía grupo ministerio gobierno partido policía sindicato ayuntamiento"),
+    org_roles=wordset("empresa compañía grupo ministerio gobierno partido policía sindicato ayuntamiento embajada"),
     titles=wordset("sr sra srta don doña dr dra"),
     male_titles=wordset("sr don"),
     female_titles=wordset("sra srta doña"),
@@ -286,7 +287,8 @@ MALE_NAMES = wordset(
     sergei sergio seth shane shaun sidney silvio simon stan stanley stefan stephen steve steven stewart stuart
     ted terence terry theo thierry thomas tim timothy toby todd tom tommy tony trevor troy tyler uwe victor
     vijay vince vincent vladimir walt walter warren wayne wesley will william willie wolfgang xavier yusuf zach
-    zachary"""
+    zachary jorg dieter horst heinz gunter helmut manfred werner rainer detlef ulrich benoit etienne yves
+    herve luc gilles didier pascal"""
 )
 FEMALE_NAMES = wordset(
     """abigail ada adele agnes aisha alexandra alexis alice alicia alison amanda amber amelia amy ana andrea angela
@@ -309,7 +311,8 @@ FEMALE_NAMES = wordset(
     regina renee rita roberta rosa rose rosemary ruth sabine sally samantha sandra sara sarah serena sharon
     sheila shirley siobhan sonia sophia sophie stacey stella stephanie sue susan suzanne svetlana sylvia sylvie
     tamara tanya teresa tessa theresa tina tracey tracy ursula valerie valérie vanessa vera veronica victoria
-    violet virginia wendy whitney yvonne zoe"""
+    violet virginia wendy whitney yvonne zoe erika gabi brigitte renate helga heike susanne birgit jutta
+    anke silke helene genevieve ines lea aurelie"""
 )
 _GENERIC = LEXICONS["english"]
 

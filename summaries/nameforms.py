@@ -80,9 +80,12 @@ def shouted(run: str) -> bool:
     """Tabloid capitals: 'KERRY ANNAN' (two or more words, each with a vowel and none an organisation word:
     not 'US TV', 'BBC NEWS') or a known first name alone ('GARY')."""
     words = run.split()
+    initial = len(words) >= 2 and re.fullmatch(r"[A-Z]\.?", words[-1]) is not None
+    if initial:
+        words = words[:-1]  # "KLAUS-DIETER W.": a surname cut to its initial
     if not run.isupper() or any(len(w) < 3 or not _VOWEL.search(w) or _title(w) in ORG_WORDS for w in words):
         return False
-    return len(words) >= 2 or (len(run) > 2 and first_name_gender(run) is not None)
+    return len(words) >= 2 or initial or first_name_gender(run) is not None
 
 
 def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple[str, str | None, bool]:
@@ -95,8 +98,8 @@ def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple
         tail -= 1
     if 0 < tail <= len(words) - 2 and not words[tail - 1].isupper():
         run = " ".join(words[tail:])  # "Betis SERGIO LLANOS": the club is a modifier of the shouted name
-    if shouted(run):  # not acronyms: "GARY PILLING" is Gary Pilling
-        run = " ".join(_title(w) for w in run.split())
+    if shouted(run):  # not acronyms: "GARY PILLING" is Gary Pilling, "KLAUS W" Klaus W.
+        run = " ".join(_title(w) if len(w) > 1 else w + "." for w in run.split())
     words = [w.rstrip(".") if w.lower().rstrip(".") in lex.titles else w for w in run.split()]
     if len(words) > 1 and ELIDED.match(words[0]):
         words[0] = words[0][2:]  # the noun is then dropped as a role or a lowercase word

@@ -17,7 +17,7 @@ __all__ = ["RUN", "NameIndex", "Person", "clean_name", "is_org", "sentence_initi
 # an age or a relative clause marks a person: "Ann Lee, 34,", "Ana Gil, de 58 años", "Timo Rasch (29)"
 # (not a dateline: "MADRID, 4 feb")
 _AGE = re.compile(r"['’]?s?,\s*(?:(?:de|di)\s+)?(?:\d{1,3}(?!\d)(?:\s+(?i:ans|años|anni|jahre|years?))?(?!\s*[^\W\d])"
-                  r"|who\b|whose\b|aged\b)|\s\(\d{1,3}\)")
+                  r"|who\b|whose\b|aged\b)|\.?\s\(\d{1,3}\)")
 # words before a capitalised run that make it a place
 _PLACE_ONLY = wordset("in across near into around outside inside throughout aus nach dans desde")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")

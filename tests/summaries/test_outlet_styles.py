@@ -257,3 +257,19 @@ def test_a_name_with_an_appositive_role_after_a_comma_is_a_person():
 
     index = NameIndex("Entrevista a Marta Ibarra, directora del teatro.", lexicon("spanish"))
     assert [p.name for p in index.people] == ["Marta Ibarra"]
+
+
+@pytest.mark.parametrize(("text", "language", "who"), [
+    ("A pal of the singer said: ‘He never wanted the fame.’", "english", "pal of the singer"),
+    ('Russia\'s embassy called the report "a fabrication from start to finish".', "english", "Russia's embassy"),
+    ("Stammkundin Helga Pohl kauft hier seit 1980. „Wo soll ich jetzt hin?“, fragt sie.", "german", "Helga Pohl"),
+    ("«Es una vergüenza», escribió en su blog el diputado Álvaro Requena.", "spanish", "Álvaro Requena"),
+])
+def test_nouns_verbs_and_first_names_of_batch_four(text, language, who):
+    assert speakers(text, language) == [who]
+
+
+def test_a_shouted_name_with_an_initial_and_a_dotted_age_is_a_person():
+    text = ("Glück im Unglück! HANS-PETER K. (58) überlebte den Absturz.\n\n"
+            "„Ich dachte, das war's“, sagt der Rentner zu BILD.")
+    assert speakers(text, "german") == ["Hans-Peter K."]
