@@ -122,9 +122,10 @@ class _Attributor:
     def after(self, end: int) -> Parsed | None:
         tail = self.doc[end: end + MAX_SCAN]
         stop = _CLAUSE_END.search(tail)
-        title = _CLAUSE_END_BANG.search(tail, 0, stop.end()) if stop and tail[stop.start()] in "!?" else None
-        if title is not None and title.end() == stop.end():
-            stop = _CLAUSE_END.search(tail, stop.end())
+        if stop is not None and tail[stop.start()] in "!?":
+            title = _CLAUSE_END_BANG.search(tail, 0, stop.end())
+            if title is not None and title.end() == stop.end():
+                stop = _CLAUSE_END.search(tail, stop.end())
         tail = tail[: stop.start() if stop else len(tail)]
         if not tail.strip(" ,"):
             return None
