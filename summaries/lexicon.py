@@ -72,7 +72,7 @@ _FR_SPEECH = wordset(
     dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
     constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
     ironise ironisé promet tranche tranché soupire soupiré tempête peste fulmine fulminé sourit souri
-    détaille détaillé nuance nuancé tempère tempéré plaide plaidé"""
+    détaille détaillé nuance nuancé tempère tempéré plaide plaidé témoigne témoigné"""
 )
 _ES_SPEECH = wordset(
     """dijo dice afirmó afirma aseguró asegura explicó explica añadió añade señaló señala indicó indica
@@ -84,7 +84,7 @@ _ES_SPEECH = wordset(
     recuerda recordó recordado resume resumió resumido denunciado confesado destacado apuntado comentado
     manifestado promete prometió sentenció remarcó enfatizó zanjó aseveró asevera puntualizó puntualiza
     expresó expresa detalló detalla remató replicó replica opinó opina alertó alerta recalcó recalca aclaró
-    aclara matizó matiza ironizó escribió escribe escrito"""
+    aclara matizó matiza ironizó escribió escribe escrito defendió defiende defendido"""
 )
 
 _ROLES_EN = wordset(
@@ -125,7 +125,7 @@ _ROLES_FR = wordset(
     technicienne héros héroïne mère père locataire voisin voisine agriculteur agricultrice policier
     policière salarié salariée élu élue producteur productrice fondateur fondatrice patron patronne
     acteur actrice attaquant attaquante journaliste présentateur présentatrice fonctionnaire artiste ami
-    amie"""
+    amie infirmier infirmière retraité retraitée"""
 )
 _ROLES_ES = wordset(
     """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario
@@ -134,7 +134,8 @@ _ROLES_ES = wordset(
     vecina testigo productor productora jugador jugadora capitán capitana técnico técnica héroe heroína
     cantante actor actriz delantero portero aficionado aficionada padre madre agricultor agricultora
     inquilino inquilina atleta fundador fundadora consejero consejera gobernador gobernadora periodista
-    presentador presentadora funcionario funcionaria artista amigo amiga mandatario mandataria"""
+    presentador presentadora funcionario funcionaria artista amigo amiga mandatario mandataria jubilado
+    jubilada enfermero enfermera"""
 )
 
 _EN = Lexicon(

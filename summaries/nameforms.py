@@ -70,7 +70,13 @@ def is_org(words: list[str]) -> bool:
 
 
 def _title(word: str) -> str:
-    return "-".join(part[:1] + part[1:].lower() for part in word.split("-"))
+    """'JEAN-MARC' → 'Jean-Marc', 'McKAY' → 'McKay'."""
+    return "-".join(part[:2] + _title(part[2:]) if part.startswith("Mc") and len(part) > 2
+                    else part[:1] + part[1:].lower() for part in word.split("-"))
+
+
+def _upper(word: str) -> bool:
+    return (word[2:] if word.startswith("Mc") else word).isupper()
 
 
 _VOWEL = re.compile(r"[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-Ý]")
@@ -83,7 +89,8 @@ def shouted(run: str) -> bool:
     initial = len(words) >= 2 and re.fullmatch(r"[A-Z]\.?", words[-1]) is not None
     if initial:
         words = words[:-1]  # "KLAUS-DIETER W.": a surname cut to its initial
-    if not run.isupper() or any(len(w) < 3 or not _VOWEL.search(w) or _title(w) in ORG_WORDS for w in words):
+    if not all(_upper(w) for w in run.split()) \
+            or any(len(w) < 3 or not _VOWEL.search(w) or _title(w) in ORG_WORDS for w in words):
         return False
     return len(words) >= 2 or initial or first_name_gender(run) is not None
 
@@ -94,9 +101,9 @@ def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple
     title or role preceded it)."""
     words = run.split()
     tail = len(words)
-    while tail > 0 and words[tail - 1].isupper() and len(words[tail - 1]) > 1:
+    while tail > 0 and _upper(words[tail - 1]) and len(words[tail - 1]) > 1:
         tail -= 1
-    if 0 < tail <= len(words) - 2 and not words[tail - 1].isupper():
+    if 0 < tail <= len(words) - 2 and not _upper(words[tail - 1]):
         run = " ".join(words[tail:])  # "Betis SERGIO LLANOS": the club is a modifier of the shouted name
     if shouted(run):  # not acronyms: "GARY PILLING" is Gary Pilling, "KLAUS W" Klaus W.
         run = " ".join(_title(w) if len(w) > 1 else w + "." for w in run.split())

@@ -273,3 +273,17 @@ def test_a_shouted_name_with_an_initial_and_a_dotted_age_is_a_person():
     text = ("Glück im Unglück! HANS-PETER K. (58) überlebte den Absturz.\n\n"
             "„Ich dachte, das war's“, sagt der Rentner zu BILD.")
     assert speakers(text, "german") == ["Hans-Peter K."]
+
+
+def test_a_shouted_mc_surname_is_part_of_the_name():
+    text = ("Gran AILSA McLEOD, 80, won the village bake-off.\n\n"
+            "‘I have been baking since the war,’ she said.")
+    assert speakers(text) == ["Ailsa McLeod"]
+
+
+@pytest.mark.parametrize(("text", "language", "who"), [
+    ("« On manque de tout », témoigne une infirmière du service.", "french", "infirmière du service"),
+    ("«El plan es realista», ha defendido la consejera, Nerea Olaizola.", "spanish", "Nerea Olaizola"),
+])
+def test_verbs_and_nouns_of_batch_five(text, language, who):
+    assert speakers(text, language) == [who]
