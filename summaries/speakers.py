@@ -286,8 +286,13 @@ def _told_before(who: _Attributor, span: Span, prev: tuple[Span, str | None] | N
 
 
 def _line_start(doc: str, at: int) -> bool:
-    """Only dashes and spaces between the start of the line and `at` ('— « Par hasard. »')."""
-    return not doc[doc.rfind("\n", 0, at) + 1:at].strip(" —–")
+    """Only dashes and spaces between the start of the line and `at` ('— « Par hasard. »'); looks back a few
+    characters only, so a huge single-line input costs nothing."""
+    lo = max(0, at - 8)
+    nl = doc.rfind("\n", lo, at)
+    if nl < 0 and lo > 0:
+        return False
+    return not doc[nl + 1:at].strip(" —–")
 
 
 def _interviewer(doc: str, span: Span, spans: list[Span]) -> bool:
@@ -302,10 +307,14 @@ def _answer(who: _Attributor, span: Span) -> str | None:
     """An interview: a quotation standing alone as the paragraph after a question is the interviewee's
     answer - the person the question addresses ("Frau Roth, warum …?"), else the article's first subject."""
     doc = who.doc
-    line = doc.rfind("\n", 0, span.start)
-    if line < 1 or not _line_start(doc, span.start):
+    if not _line_start(doc, span.start):
         return None
-    q_start = doc.rfind("\n", 0, line) + 1
+    line = doc.rfind("\n", max(0, span.start - 8), span.start)
+    if line < 1:
+        return None
+    q_start = doc.rfind("\n", max(0, line - 400), line) + 1
+    if q_start == 0 and line > 400:
+        return None  # no question paragraph of a sane length before it
     question = doc[q_start: line].rstrip()
     if not question.endswith("?") or len(question) > 300 or any(c in question for c in "\"“”„«»"):
         return None
