@@ -84,7 +84,8 @@ _ES_SPEECH = wordset(
     recuerda recordó recordado resume resumió resumido denunciado confesado destacado apuntado comentado
     manifestado promete prometió sentenció remarcó enfatizó zanjó aseveró asevera puntualizó puntualiza
     expresó expresa detalló detalla remató replicó replica opinó opina alertó alerta recalcó recalca aclaró
-    aclara matizó matiza ironizó escribió escribe escrito defendió defiende defendido"""
+    aclara matizó matiza ironizó escribió escribe escrito defendió defiende defendido informó informa
+    informado"""
 )
 
 _ROLES_EN = wordset(
@@ -289,7 +290,7 @@ MALE_NAMES = wordset(
     ted terence terry theo thierry thomas tim timothy toby todd tom tommy tony trevor troy tyler uwe victor
     vijay vince vincent vladimir walt walter warren wayne wesley will william willie wolfgang xavier yusuf zach
     zachary jorg dieter horst heinz gunter helmut manfred werner rainer detlef ulrich benoit etienne yves
-    herve luc gilles didier pascal"""
+    herve luc gilles didier pascal alain christophe laurent olivier sebastien frederic rachid karim youssef"""
 )
 FEMALE_NAMES = wordset(
     """abigail ada adele agnes aisha alexandra alexis alice alicia alison amanda amber amelia amy ana andrea angela
@@ -313,7 +314,8 @@ FEMALE_NAMES = wordset(
     sheila shirley siobhan sonia sophia sophie stacey stella stephanie sue susan suzanne svetlana sylvia sylvie
     tamara tanya teresa tessa theresa tina tracey tracy ursula valerie valérie vanessa vera veronica victoria
     violet virginia wendy whitney yvonne zoe erika gabi brigitte renate helga heike susanne birgit jutta
-    anke silke helene genevieve ines lea aurelie"""
+    anke silke helene genevieve ines lea aurelie martine monique sandrine celine veronique josiane colette
+    odile chantal mireille"""
 )
 _GENERIC = LEXICONS["english"]
 

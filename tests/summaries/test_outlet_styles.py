@@ -287,3 +287,14 @@ def test_a_shouted_mc_surname_is_part_of_the_name():
 ])
 def test_verbs_and_nouns_of_batch_five(text, language, who):
     assert speakers(text, language) == [who]
+
+
+def test_french_interview_answers_go_to_a_woman_named_only_by_her_first_and_last_name():
+    text = ("Depuis vingt ans, Chantal Remy tient la librairie du village.\n\n"
+            "Pourquoi continuer ?\n\n« Parce que personne d'autre ne le fera. »")
+    assert speakers(text, "french") == ["Chantal Remy"]
+
+
+def test_informo_credits_a_quotation():
+    text = "«Hemos abierto tres albergues», informó la ministra de Vivienda, Carla Ibáñez."
+    assert speakers(text, "spanish") == ["Carla Ibáñez"]
