@@ -328,7 +328,7 @@ def lexicon(language: str) -> Lexicon:
 
 def first_name_gender(word: str) -> str | None:
     w = word.lower()
-    if w not in MALE_NAMES and w not in FEMALE_NAMES and not w.isascii():  # "Chloé" as "chloe"
+    if w not in MALE_NAMES and w not in FEMALE_NAMES and not w.isascii():  # "Hélène" as "helene"
         w = unicodedata.normalize("NFKD", w).encode("ascii", "ignore").decode()
     return "m" if w in MALE_NAMES else "f" if w in FEMALE_NAMES else None
 
@@ -347,7 +347,7 @@ ORG_WORDS = wordset(
 # Before a capitalised run these make it a place or an object, not someone who speaks.
 PLACE_PREPOSITIONS = wordset(
     "in from at near to into across around outside inside aus nach en à dans vers desde hacia")
-# "told the Parisien", "sagt zu BILD", "a los micrófonos de X": after "the singer said" a listener, not a
+# "told the Courier", "sagt zu RADIO NORD", "a los micrófonos de X": after "the singer said" a listener, not a
 # modifier of the role.
 LISTENER_PREPOSITIONS = wordset("to zu gegenüber à au aux a al")
 # Roles that stand for an unnamed speaker: never resolved to a named person.

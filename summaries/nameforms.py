@@ -11,7 +11,7 @@ from .lexicon import ORG_WORDS, Lexicon, first_name_gender, wordset
 _CAP = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
 _DOTTED_TITLES = wordset("Mr Mrs Ms Dr St Prof Sen Gov Rev Gen Sr Sra Mme M")
 _TITLE_DOT = "(?:" + "|".join(f"(?<={t})" for t in sorted(_DOTTED_TITLES)) + r")\."
-# "von der", "van den", "de la": a German "der" alone is an article ("sagte Jan Roth der Zeitung")
+# "von der", "van den", "de la": a German "der" alone is an article ("sagte Jan Brück der Zeitung")
 _PARTICLE = r"(?:(?:van|von|de)[ \t]+(?:der|den|la|las|los)|de|van|von|da|del|di|du|le|la|bin|al|dos|das)"
 # a run of capitalised words: a name, a title, an organisation or a sentence's first word
 RUN = re.compile(r"(?<![\w'’-])" + _CAP + r"(?:(?:" + _TITLE_DOT + r")?[ \t]+(?:" + _PARTICLE + r"[ \t]+)*"
@@ -70,7 +70,7 @@ def is_org(words: list[str]) -> bool:
 
 
 def _title(word: str) -> str:
-    """'JEAN-MARC' → 'Jean-Marc', 'McKAY' → 'McKay'."""
+    """'JEAN-MARC' → 'Jean-Marc', 'McLEOD' → 'McLeod'."""
     return "-".join(part[:2] + _title(part[2:]) if part.startswith("Mc") and len(part) > 2
                     else part[:1] + part[1:].lower() for part in word.split("-"))
 
@@ -83,12 +83,12 @@ _VOWEL = re.compile(r"[AEIOUYÀ-ÆÈ-ÏÒ-ÖØ-Ý]")
 
 
 def shouted(run: str) -> bool:
-    """Tabloid capitals: 'KERRY ANNAN' (two or more words, each with a vowel and none an organisation word:
-    not 'US TV', 'BBC NEWS') or a known first name alone ('GARY')."""
+    """Tabloid capitals: 'NORMA FITCH' (two or more words, each with a vowel and none an organisation word:
+    not 'US TV', 'BBC NEWS') or a known first name alone ('NORMA')."""
     words = run.split()
     initial = len(words) >= 2 and re.fullmatch(r"[A-Z]\.?", words[-1]) is not None
     if initial:
-        words = words[:-1]  # "KLAUS-DIETER W.": a surname cut to its initial
+        words = words[:-1]  # "HANS-PETER K.": a surname cut to its initial
     if not all(_upper(w) for w in run.split()) \
             or any(len(w) < 3 or not _VOWEL.search(w) or _title(w) in ORG_WORDS for w in words):
         return False
@@ -104,8 +104,8 @@ def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple
     while tail > 0 and _upper(words[tail - 1]) and len(words[tail - 1]) > 1:
         tail -= 1
     if 0 < tail <= len(words) - 2 and not _upper(words[tail - 1]):
-        run = " ".join(words[tail:])  # "Betis SERGIO LLANOS": the club is a modifier of the shouted name
-    if shouted(run):  # not acronyms: "GARY PILLING" is Gary Pilling, "KLAUS W" Klaus W.
+        run = " ".join(words[tail:])  # "Atlético ÓSCAR VILLALBA": the club is a modifier of the shouted name
+    if shouted(run):  # not acronyms: "NORMA FITCH" is Norma Fitch, "HANS K" Hans K.
         run = " ".join(_title(w) if len(w) > 1 else w + "." for w in run.split())
     words = [w.rstrip(".") if w.lower().rstrip(".") in lex.titles else w for w in run.split()]
     if len(words) > 1 and ELIDED.match(words[0]):

@@ -15,7 +15,7 @@ from .nameforms import ACRONYM, ELIDED, RUN, clean_name, is_org, is_role, senten
 __all__ = ["RUN", "NameIndex", "Person", "clean_name", "is_org", "sentence_initial"]
 
 # an age or a relative clause marks a person: "Ann Lee, 34,", "Ana Gil, de 58 años", "Timo Rasch (29)"
-# (not a dateline: "MADRID, 4 feb")
+# (not a dateline: "LIMA, 3 abr")
 _AGE = re.compile(r"['’]?s?,\s*(?:(?:de|di)\s+)?(?:\d{1,3}(?!\d)(?:\s+(?i:ans|años|anni|jahre|years?))?(?!\s*[^\W\d])"
                   r"|who\b|whose\b|aged\b)|\.?\s\(\d{1,3}\)")
 # words before a capitalised run that make it a place
@@ -98,7 +98,7 @@ class NameIndex:
             return
         if words[0].lower() in self.lex.capitalised_function_words:
             return
-        # a first name gives the gender; alone only when no full name ends in it ("Tracey", not "Grant")
+        # a first name gives the gender; alone only when no full name ends in it ("Wendy", not "Grant")
         gender = gender or (first_name_gender(words[0]) if len(words) >= 2 or (
             words[0] not in self.fullest and words[0].lower() not in self.lex.calendar
             and not sentence_initial(self.doc, m.start())) else None)
@@ -187,7 +187,7 @@ class NameIndex:
     def _role_or_verb_near(self, m: re.Match[str]) -> bool:
         """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
         before = _WORD.findall(self.doc, max(0, m.start() - 40), m.start())
-        # an appositive: "le maire de Bordeaux, Jean Roux" - the role may stand a few words back
+        # an appositive: "le directeur du musée de Nantes, Jean Roux" - the role may stand a few words back
         several = " " in m.group(0).strip()
         before = before[-6:] if several and self.doc[max(0, m.start() - 2):m.start()].strip() == "," \
             else before[-1:]
@@ -232,7 +232,7 @@ class NameIndex:
             self._by_lower = None
 
     def full(self, name: str) -> str:
-        """The fullest form of a name: by surname, or a first name alone ('Gary' after 'Gary Pilling') when
+        """The fullest form of a name: by surname, or a first name alone ('Norma' after 'Norma Fitch') when
         exactly one full name starts with it; case-blind, for tabloid capitals."""
         words = name.split()
         if not words:

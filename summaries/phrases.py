@@ -59,13 +59,13 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
             cut = tokens[i][1]  # "Jane Fox at Capital Economics", "the ambassador to the U.N."
             break
     head = stripped[:cut]
-    if words[0] in lex.pronouns and len(words) > 1:  # "erzählt sie BILD": the pronoun, then its listener
+    if words[0] in lex.pronouns and len(words) > 1:  # "sagt sie EXPRESS": the pronoun, then its listener
         return Parsed("pronoun", words[0], at + tokens[0][1])
     lo = 1 if words[0] in lex.determiners else 0
     if cut < len(stripped) and words[-1] in lex.roles and len(tokens) <= 10 \
             and is_org(head.split()) and all(w in lex.determiners or t[:1].isupper()
                                              for (t, pos), w in zip(tokens, words, strict=False) if pos < cut):
-        # "the Institute for Fiscal Studies director": the role is the head, the organisation its modifier
+        # "the Institute for Rural Policy director": the role is the head, the organisation its modifier
         return Parsed("role", stripped[tokens[lo][1]:].rstrip(" ,.:"), at + tokens[lo][1])
     name = _head_name(head, stripped, lex, known, alone_ok=mode == "after")
     if name is not None:
@@ -97,7 +97,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
     if words[i] in lex.roles or _AGED.fullmatch(words[i]):  # "the 24-year-old": the person just named
         definite = lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")
-        # "the singer", "le chanteur de 34 ans au Parisien": a plain role; a name after it would be a modifier
+        # "the singer", "le joueur au micro de Canal Sud": a plain role; a name after it would be a modifier
         unmodified = all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i]) and (
             j == i + 1 or words[i + 1] in LISTENER_PREPOSITIONS
             or not any(t[:1].isupper() for t, _ in tokens[i + 1:j]))

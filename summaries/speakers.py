@@ -34,7 +34,7 @@ MAX_SCAN = 250  # characters of attribution clause looked at on either side of a
 # the end of an attribution clause: not the period of a title or an initial ("erklärt Dr. Eva Roth")
 _CLAUSE_END = re.compile(r"(?<!\b[A-Z])(?<!\b(?:Mr|Dr|Ms|St|Sr))(?<!\b(?:Mrs|Sra|Mme|Sen|Gov|Rev))(?<!\bProf)"
                          r"[.!?](?=\s|$)|[\"“”„«»]|\n")
-_CLAUSE_END_BANG = re.compile(r"[¡¿][^\n!?]{1,40}[!?]")  # "a ¡HOLA! la artista": a title, not a sentence end
+_CLAUSE_END_BANG = re.compile(r"[¡¿][^\n!?]{1,40}[!?]")  # "a ¡SEMANA! la artista": a title, not a sentence end
 _INCISE = re.compile(r",\s*(?:[\w'’]+\s+){0,2}[\w'’]+-(?:t-)?(?:il|elle)(?:\s+[\w'’]+){0,2}\s*,\s*", re.I)
 # where the clause of the last speech verb starts: a sentence break (not after "Mr." or an initial) or a
 # coordinated clause ("…, and the coach said")
@@ -43,7 +43,7 @@ _CLAUSE_BREAK = re.compile(
     r"|,\s+(?:and|but|while|as|und|aber|et|mais|y|pero)\s+|\s(?:and|but)\s+(?=[A-Z])")
 _REPORTED = re.compile(
     r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
-# '"…" — Sue, Plymouth': a signature after a dash, the way readers' messages and letters are credited
+# '"…" — Gwen, Aberaeron': a signature after a dash, the way readers' messages and letters are credited
 _SIGNATURE = re.compile(r"[ \t]*[—–][ \t]*(?=[A-ZÀ-Þ])")
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
@@ -115,7 +115,7 @@ class _Attributor:
             rest_at += recipient.end()
             rest = rest[recipient.end():]
         found = subject(rest, rest_at, self.lex, "after", self.known)
-        if found is None and self.lex.pro_drop:  # «…», recuerda entre risas: the verb's own subject, unsaid
+        if found is None and self.lex.pro_drop:  # «…», lamenta sin levantar la vista: the verb's own subject, unsaid
             return Parsed("pronoun", "", at + verb.start())
         return found
 
@@ -286,7 +286,7 @@ def _told_before(who: _Attributor, span: Span, prev: tuple[Span, str | None] | N
 
 
 def _line_start(doc: str, at: int) -> bool:
-    """Only dashes and spaces between the start of the line and `at` ('— « Par hasard. »'); looks back a few
+    """Only dashes and spaces between the start of the line and `at` ('— « Jamais en mer. »'); looks back a few
     characters only, so a huge single-line input costs nothing."""
     lo = max(0, at - 8)
     nl = doc.rfind("\n", lo, at)
