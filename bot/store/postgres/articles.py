@@ -177,17 +177,23 @@ class ArticleOps(AddOps):
         return [QuoteHit(quote=q, story=views[sid]) for q, sid in picked if sid in views]
 
     async def digest_stories(self, channel_id: int, since: datetime, limit: int) -> list[StoryView]:
-        """Stories of the channel's feeds first stored since `since`, by number of sources then recency;
-        the channel's include/exclude filters apply, as they do to live posts."""
+        """Stories of the channel's feeds that the guild first got since `since`, by how many of the guild's
+        feeds carry them, then recency; counted within the guild only, as on SQLite. The channel's
+        include/exclude filters apply, as they do to live posts."""
         if limit <= 0:
             return []
         sql = (
-            "SELECT st.id, a.title, a.bullets::text AS bullets, s.include, s.exclude, s.guild_id"
-            " FROM subscriptions AS s"
-            " JOIN articles AS a ON a.feed_id = s.feed_id AND a.created_at >= $1"
-            " JOIN stories AS st ON st.id = a.story_id AND st.created_at >= $1"
-            " WHERE s.channel_id = $2"
-            " ORDER BY st.source_count DESC, st.created_at DESC, st.id DESC"
+            "SELECT c.sid, a.title, a.bullets::text AS bullets, s.include, s.exclude, s.guild_id FROM ("
+            "  SELECT g.story_id AS sid, count(DISTINCT g.feed_id) AS sources, min(g.created_at) AS first_at"
+            "  FROM articles AS g"
+            "  WHERE g.story_id IN (SELECT n.story_id FROM subscriptions AS ns JOIN articles AS n"
+            "                      ON n.feed_id = ns.feed_id AND n.created_at >= $1 WHERE ns.channel_id = $2)"
+            "    AND g.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id ="
+            "                      (SELECT guild_id FROM subscriptions WHERE channel_id = $2 LIMIT 1))"
+            "  GROUP BY g.story_id HAVING min(g.created_at) >= $1) AS c"
+            " JOIN articles AS a ON a.story_id = c.sid"
+            " JOIN subscriptions AS s ON s.feed_id = a.feed_id AND s.channel_id = $2"
+            " ORDER BY c.sources DESC, c.first_at DESC, c.sid DESC, a.id DESC"
         )
         ids: list[int] = []
         guild_id: int | None = None

@@ -178,24 +178,31 @@ class ArticleOps(AddOps):
         return await self._read_sync(unit)
 
     async def digest_stories(self, channel_id: int, since: datetime, limit: int) -> list[StoryView]:
-        """Stories of the channel's subscribed feeds first stored since `since`, ranked by number of
-        sources (cluster size) then recency. The channel's include/exclude filters apply, as they do to
-        live posts."""
+        """Stories of the channel's subscribed feeds that the guild first got since `since`, ranked by how
+        many of the guild's feeds carry them, then recency. Counted within the guild only: another server's
+        feeds neither make a story older (a wire story it got yesterday is new here today) nor rank it
+        higher. The channel's include/exclude filters apply, as they do to live posts."""
         if limit <= 0:
             return []
         since_s = to_db(since)
         sql = (
-            "SELECT st.id, a.title, a.bullets, s.include, s.exclude, s.guild_id FROM subscriptions AS s"
-            " JOIN articles AS a ON a.feed_id = s.feed_id AND a.created_at >= ?"
-            " JOIN stories AS st ON st.id = a.story_id AND st.created_at >= ?"
-            " WHERE s.channel_id = ?"
-            " ORDER BY st.source_count DESC, st.created_at DESC, st.id DESC, a.id DESC LIMIT ? OFFSET ?"
+            "SELECT c.sid, a.title, a.bullets, s.include, s.exclude, s.guild_id FROM ("
+            "  SELECT g.story_id AS sid, count(DISTINCT g.feed_id) AS sources, min(g.created_at) AS first_at"
+            "  FROM articles AS g"
+            "  WHERE g.story_id IN (SELECT n.story_id FROM subscriptions AS ns JOIN articles AS n"
+            "                      ON n.feed_id = ns.feed_id AND n.created_at >= ?1 WHERE ns.channel_id = ?2)"
+            "    AND g.feed_id IN (SELECT feed_id FROM subscriptions WHERE guild_id ="
+            "                      (SELECT guild_id FROM subscriptions WHERE channel_id = ?2 LIMIT 1))"
+            "  GROUP BY g.story_id HAVING min(g.created_at) >= ?1) AS c"
+            " JOIN articles AS a ON a.story_id = c.sid"
+            " JOIN subscriptions AS s ON s.feed_id = a.feed_id AND s.channel_id = ?2"
+            " ORDER BY c.sources DESC, c.first_at DESC, c.sid DESC, a.id DESC LIMIT ?3 OFFSET ?4"
         )
         ids: list[int] = []
         guild_id: int | None = None
         offset = 0
         while len(ids) < limit:  # a page of candidates per hop; filters run in a worker thread between
-            rows = await self._read_sync(all_rows, sql, (since_s, since_s, channel_id, DIGEST_PAGE, offset))
+            rows = await self._read_sync(all_rows, sql, (since_s, channel_id, DIGEST_PAGE, offset))
             if not rows:
                 break
             offset += len(rows)

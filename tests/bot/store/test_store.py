@@ -384,6 +384,31 @@ async def test_digest_stories_rank_and_filters(store: Store) -> None:
     assert [s.story_id for s in await store.digest_stories(10, T0 - timedelta(hours=1), 1)] == [big.story_id]
 
 
+async def test_digest_counts_within_the_guild_only(store: Store) -> None:
+    """Another server's feed carried the wire story first, and carries a second copy: here it is still
+    today's story, ranked by this server's sources only."""
+    mine = await store.add_feed("https://mine/rss", title="Mine", now=T0)
+    mine2 = await store.add_feed("https://mine2/rss", title="Mine 2", now=T0)
+    theirs = await store.add_feed("https://theirs/rss", title="Theirs", now=T0)
+    theirs2 = await store.add_feed("https://theirs2/rss", title="Theirs 2", now=T0)
+    await store.subscribe(1, 10, mine.id, now=T0)
+    await store.subscribe(1, 11, mine2.id, now=T0)
+    await store.subscribe(2, 20, theirs.id, now=T0)
+    await store.subscribe(2, 21, theirs2.id, now=T0)
+    wire = await store.add_article(make_article(theirs.id, 0), story_id=None, now=T0 - timedelta(days=2))
+    assert wire is not None
+    await store.add_article(make_article(theirs2.id, 1), story_id=wire.story_id, now=T0 - timedelta(days=2))
+    await store.add_article(make_article(mine.id, 2), story_id=wire.story_id, now=T0)
+    local = await store.add_article(make_article(mine.id, 3), story_id=None, now=T0)
+    assert local is not None
+    await store.add_article(make_article(mine2.id, 4), story_id=local.story_id, now=T0)
+    stories = await store.digest_stories(10, T0 - timedelta(hours=1), 10)
+    # the local story has two of this server's sources; the wire story one (the other server's two don't count)
+    assert [s.story_id for s in stories] == [local.story_id, wire.story_id]
+    # and a story this server itself had before the digest period stays out, as before
+    assert [s.story_id for s in await store.digest_stories(20, T0 - timedelta(hours=1), 10)] == []
+
+
 async def test_settings_and_meta(store: Store) -> None:
     assert await store.get_log_channel(1) is None
     await store.set_log_channel(1, 123)
