@@ -12,7 +12,7 @@ import heapq
 import logging
 import re
 import unicodedata
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +32,9 @@ def _words(title: str, text: str) -> list[str]:
     norm = unicodedata.normalize("NFKC", f"{title}\n{text[:TEXT_CHARS]}").casefold()
     return _WORD.findall(norm)
 
+
+_NEW_STORY = 1 << 62
+"""Keys of the stories a batch starts, while it is planned (above any story id)."""
 
 _PERMUTATIONS: dict[int, Any] = {}
 
@@ -131,6 +134,49 @@ class StoryClusterer:
         if dropped:
             log.debug("cluster index: %s stories left the window", dropped)
         return dropped
+
+    def plan(self, fingerprints: Sequence[bytes | None]) -> list[tuple[int | None, int | None]]:
+        """Story choices for a batch stored in one transaction: per item (story_id, join) for
+        `ArticleToStore`, as `match` then `add` item by item would choose them.
+
+        An item joins an indexed story, or (`join`) an earlier item of the batch that started a new story.
+        Earlier items are seen as if stored: a story an item joined is compared under that item's text,
+        as `add` would index it. The index itself is left alone; the caller adds what was stored.
+        """
+        lsh = self._lsh
+        batch = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, params=(lsh.b, lsh.r))
+        latest: dict[int, MinHash] = {}  # stories touched by this batch, under their latest text
+        starts: dict[int, int] = {}  # key of a story the batch starts -> index of the item starting it
+        choices: list[tuple[int | None, int | None]] = []
+        for i, fp in enumerate(fingerprints):
+            m = _from_bytes(fp, self.num_perm) if fp else None
+            if m is None or _is_empty(m):
+                choices.append((None, None))
+                continue
+            candidates = {k for k in lsh.query(m) if isinstance(k, int) and k not in latest}
+            candidates.update(k for k in batch.query(m) if isinstance(k, int))
+            key = self._best(m, candidates, latest)
+            if key is None:
+                key = _NEW_STORY + i  # after every stored id, as a new story's id would be
+                starts[key] = i
+                choices.append((None, None))
+            elif key in starts:
+                choices.append((None, starts[key]))
+            else:
+                choices.append((key, None))
+            if key in latest:
+                batch.remove(key)
+            batch.insert(key, m)
+            latest[key] = m
+        return choices
+
+    def _best(self, m: MinHash, candidates: set[int], latest: dict[int, MinHash]) -> int | None:
+        best: tuple[float, int] | None = None
+        for key in candidates:
+            score = float(m.jaccard(latest[key] if key in latest else self._hashes[key]))
+            if score >= self.threshold and (best is None or (score, -key) > (best[0], -best[1])):
+                best = (score, key)
+        return best[1] if best else None
 
     def match(self, fp: bytes) -> int | None:
         """The indexed story most similar to `fp` at or above the threshold, or None."""

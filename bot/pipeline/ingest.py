@@ -9,23 +9,31 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
 
-import summaries
 from bot import metrics
 from bot.config import Settings
-from bot.fetch.extract import extract_article
 from bot.fetch.feeds import FeedError, parse_feed
-from bot.fetch.htmltext import html_to_text
 from bot.fetch.net import Fetcher, FetchError
 from bot.fetch.urls import canonicalize
-from bot.models import EntryFailure, ExtractedPage, Feed, FeedEntry, NewArticle, ParsedFeed, QuoteRecord, StoredArticle
-from bot.pipeline.cluster import StoryClusterer, fingerprint
+from bot.models import (
+    ArticleToStore,
+    EntryFailure,
+    Feed,
+    FeedEntry,
+    NewArticle,
+    ParsedFeed,
+    StoredArticle,
+)
+from bot.pipeline.build import ArticleJob, PageBody, prepare_article
+from bot.pipeline.build import summarize_text as summarize_text  # used by /summarize and the CLI
+from bot.pipeline.cluster import StoryClusterer
+from bot.pipeline.workers import CpuPool
 from bot.status import plural
 from bot.store import Store
 
@@ -34,20 +42,16 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 ENTRY_CONCURRENCY = 4
-"""Articles of one feed fetched at once; the fetcher's per-host limit still applies below this."""
+"""Articles of one feed fetched at once (or two per worker process, if more); the fetcher's per-host limit
+still applies below this."""
+
+WRITE_BATCH = 500
+"""Articles of one feed stored in one transaction at most (as many as are ready, in order)."""
 
 MAX_ENTRY_ATTEMPTS = 5
 """Tries an entry that fails every time (a poison entry) gets before it is given up, with back-off from
 the feed's poll interval doubling up to ENTRY_BACKOFF_MAX (seconds) between them."""
 ENTRY_BACKOFF_MAX = 6 * 3600
-
-
-LANGUAGES = {
-    "en": "english", "de": "german", "fr": "french", "es": "spanish", "it": "italian", "pt": "portuguese",
-    "nl": "dutch", "cs": "czech", "sk": "slovak", "pl": "polish", "ru": "russian", "uk": "ukrainian",
-    "el": "greek", "hu": "hungarian", "sv": "swedish", "fi": "finnish", "no": "norwegian", "da": "danish",
-}
-"""Page language codes (trafilatura) to the language names sumy's stemmers and stop-words know."""
 
 
 def utcnow() -> datetime:
@@ -70,8 +74,14 @@ class Ingestor:
 
     def __init__(self, settings: Settings, store: Store, fetcher: Fetcher, *, clock: Clock = utcnow,
                  on_new_deliveries: Callable[[], None] | None = None,
-                 on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None) -> None:
+                 on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None,
+                 cpu: CpuPool | None = None, write_batch: int = WRITE_BATCH) -> None:
+        """`cpu`: the worker processes for the CPU stages (None: the default thread pool, as `workers=0`);
+        `write_batch`: articles stored per transaction at most (1: one write per article)."""
         self.settings = settings
+        self._job_settings = dataclasses.replace(settings, token=None)  # what workers get: never the token
+        self.cpu = cpu if cpu is not None else CpuPool(0)
+        self.write_batch = max(1, write_batch)
         self.store = store
         self.fetcher = fetcher
         self.clock = clock
@@ -129,10 +139,10 @@ class Ingestor:
             )
             return PollResult(feed.id, ok=True, not_modified=True)
         try:
-            parsed = await asyncio.to_thread(
-                parse_feed, response.body, url=response.url, content_type=response.content_type,
+            parsed = await self.cpu.run(functools.partial(
+                parse_feed, url=response.url, content_type=response.content_type,
                 max_entries=self.settings.feeds.max_entries, id_base=feed.url,
-            )
+            ), response.body)
         except FeedError as exc:
             return await self._failed(feed, exc.reason, None)
         stored, failed = await self._ingest_entries(feed, parsed)
@@ -170,7 +180,7 @@ class Ingestor:
         # Pages are fetched and summarized a few at a time, but stored oldest first, so channels
         # receive stories in the order they were published.
         fresh.sort(key=lambda e: e.published or datetime.min.replace(tzinfo=UTC))
-        gate = asyncio.Semaphore(ENTRY_CONCURRENCY)
+        gate = asyncio.Semaphore(max(ENTRY_CONCURRENCY, 2 * self.cpu.workers))
 
         async def prepare(entry: FeedEntry) -> NewArticle:
             async with gate:
@@ -181,14 +191,26 @@ class Ingestor:
         failed = len(waiting)
         recovered: list[str] = []
         try:
-            for entry, task in zip(fresh, tasks, strict=True):
-                try:
-                    if await self.store_article(feed, await task) is not None:
-                        stored += 1
+            start = 0
+            while start < len(tasks):
+                # The next entry in order, and every one after it that is already prepared: one write.
+                await asyncio.wait([tasks[start]])
+                end = start + 1
+                while end < len(tasks) and end - start < self.write_batch and tasks[end].done():
+                    end += 1
+                entries, ready = fresh[start:end], tasks[start:end]
+                start = end
+                prepared = [(e, t.result()) for e, t in zip(entries, ready, strict=True) if t.exception() is None]
+                outcomes = dict(zip((e.guid for e, _ in prepared),
+                                    await self._store_batch(feed, [a for _, a in prepared]), strict=True))
+                for entry, task in zip(entries, ready, strict=True):
+                    outcome = outcomes.get(entry.guid) if task.exception() is None else task.exception()
+                    if isinstance(outcome, Exception):
+                        failed += not await self._entry_failed(feed, entry, outcome, failures.get(entry.guid))
+                        continue
+                    stored += outcome is not None
                     if entry.guid in failures:
                         recovered.append(entry.guid)
-                except Exception as exc:
-                    failed += not await self._entry_failed(feed, entry, exc, failures.get(entry.guid))
         finally:
             for task in tasks:
                 task.cancel()
@@ -230,35 +252,72 @@ class Ingestor:
         # Another feed's copy is no substitute: this feed's article is built from its own entry.
         if fetch_page and entry.link and not await self.store.feed_has_url(feed.id, canonical):
             page = await self._fetch_page(entry.link)
-        page_canonical = _page_canonical(page, entry.link)
-        return await asyncio.to_thread(self._build_article, feed, entry, url, page_canonical or canonical, page)
+        return await self.cpu.run(prepare_article, ArticleJob(self._job_settings, feed, entry, url, canonical, page))
 
     async def store_article(self, feed: Feed, article: NewArticle) -> StoredArticle | None:
-        own = canonicalize(article.url)
-        if article.canonical_url != own and "#" not in article.canonical_url:
-            # Two differently titled entries of one feed whose pages name one canonical URL: a template
-            # naming a listing page, not one article listed twice. Each keeps its own link. Checked
-            # here, where a feed's articles are stored one at a time, not while pages are fetched.
-            known = await self.store.feed_article_title(feed.id, article.canonical_url)
-            if known is not None and known != article.title:
-                log.info("page canonical %s of %s names another entry's page; using the link",
-                         article.canonical_url, article.url)
-                article = dataclasses.replace(article, canonical_url=own)
+        [outcome] = await self._store_batch(feed, [article])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def _store_batch(self, feed: Feed, articles: list[NewArticle]) -> list[StoredArticle | Exception | None]:
+        """Store a feed's prepared articles, in order, in one transaction; per article what was stored
+        (None: a duplicate) or the exception that stopped it.
+
+        The batch commits whole or not at all, so when it fails its articles are stored one at a time,
+        and only the one that fails alone counts as a failed entry.
+        """
+        if not articles:
+            return []
+        articles = await self._own_canonicals(feed, articles)
         async with self._cluster_lock:
             now = self.clock()
             self.clusterer.expire(now - timedelta(hours=self.settings.feeds.cluster_window_hours))
-            story_id = self.clusterer.match(article.fingerprint) if article.fingerprint else None
-            stored = await self.store.add_article(article, story_id=story_id, now=now)
-            if stored is not None and article.fingerprint:
-                # Every stored article, as a restart would load them: its story under its latest text.
-                self.clusterer.add(stored.story_id, article.fingerprint, now)
-        metrics.stored(stored)
-        if stored is not None:
-            log.info("stored %r from %s (story %s, %s)", article.title, feed.display_name,
-                     stored.story_id, plural(len(stored.deliveries), "delivery", "deliveries"))
-        return stored
+            plan = self.clusterer.plan([a.fingerprint for a in articles])
+            batch = [ArticleToStore(a, story_id, join) for a, (story_id, join) in zip(articles, plan, strict=True)]
+            results: list[StoredArticle | None] | None
+            try:
+                results = await self.store.add_articles(batch, now=now)
+            except Exception as exc:
+                if len(articles) == 1:
+                    return [exc]
+                log.warning("a batch of %s articles of feed %s failed (%s: %s); storing them one at a time",
+                            len(articles), feed.id, type(exc).__name__, exc)
+                results = None
+            for article, stored in zip(articles, results or (), strict=False):
+                if stored is not None and article.fingerprint:
+                    # Every stored article, as a restart would load them: its story under its latest text.
+                    self.clusterer.add(stored.story_id, article.fingerprint, now)
+        if results is None:
+            return [(await self._store_batch(feed, [a]))[0] for a in articles]
+        for article, stored in zip(articles, results, strict=True):
+            metrics.stored(stored)
+            if stored is not None:
+                log.info("stored %r from %s (story %s, %s)", article.title, feed.display_name,
+                         stored.story_id, plural(len(stored.deliveries), "delivery", "deliveries"))
+        return list(results)
 
-    async def _fetch_page(self, url: str) -> ExtractedPage | None:
+    async def _own_canonicals(self, feed: Feed, articles: list[NewArticle]) -> list[NewArticle]:
+        """Two differently titled entries of one feed whose pages name one canonical URL: a template
+        naming a listing page, not one article listed twice. Each keeps its own link. Checked here, in
+        storing order (earlier articles of the batch included), not while pages are fetched."""
+        titles: dict[str, str] = {}
+        out: list[NewArticle] = []
+        for article in articles:
+            own = canonicalize(article.url)
+            if article.canonical_url != own and "#" not in article.canonical_url:
+                known = titles.get(article.canonical_url)
+                if known is None:
+                    known = await self.store.feed_article_title(feed.id, article.canonical_url)
+                if known is not None and known != article.title:
+                    log.info("page canonical %s of %s names another entry's page; using the link",
+                             article.canonical_url, article.url)
+                    article = dataclasses.replace(article, canonical_url=own)
+            titles.setdefault(article.canonical_url, article.title)
+            out.append(article)
+        return out
+
+    async def _fetch_page(self, url: str) -> PageBody | None:
         try:
             response = await self.fetcher.fetch(url, accept="text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
         except FetchError as exc:
@@ -267,43 +326,7 @@ class Ingestor:
         if response.content_type and "html" not in response.content_type:
             log.info("article page %s is %s, not HTML; using the feed's content", url, response.content_type)
             return None
-        return await asyncio.to_thread(
-            extract_article, response.body, url=response.url, charset=response.charset
-        )
-
-    def _build_article(self, feed: Feed, entry: FeedEntry, url: str, canonical: str,
-                       page: ExtractedPage | None) -> NewArticle:
-        """CPU work (text clean-up, summarizing, fingerprinting), run in a worker thread."""
-        feed_text = html_to_text(entry.content)
-        # The page wins unless it looks like a paywall or menu stub: shorter than the configured floor
-        # and than the feed's own text, or less than half of a full-text feed.
-        page_chars = len(page.text) if page else 0
-        use_page = page is not None and page_chars > 0 and page_chars >= len(feed_text) // 2 and (
-            page_chars >= self.settings.feeds.min_article_chars or page_chars >= len(feed_text))
-        text = page.text if page is not None and use_page else feed_text
-        title = entry.title or (page.title if page and page.title else "") or url
-        summary = summarize_text(text, title=title, settings=self.settings,
-                                 language_code=page.language if page else None)
-        return NewArticle(
-            feed_id=feed.id,
-            guid=entry.guid,
-            url=url,
-            canonical_url=canonical,
-            title=title,
-            text=text,
-            text_source="page" if use_page else "feed",
-            bullets=summary.bullets,
-            quotes=tuple(QuoteRecord(q.text, q.speaker) for q in summary.quotes),
-            word_count=summary.word_count,
-            reading_minutes=summary.reading_minutes,
-            reduction=summary.reduction,
-            author=entry.author or (page.author if page else None),
-            published_at=entry.published or (page.published if page else None),
-            site_name=(page.site_name if page else None) or feed.title,
-            image_url=entry.image_url or (page.image_url if page else None),
-            language=summary.language,
-            fingerprint=fingerprint(title, text) if text else None,
-        )
+        return PageBody(response.body, response.url, response.charset)
 
     async def _failed(self, feed: Feed, reason: str, retry_after: float | None) -> PollResult:
         now = self.clock()
@@ -330,45 +353,6 @@ class Ingestor:
         interval = max(feed.poll_interval, self.settings.feeds.min_poll_interval)
         jitter = random.uniform(0, self.settings.feeds.jitter) * interval
         return now + timedelta(seconds=interval + jitter)
-
-
-def summarize_text(text: str, *, title: str | None, settings: Settings,
-                   language_code: str | None = None, bullets: int | None = None) -> summaries.Summary:
-    """Summarize with the configured algorithm, in the page's language when the summarizer knows it."""
-    language = LANGUAGES.get((language_code or "").split("-")[0].lower())
-    return summaries.summarize(
-        text, title=title, bullets=bullets or settings.summary.bullets,
-        language=language or settings.summary.language, algorithm=settings.summary.algorithm,
-    )
-
-
-def _page_canonical(page: ExtractedPage | None, link: str | None) -> str | None:
-    """The page's own canonical URL, when it may stand for the entry's link in deduplication.
-
-    Only a URL on the same site as the entry's link counts (a page must not claim another site's story),
-    and never a home or section page: sites that point every article's canonical link at their front
-    page or at `/blog/` would otherwise have all but their first article dropped as duplicates.
-    """
-    if page is None or not page.canonical_url or not link:
-        return None
-    canonical, own = urlsplit(canonicalize(page.canonical_url)), urlsplit(canonicalize(link))
-    if _site(canonical.hostname) is None or (_site(canonical.hostname), canonical.port) != (
-            _site(own.hostname), own.port):
-        return None
-    path = [p for p in canonical.path.split("/") if p]
-    own_path = [p for p in own.path.split("/") if p]
-    if not canonical.query and (not path or (len(path) < len(own_path) and own_path[: len(path)] == path)):
-        return None  # the site's root or a section that the entry's own link lies under
-    return canonicalize(page.canonical_url)
-
-
-def _site(host: str | None) -> str | None:
-    if not host:
-        return None
-    for prefix in ("www.", "m.", "amp."):
-        if host.startswith(prefix) and host.count(".") >= 2:
-            return host[len(prefix):]
-    return host
 
 
 def _unique_by_guid(entries: Sequence[FeedEntry]) -> list[FeedEntry]:

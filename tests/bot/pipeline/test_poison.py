@@ -7,7 +7,7 @@ import json
 import logging
 
 from bot.discord.listings import feed_list_embed
-from bot.pipeline import ingest as ingest_module
+from bot.pipeline import build as build_module
 from bot.pipeline.ingest import ENTRY_BACKOFF_MAX, MAX_ENTRY_ATTEMPTS, Ingestor
 from tests.bot.pipeline.test_ingest import Clock, publish, story_text, subscribed_feed
 
@@ -31,14 +31,14 @@ async def test_poison_entry_is_recorded_backed_off_given_up_and_listed(site, sto
     publish(site, 1)
     publish(site, 2)
     url = site.set_feed("/feed.xml", entries=["story-2", "story-1"])
-    real = ingest_module.summarize_text
+    real = build_module.summarize_text
 
     def summarize(text, *, title, **kw):
         if title.endswith("Elmsworth2"):
             raise ValueError("summarizer choked")
         return real(text, title=title, **kw)
 
-    monkeypatch.setattr(ingest_module, "summarize_text", summarize)
+    monkeypatch.setattr(build_module, "summarize_text", summarize)
     clock = Clock()
     feed = await subscribed_feed(store, url, now=clock())
     ingestor = Ingestor(settings, store, fetcher, clock=clock)
@@ -80,7 +80,7 @@ async def test_poison_entry_is_recorded_backed_off_given_up_and_listed(site, sto
 async def test_a_recovered_entry_clears_its_failure(site, store, fetcher, settings, monkeypatch):
     publish(site, 1)
     url = site.set_feed("/feed.xml", entries=["story-1"])
-    real = ingest_module.summarize_text
+    real = build_module.summarize_text
     broken = {"on": True}
 
     def summarize(text, **kw):
@@ -88,7 +88,7 @@ async def test_a_recovered_entry_clears_its_failure(site, store, fetcher, settin
             raise ValueError("transient")
         return real(text, **kw)
 
-    monkeypatch.setattr(ingest_module, "summarize_text", summarize)
+    monkeypatch.setattr(build_module, "summarize_text", summarize)
     clock = Clock()
     feed = await subscribed_feed(store, url, now=clock())
     ingestor = Ingestor(settings, store, fetcher, clock=clock)
