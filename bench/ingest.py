@@ -1,6 +1,11 @@
-"""Ingest throughput on loopback: feeds polled per second (all new, all 304) and articles ingested per second.
+"""Ingest throughput on loopback: articles per second end to end, today's path beside the new one and the
+libraries alone, in one run; then feeds polled per second (all new, all 304).
 
-    python -m bench.ingest [--feeds 1000] [--articles 200]
+    python -m bench.ingest [--feeds 1000] [--articles 200] [--rounds 3] [--workers N]
+
+"today" is the path before the worker pool: CPU stages in threads, one store write per article. "new" runs
+them in `--workers` processes (default: one per core) and stores each run of ready articles in one write.
+The baseline is feedparser on the feed body plus trafilatura.extract on every page, already fetched.
 
 The news site runs in a child process, so the server does not share the pipeline's core. All feeds live on
 one loopback host, so the per-host limit is raised to the total limit (real feeds are spread over many hosts).
@@ -11,7 +16,9 @@ from __future__ import annotations
 import argparse
 import asyncio
 import multiprocessing as mp
+import os
 import resource
+import statistics
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -19,7 +26,8 @@ from pathlib import Path
 
 from bot.config import FeedSettings, NetSettings, SchedulerSettings, Settings
 from bot.fetch.net import Fetcher
-from bot.pipeline.ingest import Ingestor
+from bot.pipeline.ingest import WRITE_BATCH, Ingestor
+from bot.pipeline.workers import CpuPool, default_workers
 from bot.store import open_store
 from bot.work.poller import FeedPoller
 
@@ -64,60 +72,126 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-async def bench(port: int, feeds: int, articles: int, db: Path) -> None:
-    base = f"http://127.0.0.1:{port}"
-    settings = Settings(
+def bench_settings(**feeds: int) -> Settings:
+    return Settings(
         net=NetSettings(allow_private_addresses=True, per_host_concurrency=32, total_concurrency=32),
-        feeds=FeedSettings(poll_interval=60, min_poll_interval=1, jitter=0, first_poll_queue=0,
-                           max_entries=500),
+        feeds=FeedSettings(poll_interval=60, min_poll_interval=1, jitter=0, max_entries=500, **feeds),
         scheduler=SchedulerSettings(feed_concurrency=32),
     )
+
+
+async def baseline(base: str, articles: int) -> float:
+    """feedparser + trafilatura alone on the same feed body and pages (fetched beforehand): seconds."""
+    import aiohttp
+    import feedparser
+    import trafilatura
+
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/articles.xml") as r:
+            body = await r.read()
+        pages = []
+        for n in range(articles):
+            async with session.get(f"{base}/articles/art-{n}") as r:
+                pages.append(await r.read())
+    started = time.perf_counter()
+    parsed = feedparser.parse(body)
+    texts = [trafilatura.extract(page) for page in pages]
+    elapsed = time.perf_counter() - started
+    assert len(parsed.entries) == articles and all(texts)
+    return elapsed
+
+
+async def ingest_once(base: str, articles: int, db: Path, fetcher: Fetcher, *, cpu: CpuPool,
+                      write_batch: int) -> float:
+    """One poll of the 200-article feed into a fresh database: seconds, checked for what it stored."""
+    settings = bench_settings(first_poll_queue=articles)
+    now = datetime.now(UTC)
+    store = await open_store(db)
+    try:
+        ingestor = Ingestor(settings, store, fetcher, clock=lambda: now, cpu=cpu, write_batch=write_batch)
+        feed = await store.add_feed(f"{base}/articles.xml", now=now)
+        await store.subscribe(1, 1, feed.id, now=now)
+        started = time.perf_counter()
+        result = await ingestor.poll_feed(feed)
+        elapsed = time.perf_counter() - started
+        assert result.new_articles == articles, result
+        assert await store.search(1, "council budget", limit=5), "ingested stories are searchable"
+    finally:
+        await store.close()
+    return elapsed
+
+
+async def feeds_polled(base: str, feeds: int, db: Path, fetcher: Fetcher, cpu: CpuPool) -> tuple[float, float]:
+    """Seconds to poll `feeds` feeds of 10 new entries each, then the same feeds all answering 304."""
+    settings = bench_settings(first_poll_queue=0)
     clock_now = [datetime.now(UTC)]
     store = await open_store(db)
-    async with Fetcher(settings.net) as fetcher:
-        ingestor = Ingestor(settings, store, fetcher, clock=lambda: clock_now[0])
+    try:
+        ingestor = Ingestor(settings, store, fetcher, clock=lambda: clock_now[0], cpu=cpu)
         poller = FeedPoller(ingestor, owner="bench:1:x", concurrency=settings.scheduler.feed_concurrency,
                             deadline=settings.scheduler.feed_deadline, lease=timedelta(minutes=5))
         for f in range(feeds):
             feed = await store.add_feed(f"{base}/feeds/{f}.xml", poll_interval=60, now=clock_now[0])
             await store.subscribe(1, 1000 + f, feed.id, now=clock_now[0])
-
         started = time.perf_counter()
         results = await poller.poll_due()
         new_s = time.perf_counter() - started
         assert len(results) == feeds and all(r.ok for r in results), [r.error for r in results if not r.ok][:3]
-
         clock_now[0] += timedelta(seconds=120)
         started = time.perf_counter()
         results = await poller.poll_due()
         cached_s = time.perf_counter() - started
         assert all(r.not_modified for r in results), "expected every feed to answer 304"
+    finally:
+        await store.close()
+    return new_s, cached_s
 
-        settings_all = Settings(net=settings.net, scheduler=settings.scheduler,
-                                feeds=FeedSettings(first_poll_queue=articles, min_poll_interval=1, jitter=0))
-        ingest_all = Ingestor(settings_all, store, fetcher, clock=lambda: clock_now[0])
-        feed = await store.add_feed(f"{base}/articles.xml", now=clock_now[0])
-        await store.subscribe(1, 1, feed.id, now=clock_now[0])
-        started = time.perf_counter()
-        result = await ingest_all.poll_feed(feed)
-        ingest_s = time.perf_counter() - started
-        assert result.new_articles == articles, result
 
-        hits = await store.search(1, "council budget", limit=5)
-        assert hits, "ingested stories are searchable"
-    await store.close()
+async def bench(port: int, feeds: int, articles: int, rounds: int, workers: int, tmp: Path) -> None:
+    base = f"http://127.0.0.1:{port}"
+    settings = bench_settings()
+    today, new, base_s = [], [], []
+    with CpuPool(workers) as cpu:
+        cpu.start()
+        async with Fetcher(settings.net) as fetcher:
+            # Warm both paths (imports, the workers' set-up) outside the timings.
+            await ingest_once(base, articles, tmp / "warm-a.db", fetcher, cpu=CpuPool(0), write_batch=1)
+            await ingest_once(base, articles, tmp / "warm-b.db", fetcher, cpu=cpu, write_batch=WRITE_BATCH)
+            for r in range(rounds):  # interleaved, so a busy moment of the machine hits both
+                base_s.append(await baseline(base, articles))
+                today.append(await ingest_once(base, articles, tmp / f"today-{r}.db", fetcher, cpu=CpuPool(0),
+                                               write_batch=1))
+                new.append(await ingest_once(base, articles, tmp / f"new-{r}.db", fetcher, cpu=cpu,
+                                             write_batch=WRITE_BATCH))
+            polled = await feeds_polled(base, feeds, tmp / "feeds.db", fetcher, cpu) if feeds else None
 
-    print(f"{'measure':<44}{'value':>12}")
-    print(f"{'feeds polled/s, all new (' + str(feeds) + ' feeds)':<44}{feeds / new_s:>12.0f}   ({new_s:.2f} s)")
-    print(f"{'feeds polled/s, all 304 (' + str(feeds) + ' feeds)':<44}{feeds / cached_s:>12.0f}   ({cached_s:.2f} s)")
-    print(f"{'articles ingested/s end to end':<44}{articles / ingest_s:>12.1f}   ({articles} in {ingest_s:.2f} s)")
-    print(f"{'peak RSS (MB)':<44}{peak_rss_mb():>12.0f}")
+    base_rate, today_rate, new_rate = (articles / statistics.median(s) for s in (base_s, today, new))
+    print(f"end-to-end ingest of {articles} articles on loopback, median of {rounds} interleaved rounds; "
+          f"{workers} worker processes, {os.cpu_count()} cores")
+    print(f"{'path':<58}{'articles/s':>11}{'vs today':>10}{'vs baseline':>13}")
+    rows = [("baseline: feedparser + trafilatura alone (no fetch, no store)", base_rate),
+            ("today: threads, one write per article", today_rate),
+            (f"new: {workers} worker processes, one write per ready run", new_rate)]
+    for label, rate in rows:
+        print(f"{label:<58}{rate:>11.1f}{rate / today_rate:>9.2f}x{rate / base_rate:>12.2f}x")
+    print(f"rounds (s): baseline {_fmt(base_s)}; today {_fmt(today)}; new {_fmt(new)}")
+    if polled is not None:
+        new_s, cached_s = polled
+        print(f"feeds polled/s, new path, all new ({feeds} feeds of {ENTRIES_PER_FEED}): "
+              f"{feeds / new_s:.0f} ({new_s:.2f} s); all 304: {feeds / cached_s:.0f} ({cached_s:.2f} s)")
+    print(f"peak RSS of this process (MB): {peak_rss_mb():.0f}")
+
+
+def _fmt(seconds: list[float]) -> str:
+    return " ".join(f"{s:.2f}" for s in seconds)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--feeds", type=int, default=1000)
     parser.add_argument("--articles", type=int, default=200)
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=default_workers(), help="worker processes of the new path")
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     ready: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
@@ -127,7 +201,7 @@ def main() -> None:
     try:
         port = ready.get(timeout=120)
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(bench(port, args.feeds, args.articles, Path(tmp) / "bench.db"))
+            asyncio.run(bench(port, args.feeds, args.articles, args.rounds, args.workers, Path(tmp)))
     finally:
         stop.set()
         server.join(timeout=5)

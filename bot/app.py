@@ -25,6 +25,7 @@ from bot.errors import quiet_threads
 from bot.fetch.net import Fetcher
 from bot.models import Feed, FeedEntry
 from bot.pipeline.ingest import Ingestor, utcnow
+from bot.pipeline.workers import CpuPool, default_workers
 from bot.status import plural, read_health, write_heartbeats
 from bot.store import Store, open_store
 from bot.work.delivery import Sink
@@ -93,17 +94,30 @@ async def _services(settings: Settings) -> AsyncIterator[tuple[Store, Fetcher]]:
         await store.close()
 
 
+@contextlib.asynccontextmanager
+async def _cpu_pool(settings: Settings, *, ingest: bool = True) -> AsyncIterator[CpuPool]:
+    """The ingest worker processes, started (and warmed) at once so the first poll does not wait for them;
+    they stop after the jobs that use them (the scheduler's) have stopped."""
+    workers = settings.scheduler.ingest_workers
+    pool = CpuPool((default_workers() if workers is None else workers) if ingest else 0)
+    pool.start()
+    try:
+        yield pool
+    finally:
+        await asyncio.to_thread(pool.close)
+
+
 def _lease(settings: Settings) -> timedelta:
     return timedelta(seconds=settings.scheduler.lease_seconds)
 
 
-def _poller(settings: Settings, store: Store, fetcher: Fetcher, owner: str,
+def _poller(settings: Settings, store: Store, fetcher: Fetcher, owner: str, cpu: CpuPool,
             on_feed_disabled: Callable[[Feed, str], Awaitable[object]] | None = None) -> FeedPoller:
     if on_feed_disabled is None:
         async def on_feed_disabled(feed: Feed, reason: str) -> object:
             return await notice_feed_disabled(store, feed, reason, now=utcnow())
 
-    ingestor = Ingestor(settings, store, fetcher, clock=utcnow, on_feed_disabled=on_feed_disabled)
+    ingestor = Ingestor(settings, store, fetcher, clock=utcnow, on_feed_disabled=on_feed_disabled, cpu=cpu)
     cfg = settings.scheduler
     return FeedPoller(ingestor, owner=owner, concurrency=cfg.feed_concurrency, deadline=cfg.feed_deadline,
                       lease=_lease(settings))
@@ -141,8 +155,8 @@ async def _run_scheduled(settings: Settings, store: Store, *, poller: FeedPoller
 async def run_ingest(settings: Settings, *, once: bool = False) -> int:
     """The ingest role: no Discord connection; what guilds must hear goes out as notices."""
     owner = new_owner()
-    async with _services(settings) as (store, fetcher):
-        poller = _poller(settings, store, fetcher, owner)
+    async with _services(settings) as (store, fetcher), _cpu_pool(settings) as cpu:
+        poller = _poller(settings, store, fetcher, owner, cpu)
         if once:
             await poller.ingestor.load_clusters()
             results = await poller.poll_due()
@@ -162,8 +176,8 @@ async def run_ingest(settings: Settings, *, once: bool = False) -> int:
 async def run_console(settings: Settings, *, once: bool = False) -> int:
     sink = ConsoleSink(console=terminal())
     owner = new_owner()
-    async with _services(settings) as (store, fetcher):
-        poller = _poller(settings, store, fetcher, owner)
+    async with _services(settings) as (store, fetcher), _cpu_pool(settings) as cpu:
+        poller = _poller(settings, store, fetcher, owner, cpu)
         delivering = _delivering(settings, store, sink, owner, interval=0.0)
         if settings.bot.console_samples:
             shown = await ingest_samples(settings, store, poller.ingestor)
@@ -242,11 +256,11 @@ async def run_discord(settings: Settings, *, ingest: bool = True) -> int:
     point_at(settings)
     discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False  # newsbot has no voice
     owner = new_owner()
-    async with _services(settings) as (store, fetcher):
+    async with _services(settings) as (store, fetcher), _cpu_pool(settings, ingest=ingest) as cpu:
         bot = create_bot(settings, store, fetcher)
         async with bot:
-            poller = (_poller(settings, store, fetcher, owner, on_feed_disabled=bot.sink.announce_feed_disabled)
-                      if ingest else None)
+            poller = (_poller(settings, store, fetcher, owner, cpu,
+                              on_feed_disabled=bot.sink.announce_feed_disabled) if ingest else None)
             delivering = _delivering(settings, store, bot.sink, owner, interval=settings.discord.delivery_interval)
 
             async def after_login() -> None:

@@ -161,6 +161,9 @@ class SchedulerSettings:
     )
     retention_hours: float = field(default=6.0, metadata={"doc": "how often old text is purged", **_range(0.01)})
     feed_concurrency: int = field(default=8, metadata={"doc": "feeds polled at once", **_range(1, 256)})
+    ingest_workers: int | None = field(
+        default=None, metadata={"doc": "processes that parse, extract, summarize and fingerprint (default: one "
+                                       "per core; 0: threads of the main process)", **_range(0, 256)})
     feed_deadline: float = field(
         default=300.0, metadata={"doc": "seconds one feed's whole poll (pages included) may take", **_range(1, 3600)}
     )

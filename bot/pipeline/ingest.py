@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 ENTRY_CONCURRENCY = 4
-"""Articles of one feed fetched at once (or two per worker process, if more); the fetcher's per-host limit
+"""Articles of one feed fetched at once (or four per worker process, if more); the fetcher's per-host limit
 still applies below this."""
 
 WRITE_BATCH = 500
@@ -166,7 +166,8 @@ class Ingestor:
         if not feed.initialized:
             # Like every feed bot: a new subscription starts with the newest few, not the whole archive.
             keep = _newest(fresh, self.settings.feeds.first_poll_queue)
-            skipped = [e.guid for e in fresh if e not in keep]
+            kept = {e.guid for e in keep}
+            skipped = [e.guid for e in fresh if e.guid not in kept]
             if skipped:
                 await self.store.mark_seen(feed.id, skipped, now=self.clock())
             fresh = keep
@@ -180,7 +181,7 @@ class Ingestor:
         # Pages are fetched and summarized a few at a time, but stored oldest first, so channels
         # receive stories in the order they were published.
         fresh.sort(key=lambda e: e.published or datetime.min.replace(tzinfo=UTC))
-        gate = asyncio.Semaphore(max(ENTRY_CONCURRENCY, 2 * self.cpu.workers))
+        gate = asyncio.Semaphore(max(ENTRY_CONCURRENCY, 4 * self.cpu.workers))
 
         async def prepare(entry: FeedEntry) -> NewArticle:
             async with gate:
