@@ -8,16 +8,15 @@ the actual Jaccard estimate, because LSH bands admit some pairs below the thresh
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 import logging
 import re
 import unicodedata
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
 
 import numpy as np
-from datasketch import MinHash, MinHashLSH
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +25,15 @@ TEXT_CHARS = 2000
 SEED = 1  # seed and scheme are fixed: fingerprints are stored and must stay comparable across restarts
 SCHEME = "affine32"
 _WORD = re.compile(r"\w+")
+_EMPTY = 0xFFFFFFFF  # every value of a fingerprint of no shingles
+
+_NEW_STORY = 1 << 62
+"""Keys of the stories a batch starts, while it is planned (above any story id)."""
+
+# MinHash is computed here with numpy alone, value for value what datasketch 2's MinHash(seed=SEED,
+# scheme="affine32") computes (tests/bot/pipeline/test_cluster.py checks it against datasketch), because
+# `import datasketch` loads its LSH module, which imports scipy for one integral: 55 MB and a second
+# of start-up in every process that groups stories.
 
 
 def _words(title: str, text: str) -> list[str]:
@@ -33,53 +41,132 @@ def _words(title: str, text: str) -> list[str]:
     return _WORD.findall(norm)
 
 
-_NEW_STORY = 1 << 62
-"""Keys of the stories a batch starts, while it is planned (above any story id)."""
-
-_PERMUTATIONS: dict[int, Any] = {}
+_PERMUTATIONS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 
-def _permutations(num_perm: int) -> Any:
-    """The seed's permutations, computed once per size: MinHash() otherwise draws them again for every
-    fingerprint and every indexed story (most of the cost of a small MinHash, and memory per story)."""
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """The seed's affine permutations (odd a, any b, modulo 2**32), drawn once per size."""
     perms = _PERMUTATIONS.get(num_perm)
     if perms is None:
-        perms = _PERMUTATIONS[num_perm] = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+        gen = np.random.RandomState(SEED)
+        a = gen.randint(0, 1 << 31, num_perm, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+        b = gen.randint(0, 1 << 32, num_perm, dtype=np.uint32)
+        perms = _PERMUTATIONS[num_perm] = (a, b)
     return perms
 
 
-def _new(num_perm: int, hashvalues: Any = None) -> MinHash:
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME, hashvalues=hashvalues,
-                   permutations=_permutations(num_perm))
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's finalizer: spreads the shingles' hashes before the affine permutations."""
+    h = h ^ (h >> np.uint32(16))
+    h = h * np.uint32(0x85EBCA6B)
+    h = h ^ (h >> np.uint32(13))
+    h = h * np.uint32(0xC2B2AE35)
+    return h ^ (h >> np.uint32(16))
 
 
-def _minhash(title: str, text: str, num_perm: int) -> MinHash:
+def _shingles(title: str, text: str) -> set[str]:
     words = _words(title, text)
-    m = _new(num_perm)
     if len(words) < SHINGLE_WORDS:
-        shingles = {" ".join(words)} if words else set()
-    else:
-        shingles = {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
-    m.update_batch([s.encode() for s in shingles])
-    return m
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+
+
+def _signature(title: str, text: str, num_perm: int) -> np.ndarray:
+    shingles = _shingles(title, text)
+    if not shingles:
+        return np.full(num_perm, _EMPTY, dtype=np.uint64)
+    # SHA-1's first four bytes, little-endian, per shingle (datasketch's sha1_hash32)
+    digests = b"".join(hashlib.sha1(s.encode()).digest()[:4] for s in shingles)
+    hashes = _fmix32(np.frombuffer(digests, dtype="<u4").astype(np.uint32)).reshape(-1, 1)
+    a, b = _permutations(num_perm)
+    return (hashes * a + b).min(axis=0).astype(np.uint64)
 
 
 def fingerprint(title: str, text: str, *, num_perm: int = 64) -> bytes:
     """MinHash signature of the title and the first ~2000 characters, as little-endian uint64s."""
-    return _minhash(title, text, num_perm).hashvalues.astype("<u8").tobytes()
+    return _signature(title, text, num_perm).astype("<u8").tobytes()
 
 
-def _from_bytes(fp: bytes, num_perm: int) -> MinHash:
+def _from_bytes(fp: bytes, num_perm: int) -> np.ndarray:
     values = np.frombuffer(fp, dtype="<u8")
     if len(values) != num_perm:
         raise ValueError(f"fingerprint has {len(values)} values, expected {num_perm}")
-    return _new(num_perm, values.astype(np.uint64))
+    return values
+
+
+def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.count_nonzero(a == b)) / len(a)
+
+
+def _is_empty(values: np.ndarray) -> bool:
+    return bool((values == _EMPTY).all())
 
 
 def similarity(a: bytes, b: bytes) -> float:
     """Estimated Jaccard similarity of two fingerprints' shingle sets."""
     n = len(a) // 8
-    return float(_from_bytes(a, n).jaccard(_from_bytes(b, n)))
+    return _jaccard(_from_bytes(a, n), _from_bytes(b, n))
+
+
+def _integral(f: Callable[[float], float], lo: float, hi: float, steps: int = 200) -> float:
+    """Simpson's rule; the integrands below are smooth polynomials of the similarity."""
+    h = (hi - lo) / steps
+    total = f(lo) + f(hi)
+    for i in range(1, steps):
+        total += (4 if i % 2 else 2) * f(lo + i * h)
+    return total * h / 3
+
+
+def lsh_bands(threshold: float, num_perm: int) -> tuple[int, int]:
+    """(bands, rows) minimizing false positives plus false negatives at `threshold`, weighted equally,
+    as datasketch's MinHashLSH chooses them."""
+    best, chosen = float("inf"), (0, 0)
+    for b in range(1, num_perm + 1):
+        for r in range(1, num_perm // b + 1):
+            def candidate(s: float, b: int = b, r: int = r) -> float:
+                return float(1 - (1 - s**r) ** b)  # a pair of similarity s shares a band
+
+            fp = _integral(candidate, 0.0, threshold)
+            fn = _integral(lambda s: 1 - candidate(s), threshold, 1.0)
+            error = 0.5 * fp + 0.5 * fn
+            if error < best:
+                best, chosen = error, (b, r)
+    return chosen
+
+
+class _BandIndex:
+    """Locality-sensitive hashing: keys whose signatures agree on every row of at least one band."""
+
+    def __init__(self, bands: int, rows: int) -> None:
+        self.bands, self.rows = bands, rows
+        self._tables: list[dict[bytes, set[int]]] = [{} for _ in range(bands)]
+        self._keys: dict[int, list[bytes]] = {}
+
+    def _band_keys(self, values: np.ndarray) -> list[bytes]:
+        r = self.rows
+        return [values[i * r : (i + 1) * r].tobytes() for i in range(self.bands)]
+
+    def insert(self, key: int, values: np.ndarray) -> None:
+        bands = self._band_keys(values)
+        self._keys[key] = bands
+        for table, band in zip(self._tables, bands, strict=True):
+            table.setdefault(band, set()).add(key)
+
+    def remove(self, key: int) -> None:
+        for table, band in zip(self._tables, self._keys.pop(key), strict=True):
+            keys = table[band]
+            keys.discard(key)
+            if not keys:
+                del table[band]
+
+    def query(self, values: np.ndarray) -> set[int]:
+        found: set[int] = set()
+        for table, band in zip(self._tables, self._band_keys(values), strict=True):
+            found.update(table.get(band, ()))
+        return found
+
+
+_BANDS: dict[tuple[float, int], tuple[int, int]] = {}
 
 
 class StoryClusterer:
@@ -94,8 +181,12 @@ class StoryClusterer:
     def __init__(self, threshold: float, num_perm: int = 64) -> None:
         self.threshold = threshold
         self.num_perm = num_perm
-        self._lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
-        self._hashes: dict[int, MinHash] = {}
+        bands = _BANDS.get((threshold, num_perm))
+        if bands is None:
+            bands = _BANDS[(threshold, num_perm)] = lsh_bands(threshold, num_perm)
+        self._bands = bands
+        self._lsh = _BandIndex(*bands)
+        self._hashes: dict[int, np.ndarray] = {}
         self._added: dict[int, datetime] = {}
         self._by_time: list[tuple[datetime, int]] = []  # heap; entries superseded by a later add are skipped
 
@@ -144,8 +235,8 @@ class StoryClusterer:
         as `add` would index it. The index itself is left alone; the caller adds what was stored.
         """
         lsh = self._lsh
-        batch = MinHashLSH(threshold=self.threshold, num_perm=self.num_perm, params=(lsh.b, lsh.r))
-        latest: dict[int, MinHash] = {}  # stories touched by this batch, under their latest text
+        batch = _BandIndex(*self._bands)
+        latest: dict[int, np.ndarray] = {}  # stories touched by this batch, under their latest text
         starts: dict[int, int] = {}  # key of a story the batch starts -> index of the item starting it
         choices: list[tuple[int | None, int | None]] = []
         for i, fp in enumerate(fingerprints):
@@ -153,8 +244,7 @@ class StoryClusterer:
             if m is None or _is_empty(m):
                 choices.append((None, None))
                 continue
-            candidates = {k for k in lsh.query(m) if isinstance(k, int) and k not in latest}
-            candidates.update(k for k in batch.query(m) if isinstance(k, int))
+            candidates = {k for k in lsh.query(m) if k not in latest} | batch.query(m)
             key = self._best(m, candidates, latest)
             if key is None:
                 key = _NEW_STORY + i  # after every stored id, as a new story's id would be
@@ -170,10 +260,10 @@ class StoryClusterer:
             latest[key] = m
         return choices
 
-    def _best(self, m: MinHash, candidates: set[int], latest: dict[int, MinHash]) -> int | None:
+    def _best(self, m: np.ndarray, candidates: set[int], latest: dict[int, np.ndarray]) -> int | None:
         best: tuple[float, int] | None = None
         for key in candidates:
-            score = float(m.jaccard(latest[key] if key in latest else self._hashes[key]))
+            score = _jaccard(m, latest[key] if key in latest else self._hashes[key])
             if score >= self.threshold and (best is None or (score, -key) > (best[0], -best[1])):
                 best = (score, key)
         return best[1] if best else None
@@ -183,18 +273,8 @@ class StoryClusterer:
         m = _from_bytes(fp, self.num_perm)
         if _is_empty(m):
             return None
-        best: tuple[float, int] | None = None
-        candidates: list[Hashable] = self._lsh.query(m)
-        for key in candidates:
-            if not isinstance(key, int):
-                continue
-            score = float(m.jaccard(self._hashes[key]))
-            if score >= self.threshold and (best is None or (score, -key) > (best[0], -best[1])):
-                best = (score, key)
+        best = self._best(m, self._lsh.query(m), {})
         if best is not None:
-            log.debug("fingerprint matches story %s (similarity %.2f)", best[1], best[0])
-        return best[1] if best else None
+            log.debug("fingerprint matches story %s (similarity %.2f)", best, _jaccard(m, self._hashes[best]))
+        return best
 
-
-def _is_empty(m: MinHash) -> bool:
-    return bool(m.is_empty())

@@ -155,14 +155,56 @@ async def test_index_forgets_by_the_window_in_process_exactly_as_after_a_restart
 
 
 def test_permutations_are_computed_once(monkeypatch) -> None:
-    from datasketch import MinHash
+    import numpy as np
+
+    from bot.pipeline import cluster
 
     fingerprint("warm", "up the shared permutations")
-    made: list[int] = []
-    real = MinHash._init_permutations
-    monkeypatch.setattr(MinHash, "_init_permutations", lambda self, n: made.append(n) or real(self, n))
+    drawn: list[int] = []
+    real = np.random.RandomState
+    monkeypatch.setattr(np.random, "RandomState", lambda seed: drawn.append(seed) or real(seed))
     index = StoryClusterer(0.5)
     for n in range(20):
         index.add(n, fingerprint(f"story {n}", WIRE + f" variant {n}"))
     assert index.match(fingerprint("story 1", WIRE)) is not None
-    assert made == [], "no MinHash drew its own permutations"
+    assert drawn == [], "no fingerprint drew its own permutations"
+    assert cluster._permutations(64) is cluster._permutations(64)
+
+
+# ---- issue 13: fingerprints without importing datasketch (and scipy), value for value the same
+
+
+@pytest.mark.parametrize("title, text", [
+    ("Porthaven approves flood barrier", WIRE),
+    ("", "two words"),
+    ("", ""),
+    ("Ünïcode ＴＩＴＬＥ", "Straße, façade and naïve café — NFKC folds ﬁ ligatures. " * 40),
+])
+def test_fingerprints_are_datasketchs_minhash_value_for_value(title: str, text: str) -> None:
+    from datasketch import MinHash
+
+    from bot.pipeline.cluster import SCHEME, SEED, _shingles
+
+    reference = MinHash(num_perm=64, seed=SEED, scheme=SCHEME)
+    reference.update_batch([s.encode() for s in _shingles(title, text)])
+    assert fingerprint(title, text) == reference.hashvalues.astype("<u8").tobytes()
+
+
+@pytest.mark.parametrize("threshold", [0.1, 0.3, 0.5, 0.6, 0.75, 0.9])
+def test_lsh_bands_are_the_ones_datasketch_would_choose(threshold: float) -> None:
+    from datasketch.lsh import _optimal_param
+
+    from bot.pipeline.cluster import lsh_bands
+
+    assert lsh_bands(threshold, 64) == _optimal_param(threshold, 64, 0.5, 0.5)
+
+
+def test_grouping_stories_does_not_import_scipy() -> None:
+    import subprocess
+    import sys
+
+    code = ("import sys; from bot.pipeline.cluster import StoryClusterer, fingerprint; "
+            "c = StoryClusterer(0.6); c.add(1, fingerprint('t', 'some text here')); "
+            "print(c.match(fingerprint('t', 'some text here')), 'scipy' in sys.modules, 'datasketch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["1", "False", "False"]
