@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.config import Settings
-from bot.fetch.htmltext import html_to_text
 from bot.fetch.urls import canonicalize
-from bot.models import ExtractedPage, Feed, FeedEntry, NewArticle, QuoteRecord
+from bot.models import ExtractedPage, Feed, FeedEntry, NewArticle, ParsedFeed, QuoteRecord
 from bot.pipeline.cluster import fingerprint
 
 if TYPE_CHECKING:
@@ -63,6 +62,15 @@ def warm() -> None:
     fingerprint("Budget", text)
 
 
+def parse_feed_body(body: bytes, *, url: str, content_type: str | None, max_entries: int,
+                    id_base: str | None = None) -> ParsedFeed:
+    """bot.fetch.feeds.parse_feed, imported where it runs (feedparser stays out of a process that only
+    stores)."""
+    from bot.fetch.feeds import parse_feed
+
+    return parse_feed(body, url=url, content_type=content_type, max_entries=max_entries, id_base=id_base)
+
+
 def prepare_article(job: ArticleJob) -> NewArticle:
     """Extract the page (if any), then clean up, summarize and fingerprint: the whole CPU part of an entry."""
     page = None
@@ -76,6 +84,8 @@ def prepare_article(job: ArticleJob) -> NewArticle:
 
 def build_article(settings: Settings, feed: Feed, entry: FeedEntry, url: str, canonical: str,
                   page: ExtractedPage | None) -> NewArticle:
+    from bot.fetch.htmltext import html_to_text
+
     feed_text = html_to_text(entry.content)
     # The page wins unless it looks like a paywall or menu stub: shorter than the configured floor
     # and than the feed's own text, or less than half of a full-text feed.

@@ -12,11 +12,14 @@ import hashlib
 import heapq
 import logging
 import re
+import struct
 import unicodedata
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +36,10 @@ _NEW_STORY = 1 << 62
 # MinHash is computed here with numpy alone, value for value what datasketch 2's MinHash(seed=SEED,
 # scheme="affine32") computes (tests/bot/pipeline/test_cluster.py checks it against datasketch), because
 # `import datasketch` loads its LSH module, which imports scipy for one integral: 55 MB and a second
-# of start-up in every process that groups stories.
+# of start-up in every process that groups stories. numpy itself is imported only to compute a
+# fingerprint (in the ingest workers); the index compares stored fingerprints as tuples of ints.
+
+Signature = tuple[int, ...]
 
 
 def _words(title: str, text: str) -> list[str]:
@@ -46,6 +52,8 @@ _PERMUTATIONS: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
 def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
     """The seed's affine permutations (odd a, any b, modulo 2**32), drawn once per size."""
+    import numpy as np
+
     perms = _PERMUTATIONS.get(num_perm)
     if perms is None:
         gen = np.random.RandomState(SEED)
@@ -57,6 +65,8 @@ def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
 
 def _fmix32(h: np.ndarray) -> np.ndarray:
     """MurmurHash3's finalizer: spreads the shingles' hashes before the affine permutations."""
+    import numpy as np
+
     h = h ^ (h >> np.uint32(16))
     h = h * np.uint32(0x85EBCA6B)
     h = h ^ (h >> np.uint32(13))
@@ -72,6 +82,8 @@ def _shingles(title: str, text: str) -> set[str]:
 
 
 def _signature(title: str, text: str, num_perm: int) -> np.ndarray:
+    import numpy as np
+
     shingles = _shingles(title, text)
     if not shingles:
         return np.full(num_perm, _EMPTY, dtype=np.uint64)
@@ -87,19 +99,18 @@ def fingerprint(title: str, text: str, *, num_perm: int = 64) -> bytes:
     return _signature(title, text, num_perm).astype("<u8").tobytes()
 
 
-def _from_bytes(fp: bytes, num_perm: int) -> np.ndarray:
-    values = np.frombuffer(fp, dtype="<u8")
-    if len(values) != num_perm:
-        raise ValueError(f"fingerprint has {len(values)} values, expected {num_perm}")
-    return values
+def _from_bytes(fp: bytes, num_perm: int) -> Signature:
+    if len(fp) != num_perm * 8:
+        raise ValueError(f"fingerprint has {len(fp) / 8:g} values, expected {num_perm}")
+    return struct.unpack(f"<{num_perm}Q", fp)
 
 
-def _jaccard(a: np.ndarray, b: np.ndarray) -> float:
-    return float(np.count_nonzero(a == b)) / len(a)
+def _jaccard(a: Signature, b: Signature) -> float:
+    return sum(x == y for x, y in zip(a, b, strict=True)) / len(a)
 
 
-def _is_empty(values: np.ndarray) -> bool:
-    return bool((values == _EMPTY).all())
+def _is_empty(values: Signature) -> bool:
+    return all(v == _EMPTY for v in values)
 
 
 def similarity(a: bytes, b: bytes) -> float:
@@ -139,14 +150,14 @@ class _BandIndex:
 
     def __init__(self, bands: int, rows: int) -> None:
         self.bands, self.rows = bands, rows
-        self._tables: list[dict[bytes, set[int]]] = [{} for _ in range(bands)]
-        self._keys: dict[int, list[bytes]] = {}
+        self._tables: list[dict[Signature, set[int]]] = [{} for _ in range(bands)]
+        self._keys: dict[int, list[Signature]] = {}
 
-    def _band_keys(self, values: np.ndarray) -> list[bytes]:
+    def _band_keys(self, values: Signature) -> list[Signature]:
         r = self.rows
-        return [values[i * r : (i + 1) * r].tobytes() for i in range(self.bands)]
+        return [values[i * r : (i + 1) * r] for i in range(self.bands)]
 
-    def insert(self, key: int, values: np.ndarray) -> None:
+    def insert(self, key: int, values: Signature) -> None:
         bands = self._band_keys(values)
         self._keys[key] = bands
         for table, band in zip(self._tables, bands, strict=True):
@@ -159,7 +170,7 @@ class _BandIndex:
             if not keys:
                 del table[band]
 
-    def query(self, values: np.ndarray) -> set[int]:
+    def query(self, values: Signature) -> set[int]:
         found: set[int] = set()
         for table, band in zip(self._tables, self._band_keys(values), strict=True):
             found.update(table.get(band, ()))
@@ -186,7 +197,7 @@ class StoryClusterer:
             bands = _BANDS[(threshold, num_perm)] = lsh_bands(threshold, num_perm)
         self._bands = bands
         self._lsh = _BandIndex(*bands)
-        self._hashes: dict[int, np.ndarray] = {}
+        self._hashes: dict[int, Signature] = {}
         self._added: dict[int, datetime] = {}
         self._by_time: list[tuple[datetime, int]] = []  # heap; entries superseded by a later add are skipped
 
@@ -236,7 +247,7 @@ class StoryClusterer:
         """
         lsh = self._lsh
         batch = _BandIndex(*self._bands)
-        latest: dict[int, np.ndarray] = {}  # stories touched by this batch, under their latest text
+        latest: dict[int, Signature] = {}  # stories touched by this batch, under their latest text
         starts: dict[int, int] = {}  # key of a story the batch starts -> index of the item starting it
         choices: list[tuple[int | None, int | None]] = []
         for i, fp in enumerate(fingerprints):
@@ -260,7 +271,7 @@ class StoryClusterer:
             latest[key] = m
         return choices
 
-    def _best(self, m: np.ndarray, candidates: set[int], latest: dict[int, np.ndarray]) -> int | None:
+    def _best(self, m: Signature, candidates: set[int], latest: dict[int, Signature]) -> int | None:
         best: tuple[float, int] | None = None
         for key in candidates:
             score = _jaccard(m, latest[key] if key in latest else self._hashes[key])

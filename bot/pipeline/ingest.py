@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from bot import metrics
 from bot.config import Settings
-from bot.fetch.feeds import FeedError, parse_feed
+from bot.fetch.feedentries import FeedError
 from bot.fetch.net import Fetcher, FetchError
 from bot.fetch.urls import canonicalize
 from bot.models import (
@@ -30,7 +30,7 @@ from bot.models import (
     ParsedFeed,
     StoredArticle,
 )
-from bot.pipeline.build import ArticleJob, PageBody, prepare_article
+from bot.pipeline.build import ArticleJob, PageBody, parse_feed_body, prepare_article
 from bot.pipeline.build import summarize_text as summarize_text  # used by /summarize and the CLI
 from bot.pipeline.cluster import StoryClusterer
 from bot.pipeline.workers import CpuPool
@@ -140,7 +140,7 @@ class Ingestor:
             return PollResult(feed.id, ok=True, not_modified=True)
         try:
             parsed = await self.cpu.run(functools.partial(
-                parse_feed, url=response.url, content_type=response.content_type,
+                parse_feed_body, url=response.url, content_type=response.content_type,
                 max_entries=self.settings.feeds.max_entries, id_base=feed.url,
             ), response.body)
         except FeedError as exc:
