@@ -5,8 +5,9 @@ store round trip then waits out a thread switch, and writes, which run one feed 
 became the critical path. In worker processes they run on every core and leave the loop free.
 
 Workers start with `forkserver` (the parent has threads: the database's, the resolver's, the default
-executor's, which `fork` would copy mid-lock) and import and exercise the heavy libraries in their
-initializer. Jobs are module-level functions taking plain picklable records. `workers=0` runs the same
+executor's, which `fork` would copy mid-lock). The forkserver imports the heavy libraries once, so each
+worker forks with them loaded and shares those pages; the initializer then runs one small job.
+Jobs are module-level functions taking plain picklable records. `workers=0` runs the same
 functions in the default thread pool instead (tests, one-core machines).
 """
 
@@ -16,6 +17,7 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -24,6 +26,11 @@ from typing import Any, TypeVar
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+PRELOAD = ["bot.fetch.extract", "bot.fetch.feeds", "bot.fetch.htmltext", "bot.pipeline.build", "numpy",
+           "summaries", "sumy", "nltk", "trafilatura"]
+"""Imported once by the forkserver, so the workers fork with them loaded and share their pages."""
 
 
 def default_workers() -> int:
@@ -51,6 +58,7 @@ class CpuPool:
         self.workers = max(0, workers)
         self._executor: ProcessPoolExecutor | None = None
         self._closed = False
+        self._lock = threading.Lock()  # the start thread and the loop's thread may both create the executor
 
     def __enter__(self) -> CpuPool:
         return self
@@ -59,20 +67,35 @@ class CpuPool:
         self.close()
 
     def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            return self._current()
+
+    def _current(self) -> ProcessPoolExecutor:
         if self._closed:
             raise RuntimeError("the ingest worker pool is closed")
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("forkserver"),
-                initializer=_initializer)
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(PRELOAD)  # no effect once the forkserver runs (it has them then)
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
+                                                 initializer=_initializer)
         return self._executor
 
     def start(self) -> None:
-        """Start every worker now (and warm it), so that the first poll does not wait for imports."""
+        """Start every worker now, in the background, so that the first poll does not wait for imports.
+
+        Starting a process waits for the forkserver, which imports the heavy libraries first: that (and
+        every submit, which may start a process) runs off the event loop's thread.
+        """
         if self.workers:
+            threading.Thread(target=self._start_all, name="ingest-pool-start", daemon=True).start()
+
+    def _start_all(self) -> None:
+        try:
             pool = self._pool()
             for _ in range(self.workers):
                 pool.submit(os.getpid)
+        except Exception:  # closed meanwhile, or broken: the first job reports it
+            log.debug("ingest pool not started", exc_info=True)
 
     def pids(self) -> list[int]:
         """The workers' process ids (for the start-up benchmark's memory figures)."""
@@ -83,22 +106,23 @@ class CpuPool:
     async def run(self, fn: Callable[..., T], /, *args: Any) -> T:
         if not self.workers:
             return await asyncio.to_thread(fn, *args)
-        loop = asyncio.get_running_loop()
         for attempt in (1, 2):
             pool = self._pool()
             try:
-                return await loop.run_in_executor(pool, fn, *args)
+                return await asyncio.wrap_future(await asyncio.to_thread(pool.submit, fn, *args))
             except BrokenProcessPool:
-                if self._executor is pool:
-                    log.error("an ingest worker process died; starting a new pool")
-                    self._executor = None
-                    pool.shutdown(wait=False, cancel_futures=True)
+                with self._lock:
+                    if self._executor is pool:
+                        log.error("an ingest worker process died; starting a new pool")
+                        self._executor = None
+                pool.shutdown(wait=False, cancel_futures=True)
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
 
     def close(self) -> None:
-        self._closed = True
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
