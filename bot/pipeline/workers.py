@@ -59,6 +59,7 @@ class CpuPool:
         self._executor: ProcessPoolExecutor | None = None
         self._closed = False
         self._lock = threading.Lock()  # the start thread and the loop's thread may both create the executor
+        self._started = threading.Event()  # every worker is running: a submit no longer starts a process
 
     def __enter__(self) -> CpuPool:
         return self
@@ -94,6 +95,7 @@ class CpuPool:
             pool = self._pool()
             for _ in range(self.workers):
                 pool.submit(os.getpid)
+            self._started.set()
         except Exception:  # closed meanwhile, or broken: the first job reports it
             log.debug("ingest pool not started", exc_info=True)
 
@@ -109,13 +111,19 @@ class CpuPool:
         for attempt in (1, 2):
             pool = self._pool()
             try:
+                if self._started.is_set():
+                    return await asyncio.get_running_loop().run_in_executor(pool, fn, *args)
                 return await asyncio.wrap_future(await asyncio.to_thread(pool.submit, fn, *args))
             except BrokenProcessPool:
                 with self._lock:
-                    if self._executor is pool:
+                    replace = self._executor is pool
+                    if replace:
                         log.error("an ingest worker process died; starting a new pool")
                         self._executor = None
+                        self._started.clear()
                 pool.shutdown(wait=False, cancel_futures=True)
+                if replace:
+                    self.start()
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
