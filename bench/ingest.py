@@ -101,9 +101,22 @@ async def baseline(base: str, articles: int) -> float:
     return elapsed
 
 
+def process_cpu_s(pid: int | None = None) -> float:
+    """CPU seconds (user + system) of this process, all threads, or of process `pid` (Linux /proc)."""
+    if pid is None:
+        usage = resource.getrusage(resource.RUSAGE_SELF)
+        return usage.ru_utime + usage.ru_stime
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def ingest_once(base: str, articles: int, db: Path, fetcher: Fetcher, *, cpu: CpuPool,
-                      write_batch: int) -> float:
-    """One poll of the 200-article feed into a fresh database: seconds, checked for what it stored."""
+                      write_batch: int, cpu_used: list[tuple[float, float]] | None = None) -> float:
+    """One poll of the 200-article feed into a fresh database: seconds, checked for what it stored.
+    Appends (this process's, the workers') CPU seconds to `cpu_used`."""
     settings = bench_settings(first_poll_queue=articles)
     now = datetime.now(UTC)
     store = await open_store(db)
@@ -111,9 +124,13 @@ async def ingest_once(base: str, articles: int, db: Path, fetcher: Fetcher, *, c
         ingestor = Ingestor(settings, store, fetcher, clock=lambda: now, cpu=cpu, write_batch=write_batch)
         feed = await store.add_feed(f"{base}/articles.xml", now=now)
         await store.subscribe(1, 1, feed.id, now=now)
+        pids = cpu.pids()
+        main_before, workers_before = process_cpu_s(), sum(process_cpu_s(p) for p in pids)
         started = time.perf_counter()
         result = await ingestor.poll_feed(feed)
         elapsed = time.perf_counter() - started
+        if cpu_used is not None:
+            cpu_used.append((process_cpu_s() - main_before, sum(process_cpu_s(p) for p in pids) - workers_before))
         assert result.new_articles == articles, result
         assert await store.search(1, "council budget", limit=5), "ingested stories are searchable"
     finally:
@@ -151,6 +168,8 @@ async def bench(port: int, feeds: int, articles: int, rounds: int, workers: int,
     base = f"http://127.0.0.1:{port}"
     settings = bench_settings()
     today, new, base_s = [], [], []
+    today_cpu: list[tuple[float, float]] = []
+    new_cpu: list[tuple[float, float]] = []
     with CpuPool(workers) as cpu:
         cpu.start()
         async with Fetcher(settings.net) as fetcher:
@@ -160,9 +179,9 @@ async def bench(port: int, feeds: int, articles: int, rounds: int, workers: int,
             for r in range(rounds):  # interleaved, so a busy moment of the machine hits both
                 base_s.append(await baseline(base, articles))
                 today.append(await ingest_once(base, articles, tmp / f"today-{r}.db", fetcher, cpu=CpuPool(0),
-                                               write_batch=1))
+                                               write_batch=1, cpu_used=today_cpu))
                 new.append(await ingest_once(base, articles, tmp / f"new-{r}.db", fetcher, cpu=cpu,
-                                             write_batch=WRITE_BATCH))
+                                             write_batch=WRITE_BATCH, cpu_used=new_cpu))
             polled = await feeds_polled(base, feeds, tmp / "feeds.db", fetcher, cpu) if feeds else None
 
     base_rate, today_rate, new_rate = (articles / statistics.median(s) for s in (base_s, today, new))
@@ -175,6 +194,11 @@ async def bench(port: int, feeds: int, articles: int, rounds: int, workers: int,
     for label, rate in rows:
         print(f"{label:<58}{rate:>11.1f}{rate / today_rate:>9.2f}x{rate / base_rate:>12.2f}x")
     print(f"rounds (s): baseline {_fmt(base_s)}; today {_fmt(today)}; new {_fmt(new)}")
+    print("CPU per article, median (ms): "
+          + "; ".join(f"{label} main process {statistics.median(m for m, _ in used) / articles * 1000:.1f}, "
+                      f"workers {statistics.median(w for _, w in used) / articles * 1000:.1f}"
+                      for label, used in (("today", today_cpu), ("new", new_cpu))))
+    print(f"load average during the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if polled is not None:
         new_s, cached_s = polled
         print(f"feeds polled/s, new path, all new ({feeds} feeds of {ENTRIES_PER_FEED}): "
