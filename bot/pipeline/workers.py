@@ -17,7 +17,9 @@ import asyncio
 import logging
 import multiprocessing
 import os
+import select
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -37,13 +39,36 @@ def default_workers() -> int:
     return os.cpu_count() or 1
 
 
-def _initializer() -> None:
+def _initializer(parent: int) -> None:
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
     from bot.pipeline.build import warm
 
     try:
         warm()
     except Exception:  # a failed warm-up only costs the first job its set-up time
         log.exception("ingest worker warm-up failed")
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker when the bot's process ends, however it ends.
+
+    A worker waits for jobs on a pipe that it holds both ends of, and the forkserver lives as long as any
+    worker does, so after a `kill -9` of the bot neither would ever notice on its own.
+    """
+    try:
+        handle = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # before Linux 5.3: look every second
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                break
+            except PermissionError:
+                continue
+    else:
+        select.select([handle], [], [])
+    os._exit(0)
 
 
 class CpuPool:
@@ -78,7 +103,7 @@ class CpuPool:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(PRELOAD)  # no effect once the forkserver runs (it has them then)
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context,
-                                                 initializer=_initializer)
+                                                 initializer=_initializer, initargs=(os.getpid(),))
         return self._executor
 
     def start(self) -> None:

@@ -144,3 +144,34 @@ async def test_a_worker_that_dies_is_replaced(pool) -> None:
     with pytest.raises(BrokenProcessPool):
         await pool.run(_die)
     assert await pool.run(os.getpid) in pool.pids(), "the next job runs on a new pool"
+
+
+def test_workers_end_when_the_bot_is_killed() -> None:
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    code = ("import asyncio, os, time\n"
+            "from bot.pipeline.workers import CpuPool\n"
+            "pool = CpuPool(1)\n"
+            "worker = asyncio.run(pool.run(os.getpid))\n"
+            "print(worker, flush=True)\n"
+            "time.sleep(600)\n")
+    bot = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
+    try:
+        assert bot.stdout is not None
+        worker = int(bot.stdout.readline())
+        os.kill(worker, 0)  # running
+    finally:
+        bot.send_signal(signal.SIGKILL)
+        bot.wait()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            os.kill(worker, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    os.kill(worker, signal.SIGKILL)
+    raise AssertionError("the worker outlived the process that owned its pool")
