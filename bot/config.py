@@ -7,15 +7,14 @@ bot that starts with a half-understood config fails later, in a channel, where n
 from __future__ import annotations
 
 import dataclasses
-import difflib
-import math
 import os
 import tomllib
-import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from bot.config_values import check_value, did_you_mean, from_env_text
 
 TOKEN_ENV = "NEWSBOT_DISCORD_TOKEN"
 
@@ -206,84 +205,7 @@ SECTIONS: dict[str, type] = {
 }
 
 
-def _expected(tp: Any) -> str:
-    names = {str: "a string", int: "an integer", float: "a finite number", bool: "true or false"}
-    args = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
-    return " or ".join("a list of integers" if typing.get_origin(a) is tuple else names.get(a, str(a))
-                       for a in args)
-
-
-def _coerce(value: Any, tp: Any) -> tuple[bool, Any]:
-    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
-        for arg in typing.get_args(tp):
-            if arg is type(None):
-                continue
-            ok, v = _coerce(value, arg)
-            if ok:
-                return True, v
-        return False, None
-    if tp is bool:
-        return isinstance(value, bool), value
-    if tp is int:
-        return isinstance(value, int) and not isinstance(value, bool), value
-    if tp is float:  # TOML allows nan and inf, which slip past every range check
-        ok = isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-        return ok, float(value) if ok else None
-    if tp is str:
-        return isinstance(value, str), value
-    if typing.get_origin(tp) is tuple:  # tuple[X, ...]: a TOML array of X
-        if not isinstance(value, list):
-            return False, None
-        items = [_coerce(v, typing.get_args(tp)[0]) for v in value]
-        return all(ok for ok, _ in items), tuple(v for _, v in items)
-    return False, None
-
-
 ENV_PREFIX = "NEWSBOT_"
-
-
-def _did_you_mean(name: str, known: typing.Iterable[str]) -> str:
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
-def _check_value(cls: type, key: str, value: Any, label: str) -> tuple[str | None, Any]:
-    """(error, coerced value) for one setting; `label` is how the message names it."""
-    hints = typing.get_type_hints(cls)
-    meta = next(f for f in dataclasses.fields(cls) if f.name == key).metadata
-    ok, coerced = _coerce(value, hints[key])
-    if not ok:
-        return f"{label} must be {_expected(hints[key])}, got {value!r}", None
-    lo, hi, choices = meta.get("lo"), meta.get("hi"), meta.get("choices") or ()
-    if choices and coerced not in choices:
-        return f"{label} must be one of {', '.join(choices)}, got {value!r}", None
-    for item in coerced if isinstance(coerced, tuple) else (coerced,):
-        if item is not None and not isinstance(item, str | bool):
-            if lo is not None and item < lo:
-                return f"{label} must be at least {lo:g}, got {value!r}", None
-            if hi is not None and item > hi:
-                return f"{label} must be at most {hi:g}, got {value!r}", None
-    return None, coerced
-
-
-def _from_env_text(text: str, tp: Any) -> Any:
-    """An environment variable's text as the TOML value it stands for (so the same checks apply)."""
-    args = [a for a in typing.get_args(tp) if a is not type(None)] or [tp]
-    lists = [a for a in args if typing.get_origin(a) is tuple]
-    if lists:  # "0,2" for a list of integers
-        item = typing.get_args(lists[0])[0]
-        return [_from_env_text(part, item) for part in text.split(",") if part.strip()]
-    lowered = text.strip().lower()
-    if bool in args:
-        return {"true": True, "1": True, "yes": True, "on": True,
-                "false": False, "0": False, "no": False, "off": False}.get(lowered, text)
-    for kind in (int, float):
-        if kind in args:
-            try:
-                return kind(text.strip())
-            except ValueError:
-                continue
-    return text
 
 
 def _env_overrides(env: typing.Mapping[str, str], errors: list[str]) -> dict[str, dict[str, Any]]:
@@ -294,15 +216,15 @@ def _env_overrides(env: typing.Mapping[str, str], errors: list[str]) -> dict[str
             continue
         section, _, key = name[len(ENV_PREFIX):].lower().partition("__")
         if section not in SECTIONS:
-            errors.append(f"${name}: unknown section [{section}]{_did_you_mean(section, SECTIONS)}")
+            errors.append(f"${name}: unknown section [{section}]{did_you_mean(section, SECTIONS)}")
             continue
         cls = SECTIONS[section]
         known = [f.name for f in dataclasses.fields(cls)]
         if key not in known:
-            hint = _did_you_mean(key, known) or f" (known keys in [{section}]: {', '.join(known)})"
+            hint = did_you_mean(key, known) or f" (known keys in [{section}]: {', '.join(known)})"
             errors.append(f"${name}: unknown key '{section}.{key}'{hint}")
             continue
-        out.setdefault(section, {})[key] = (name, _from_env_text(text[:10_000], typing.get_type_hints(cls)[key]))
+        out.setdefault(section, {})[key] = (name, from_env_text(text[:10_000], typing.get_type_hints(cls)[key]))
     return out
 
 
@@ -315,7 +237,7 @@ def parse_settings(data: dict[str, Any], *, path: str = "<config>", token: str |
     for name, raw in data.items():
         if name not in SECTIONS:
             errors.append(f"{path}: unknown section [{name}] (known: {', '.join(SECTIONS)})"
-                          f"{_did_you_mean(name, SECTIONS)}")
+                          f"{did_you_mean(name, SECTIONS)}")
         elif not isinstance(raw, dict):
             errors.append(f"{path}: [{name}] must be a table of settings")
     for name, cls in SECTIONS.items():
@@ -325,14 +247,14 @@ def parse_settings(data: dict[str, Any], *, path: str = "<config>", token: str |
         values: dict[str, Any] = {}
         for key, value in raw.items():
             if key not in known:
-                hint = _did_you_mean(key, known) or f" (known keys in [{name}]: {', '.join(sorted(known))})"
+                hint = did_you_mean(key, known) or f" (known keys in [{name}]: {', '.join(sorted(known))})"
                 errors.append(f"{path}: unknown key '{name}.{key}'{hint}")
                 continue
-            error, values[key] = _check_value(cls, key, value, f"'{name}.{key}'")
+            error, values[key] = check_value(cls, key, value, f"'{name}.{key}'")
             if error:
                 errors.append(f"{path}: {error}")
         for key, (var, value) in env_values.get(name, {}).items():
-            error, values[key] = _check_value(cls, key, value, f"${var}")
+            error, values[key] = check_value(cls, key, value, f"${var}")
             if error:
                 errors.append(error)
         sections[name] = values
