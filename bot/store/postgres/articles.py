@@ -5,8 +5,7 @@
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Collection, Sequence
+from collections.abc import Collection
 from datetime import UTC, datetime
 
 from bot.models import QuoteHit, QuoteRecord, StoryView
@@ -21,46 +20,6 @@ log = logging.getLogger(__name__)
 
 GUILD_FEEDS = "SELECT feed_id FROM subscriptions WHERE guild_id = $1"
 PURGE_BATCH = 500
-RANK_WINDOW = 1_000  # recency bound: only the newest this-many matches are ranked (a common word's
-# matches are most of the table; ranking them all is slow and the newest are what people look for)
-RECENT_IDS = 20_000  # first look among the newest this-many articles; all of them only when that holds
-# fewer than RANK_WINDOW matches (so the answer is the same, for a fraction of the reads)
-
-# The user's words as a tsquery in configuration {cfg}: {w} the words and {p} the prefixes (parameters).
-_TSQUERY = ("(CASE WHEN {p} = '' THEN websearch_to_tsquery({cfg}, {w}) WHEN {w} = '' THEN to_tsquery({cfg}, {p}) "
-            "ELSE websearch_to_tsquery({cfg}, {w}) && to_tsquery({cfg}, {p}) END)")
-# The configurations in which the query means something an index can find (not empty, not only negations).
-_USABLE_CONFIGS = ("SELECT c.cfg::text FROM search_configs AS c, "
-                   f"LATERAL (SELECT {_TSQUERY.format(cfg='c.cfg', w='$1', p='$2')} AS tq) AS x "
-                   "WHERE numnode(x.tq) > 0 AND querytree(x.tq) <> 'T' ORDER BY 1")
-# The newest $4 (RANK_WINDOW) matches among the guild's feeds with id >= $6, ranked; with how many matched.
-# Each configuration's query is a separate, constant condition, so the planner sees it and uses the GIN
-# index (a per-row query could not); `hits` is materialized so no plan walks the table in id order,
-# reading every row's tsvector to test it.
-_SEARCH_SQL = """
-WITH hits AS MATERIALIZED (
-    SELECT a.id, a.story_id, a.ts_config FROM articles AS a
-    WHERE a.id >= $6 AND ({match}) AND {where}
-), newest AS (
-    SELECT hits.id, hits.story_id, hits.ts_config FROM hits ORDER BY hits.id DESC LIMIT $4
-)
-SELECT newest.story_id, (SELECT count(*) FROM hits) AS matched
-FROM newest JOIN articles AS a ON a.id = newest.id
-ORDER BY ts_rank_cd('{weights}', a.search, CASE newest.ts_config {cases} END, {norm}) DESC, newest.id DESC
-LIMIT $5
-"""
-_CONFIG_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
-
-
-def search_sql(configs: Sequence[str], where: str) -> str:
-    """The search statement for these configurations (names from pg_ts_config, checked again here)."""
-    names = [c for c in configs if _CONFIG_NAME.match(c)]
-    literals = [f"'{c}'::regconfig" for c in names]
-    queries = [(lit, _TSQUERY.format(cfg=lit, w="$2", p="$3")) for lit in literals]
-    match = " OR ".join(f"(a.ts_config = {lit} AND a.search @@ {tq})" for lit, tq in queries)
-    cases = " ".join(f"WHEN {lit} THEN {tq}" for lit, tq in queries)
-    return _SEARCH_SQL.format(match=match, where=where, cases=cases, weights=fts.RANK_WEIGHTS,
-                              norm=fts.RANK_NORMALIZATION)
 
 
 class ArticleOps(AddOps):
@@ -86,44 +45,9 @@ class ArticleOps(AddOps):
     async def search(self, guild_id: int, query: str, *, since: datetime | None = None,
                      feed_id: int | None = None, limit: int = 5,
                      channel_ids: Collection[int] | None = None) -> list[StoryView]:
-        """Weighted full-text search (title A, bullets B, quotes C, text D) in each story's own language,
-        ranked by ts_rank_cd among the newest RANK_WINDOW matches. One row per story; user text is only
-        ever a parameter of websearch_to_tsquery (or a word-character prefix), never SQL or tsquery syntax."""
-        terms = fts.search_terms(query)
-        if terms is None or limit <= 0:
-            return []
-        extra = Params(first=7)  # $1 guild, $2 words, $3 prefixes, $4 window, $5 fetch, $6 floor
-        where = [f"a.feed_id IN ({GUILD_FEEDS}{extra.channels(channel_ids)})"]
-        if since is not None:
-            where.append(f"a.created_at >= {extra.add(ts(since))}")
-        if feed_id is not None:
-            where.append(f"a.feed_id = {extra.add(feed_id)}")
-        async with self._read() as conn, conn.transaction(readonly=True):
-            configs = [r[0] for r in await conn.fetch(_USABLE_CONFIGS, terms.text, terms.prefixes)]
-            if not configs:
-                return []
-            sql = search_sql(configs, " AND ".join(where))
-            # For a common word the planner prefers reading rows in order and testing each one's tsvector,
-            # which is the expensive part (it is stored out of line); bitmap scans take matches from the GIN
-            # index without testing. Only for this transaction.
-            newest = await conn.fetchval("SELECT max(id) FROM articles") or 0  # (before: an index scan)
-            await conn.execute("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
-            floors = [newest - RECENT_IDS, 0] if newest > RECENT_IDS else [0]
-            for floor in floors:
-                fetch = limit * 3
-                while True:  # several articles of one story may rank first: fetch more until `limit` stories
-                    window = max(RANK_WINDOW, fetch)
-                    rows = await conn.fetch(sql, guild_id, terms.text, terms.prefixes, window, fetch, floor,
-                                            *extra.values)
-                    ids = list(dict.fromkeys(int(r[0]) for r in rows))
-                    if len(ids) >= limit or len(rows) < fetch:
-                        break
-                    fetch *= 4
-                if rows and rows[0]["matched"] >= window:  # the newest matches are all in this range
-                    break
-            ids = ids[:limit]
-            views = await load_views(conn, ids, guild_id, channel_ids)
-        return ordered(views, ids)
+        """Full-text search in the guild's scope (bot/store/postgres/search.py)."""
+        async with self._read() as conn:
+            return await fts.search(conn, guild_id, query, since, feed_id, limit, channel_ids)
 
     async def latest(self, guild_id: int, *, feed_id: int | None = None, limit: int = 5,
                      channel_ids: Collection[int] | None = None) -> list[StoryView]:

@@ -1,5 +1,5 @@
-"""Full-text search on PostgreSQL: which text-search configuration a story is indexed with, and user text
-turned into safe tsquery inputs.
+"""Full-text search on PostgreSQL: which text-search configuration a story is indexed with, user text
+turned into safe tsquery inputs, and the search itself.
 
 Each article's `search` tsvector is built with the configuration of its own language (`ts_config`), so
 "elections" finds "élection" in a French story through the French stemmer and an English story through
@@ -9,12 +9,30 @@ and matched only against the stories indexed with that configuration.
 User text goes to `websearch_to_tsquery`, which never raises on malformed input (quotes make phrases, `or`
 and `-` work as people expect). A trailing `*` (prefix search, as on SQLite) is the one thing it lacks:
 such words are taken out, reduced to word characters and matched as `'word':*` prefixes.
+
+What is ranked (the window), as on SQLite: the newest RANK_WINDOW matching articles in the asker's scope
+(guild feeds or visible channels, optionally a feed and a `since`), ordered by ts_rank_cd (weights
+RANK_WEIGHTS), best article per story. The window is found without reading every match: the GIN index
+gives the matching row ids as a bitmap, ANDed with an id range (the newest RECENT_IDS articles), so only
+rows in that range are visited; the next range (ten times as many) and then the rest are read only when
+the newer ranges hold fewer than RANK_WINDOW matches in scope (the answer is the same as with all rows).
+`exhaustive_story_ids` computes the same window and ranking the plain way (one statement, every match);
+`plain_top` is unscoped GIN + ts_rank_cd top-k, the bench's baseline.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from bot.models import StoryView
+from bot.store.common import story_view
+from bot.store.postgres.rows import opt_utc, ts
+from bot.store.postgres.views import Params
 
 MAX_QUERY_CHARS = 500
 MAX_PREFIXES = 6
@@ -24,6 +42,9 @@ MIN_PREFIX_CHARS = 2  # "a*" would expand to a large part of the vocabulary
 # about what the story is than the same word deep in the text.
 RANK_WEIGHTS = "{0.1, 0.3, 0.4, 1.0}"
 RANK_NORMALIZATION = 1  # divide by 1 + log(document length): a long text repeating a word does not win
+RANK_WINDOW = 300  # the newest this-many matches in scope are ranked (the window, see the module doc)
+RECENT_IDS = 20_000  # the id range looked at first: the newest this-many articles
+GUILD_FEEDS = "SELECT feed_id FROM subscriptions WHERE guild_id = $1"
 
 # ISO 639-1 codes (trafilatura) and the language names the summarizer uses (sumy), to PostgreSQL's
 # built-in configurations. Only those the server has are used (set at open); anything else is 'simple'.
@@ -73,3 +94,168 @@ def search_terms(query: str) -> SearchTerms | None:
     if not prefixes and not any(ch.isalnum() for ch in text):
         return None
     return SearchTerms(text=text, prefixes=" & ".join(dict.fromkeys(prefixes)))
+
+
+# The user's words as a tsquery in configuration {cfg}: {w} the words and {p} the prefixes (parameters).
+_TSQUERY = ("(CASE WHEN {p} = '' THEN websearch_to_tsquery({cfg}, {w}) WHEN {w} = '' THEN to_tsquery({cfg}, {p}) "
+            "ELSE websearch_to_tsquery({cfg}, {w}) && to_tsquery({cfg}, {p}) END)")
+# The configurations in which the query means something an index can find (not empty, not only negations).
+_USABLE_CONFIGS = ("SELECT c.cfg::text FROM search_configs AS c, "
+                   f"LATERAL (SELECT {_TSQUERY.format(cfg='c.cfg', w='$1', p='$2')} AS tq) AS x "
+                   "WHERE numnode(x.tq) > 0 AND querytree(x.tq) <> 'T' ORDER BY 1")
+# One statement for the whole search, so a search costs four round trips: the configurations and newest id,
+# BEGIN with the planner settings, this, and the ROLLBACK. The window is taken from three id ranges, newest first:
+# `r1` the newest $4 matches in scope with id >= $5, `r2` those in [$7, $5) and `r3` those below $7, each
+# range read only when the newer ones hold fewer than $4 (a one-time filter); every range takes its
+# matches from the GIN index as a bitmap ANDed with the id range, so a common word's older matches are
+# never visited and a rare word's are all read at once. Then each window row's rank, each story's best
+# article (ties: the newer), the best $6 stories, and the rows their StoryViews are built from (the
+# asker's feeds only). Each configuration's query is a separate, constant condition, so the planner sees
+# it and uses the GIN index (a per-row query could not).
+_WINDOW_SQL = """
+WITH r1 AS MATERIALIZED (
+    SELECT a.id FROM articles AS a WHERE a.id >= $5 AND ({match}) AND {where} ORDER BY a.id DESC LIMIT $4
+), r2 AS MATERIALIZED (
+    SELECT a.id FROM articles AS a
+    WHERE (SELECT count(*) FROM r1) < $4 AND a.id >= $7 AND a.id < $5 AND ({match}) AND {where}
+    ORDER BY a.id DESC LIMIT $4
+), r3 AS MATERIALIZED (
+    SELECT a.id FROM articles AS a
+    WHERE (SELECT count(*) FROM r1) + (SELECT count(*) FROM r2) < $4 AND a.id < $7 AND ({match}) AND {where}
+    ORDER BY a.id DESC LIMIT $4
+), newest AS (
+    SELECT id FROM (SELECT id FROM r1 UNION ALL SELECT id FROM r2 UNION ALL SELECT id FROM r3) AS r
+    ORDER BY id DESC LIMIT $4
+), ranked AS (
+    SELECT a.id, a.story_id,
+           ts_rank_cd('{weights}', a.search, CASE a.ts_config {cases} END, {norm}) AS score
+    FROM newest JOIN articles AS a ON a.id = newest.id
+), best AS (
+    SELECT DISTINCT ON (story_id) story_id, score, id FROM ranked ORDER BY story_id, score DESC, id DESC
+), top AS (
+    SELECT story_id, row_number() OVER (ORDER BY score DESC, id DESC) AS place
+    FROM best ORDER BY score DESC, id DESC LIMIT $6
+)
+SELECT top.place, a.id, a.story_id, a.url, a.title, a.bullets::text AS bullets, a.quotes::text AS quotes,
+       a.published_at, a.image_url, a.reading_minutes, a.reduction, a.author, a.text_source, a.site_name,
+       f.title AS feed_title
+FROM top JOIN articles AS a ON a.story_id = top.story_id LEFT JOIN feeds AS f ON f.id = a.feed_id
+WHERE a.feed_id IN ({feeds})
+ORDER BY top.place, a.id
+"""
+# The same window and ranking with no shortcut: every match in scope, sorted in SQL.
+_EXHAUSTIVE_SQL = """
+WITH newest AS MATERIALIZED (
+    SELECT a.id FROM articles AS a WHERE ({match}) AND {where} ORDER BY a.id DESC LIMIT $4
+)
+SELECT a.story_id FROM newest JOIN articles AS a ON a.id = newest.id
+ORDER BY ts_rank_cd('{weights}', a.search, CASE a.ts_config {cases} END, {norm}) DESC, a.id DESC
+"""
+_PLAIN_SQL = """
+SELECT a.id FROM articles AS a WHERE a.id >= $1 AND ({match})
+ORDER BY ts_rank_cd('{weights}', a.search, CASE a.ts_config {cases} END, {norm}) DESC LIMIT $4
+"""
+_CONFIGS_AND_NEWEST = f"SELECT ARRAY({_USABLE_CONFIGS}), (SELECT max(id) FROM articles)"
+_CONFIG_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+
+
+def search_sql(template: str, configs: Sequence[str], where: str) -> str:
+    """A search statement for these configurations (names from pg_ts_config, checked again here)."""
+    names = [c for c in configs if _CONFIG_NAME.match(c)]
+    literals = [f"'{c}'::regconfig" for c in names]
+    queries = [(lit, _TSQUERY.format(cfg=lit, w="$2", p="$3")) for lit in literals]
+    match = " OR ".join(f"(a.ts_config = {lit} AND a.search @@ {tq})" for lit, tq in queries)
+    cases = " ".join(f"WHEN {lit} THEN {tq}" for lit, tq in queries)
+    return template.format(match=match, where=where, cases=cases, weights=RANK_WEIGHTS, norm=RANK_NORMALIZATION,
+                           feeds="{feeds}")
+
+
+def _scope(first: int, since: datetime | None, feed_id: int | None,
+           channel_ids: Collection[int] | None) -> tuple[str, str, list[object]]:
+    """The asker's feeds and the whole scope, as conditions over `articles AS a` ($1 is the guild), with
+    parameters numbered from ${first}."""
+    extra = Params(first=first)
+    feeds = f"{GUILD_FEEDS}{extra.channels(channel_ids)}"
+    # `+ 0` keeps these conditions filters on rows the GIN index found: a plan that walks a feed's articles
+    # through articles_feed_idx instead reads (and tests) every one's tsvector, the slow part
+    where = [f"a.feed_id + 0 IN ({feeds})"]
+    if since is not None:
+        where.append(f"a.created_at + interval '0' >= {extra.add(ts(since))}")
+    if feed_id is not None:
+        where.append(f"a.feed_id + 0 = {extra.add(feed_id)}")
+    return feeds, " AND ".join(where), extra.values
+
+
+async def search(conn: asyncpg.Connection, guild_id: int, query: str, since: datetime | None,
+                 feed_id: int | None, limit: int, channel_ids: Collection[int] | None) -> list[StoryView]:
+    """Weighted full-text search (title A, bullets B, quotes C, text D) in each story's own language,
+    ranked by ts_rank_cd within the window (module doc). One row per story; user text is only ever a
+    parameter of websearch_to_tsquery (or a word-character prefix), never SQL or tsquery syntax."""
+    terms = search_terms(query)
+    if terms is None or limit <= 0:
+        return []
+    # $1 guild, $2 words, $3 prefixes, $4 window, $5 and $7 the range floors, $6 limit
+    feeds, where, params = _scope(8, since, feed_id, channel_ids)
+    # The matches come from the GIN index as bitmaps ANDed with the id range: without these settings the
+    # planner may walk the table newest first testing every row's tsvector (stored out of line: the slow
+    # part). Only for this read-only transaction.
+    # Before the settings below: the newest id comes from the primary key's end (an index scan). It only
+    # places the id ranges, so it need not be read in the search's snapshot: any value gives the same answer.
+    row = await conn.fetchrow(_CONFIGS_AND_NEWEST, terms.text, terms.prefixes)
+    configs, newest = list(row[0] or ()), int(row[1] or 0)
+    if not configs:
+        return []
+    sql = search_sql(_WINDOW_SQL, configs, where).replace("{feeds}", feeds)
+    await conn.execute("BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+    try:
+        rows = await conn.fetch(sql, guild_id, terms.text, terms.prefixes, RANK_WINDOW,
+                                max(newest - RECENT_IDS, 0), limit, max(newest - 10 * RECENT_IDS, 0), *params)
+    finally:
+        await conn.execute("ROLLBACK")
+    by_place: dict[int, list[asyncpg.Record]] = {}
+    for r in rows:
+        by_place.setdefault(int(r["place"]), []).append(r)
+    return [story_view(arts[0]["story_id"], arts, opt_utc(arts[0]["published_at"]))
+            for _, arts in sorted(by_place.items())]
+
+
+async def exhaustive_story_ids(conn: asyncpg.Connection, guild_id: int, query: str, *,
+                               since: datetime | None = None, feed_id: int | None = None, limit: int = 10,
+                               channel_ids: Collection[int] | None = None,
+                               window: int | None = 0) -> list[int]:
+    """The reference ranking, with no shortcut: every match in scope, the newest `window` of them (0: the
+    search's RANK_WINDOW; None: all), ordered by ts_rank_cd in SQL. The story ids `search` must return,
+    for tests and the benchmark."""
+    terms = search_terms(query)
+    if terms is None or limit <= 0:
+        return []
+    _, where, params = _scope(5, since, feed_id, channel_ids)
+    async with conn.transaction(readonly=True):
+        configs = [r[0] for r in await conn.fetch(_USABLE_CONFIGS, terms.text, terms.prefixes)]
+        if not configs:
+            return []
+        rows = await conn.fetch(search_sql(_EXHAUSTIVE_SQL, configs, where), guild_id, terms.text,
+                                terms.prefixes, None if window is None else window or RANK_WINDOW, *params)
+    return list(dict.fromkeys(int(r[0]) for r in rows))[:limit]
+
+
+async def plain_top(conn: asyncpg.Connection, query: str, k: int = 10,
+                    give_up_after: float | None = None) -> list[int] | None:
+    """Unscoped GIN match + ts_rank_cd top-k (no window, no views): the bench's baseline. None when it ran
+    past `give_up_after` seconds (ranking every match of a common word at 1M stories)."""
+    terms = search_terms(query)
+    if terms is None:
+        return []
+    async with conn.transaction(readonly=True):
+        configs = [r[0] for r in await conn.fetch(_USABLE_CONFIGS, terms.text, terms.prefixes)]
+        if not configs:
+            return []
+        if give_up_after is not None:  # on the server: the statement is stopped, not only its caller
+            await conn.execute(f"SET LOCAL statement_timeout = {int(give_up_after * 1000)}")
+        try:
+            rows = await conn.fetch(search_sql(_PLAIN_SQL, configs, "TRUE"), 0, terms.text, terms.prefixes, k)
+        except asyncpg.QueryCanceledError:
+            if give_up_after is None:
+                raise
+            return None
+    return [int(r[0]) for r in rows]

@@ -1,5 +1,5 @@
-"""Stories and the lookups built on them (search, latest, quotes, digests) and retention. Storing
-articles is in `bot.store.sqlite.adding`.
+"""Stories and the lookups built on them (latest, quotes, digests; search is in search.py) and retention.
+Storing articles is in `bot.store.sqlite.adding`.
 """
 
 from __future__ import annotations
@@ -12,18 +12,15 @@ from datetime import UTC, datetime
 from bot.models import QuoteHit, QuoteRecord, StoryView
 from bot.store.common import ordered
 from bot.store.filtering import DIGEST_PAGE, passing
-from bot.store.sqlite import fts
+from bot.store.sqlite import fts, search
 from bot.store.sqlite.adding import AddOps
-from bot.store.sqlite.base import all_rows, fetchall, fetchone, one_row
+from bot.store.sqlite.base import all_rows, one_row
 from bot.store.sqlite.rows import bullets_from_json, normalize_name, quotes_from_json, surname, to_db
-from bot.store.sqlite.views import feed_scope, load_views, load_views_sync
+from bot.store.sqlite.views import feed_scope, load_views_sync
 
 log = logging.getLogger(__name__)
 
 PURGE_BATCH = 500
-FAST_SEARCH_HITS = 200  # globally best matches ranked before guild scoping
-HUGE_MATCH = 20_000  # a query matching more articles than this ranks the newest ones first ...
-RECENT_WINDOW = 10_000  # ... among this many
 
 _INSERT_FTS = "INSERT INTO articles_fts (rowid, title, bullets, quotes, text) VALUES (?, ?, ?, ?, ?)"
 _DELETE_FTS = ("INSERT INTO articles_fts (articles_fts, rowid, title, bullets, quotes, text) "
@@ -49,65 +46,8 @@ class ArticleOps(AddOps):
     async def search(self, guild_id: int, query: str, *, since: datetime | None = None,
                      feed_id: int | None = None, limit: int = 5,
                      channel_ids: Collection[int] | None = None) -> list[StoryView]:
-        """FTS5 BM25 over title, bullets, quotes and text. `query` is user text: it is turned into a safe
-        FTS expression (terms quoted), never passed raw. Empty/garbage query -> []. One row per story.
-        With `channel_ids`, only feeds posted to those channels (the ones the asking member can view)."""
-        expr = fts.match_expression(query)
-        if expr is None or limit <= 0:
-            return []
-        weights = ", ".join(str(w) for w in fts.BM25_WEIGHTS)
-        feeds, params = feed_scope(guild_id, channel_ids)
-        where = [f"a.feed_id IN ({feeds})"]
-        if since is not None:
-            where.append("a.created_at >= ?")
-            params.append(to_db(since))
-        if feed_id is not None:
-            where.append("a.feed_id = ?")
-            params.append(feed_id)
-        # Fast path: rank in the FTS index alone (no per-match row lookups), keep the best few hundred,
-        # then scope them to the guild. Scoping every match first costs a B-tree seek per match, which is
-        # most of the time for a common word at 100k stories.
-        fast = (
-            f"SELECT a.story_id FROM (SELECT rowid AS rid, bm25(articles_fts, {weights}) AS score"
-            f" FROM articles_fts WHERE articles_fts MATCH ? AND rowid >= ? ORDER BY score LIMIT ?) AS hits"
-            f" JOIN articles AS a ON a.id = hits.rid WHERE {' AND '.join(where)} ORDER BY hits.score, a.id DESC"
-        )
-        # Slow path, when the guild's (or feed's, or period's) stories are too rare among the global best:
-        # scope every match. bm25() cannot be used under an aggregate, so a story's best article is picked
-        # in Python: rows come best first and a story's later (worse) articles are skipped.
-        slow = (
-            f"SELECT a.story_id FROM articles_fts JOIN articles AS a ON a.id = articles_fts.rowid"
-            f" WHERE articles_fts MATCH ? AND articles_fts.rowid >= ? AND {' AND '.join(where)}"
-            f" ORDER BY bm25(articles_fts, {weights}), a.id DESC LIMIT ?"
-        )
-        top = max(FAST_SEARCH_HITS, limit * 20)
-        async with self._read() as conn:
-            counted = await fetchone(conn, "SELECT count(*) FROM (SELECT 1 FROM articles_fts "
-                                           "WHERE articles_fts MATCH ? LIMIT ?)", (expr, HUGE_MATCH + 1))
-            matched = int(counted[0]) if counted else 0
-            floors = [0]
-            if matched > HUGE_MATCH:
-                # A term in most stories ("the", "said") has a near-zero BM25 weight, so ranking all of
-                # them is slow and says little: rank the newest articles first.
-                newest = await fetchone(conn, "SELECT max(id) FROM articles")
-                floors.insert(0, int(newest[0] or 0) - RECENT_WINDOW if newest else 0)
-            ids: list[int] = []
-            for floor in floors:
-                rows = await fetchall(conn, fast, [expr, floor, top, *params])
-                ids = list(dict.fromkeys(int(r[0]) for r in rows))
-                if len(ids) < limit and (matched > top or floor > 0):
-                    fetch = limit * 3
-                    while True:
-                        rows = await fetchall(conn, slow, [expr, floor, *params, fetch])
-                        ids = list(dict.fromkeys(int(r[0]) for r in rows))
-                        if len(ids) >= limit or len(rows) < fetch:
-                            break
-                        fetch *= 4
-                if len(ids) >= limit:
-                    break
-            ids = ids[:limit]
-            views = await load_views(conn, ids, guild_id, channel_ids)
-        return ordered(views, ids)
+        """Full-text search in the guild's scope (bot/store/sqlite/search.py), in one thread hop."""
+        return await self._read_sync(search.search, guild_id, query, since, feed_id, limit, channel_ids)
 
     async def latest(self, guild_id: int, *, feed_id: int | None = None, limit: int = 5,
                      channel_ids: Collection[int] | None = None) -> list[StoryView]:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -188,31 +190,77 @@ async def test_retention_purge_keeps_summaries_searchable(store: Store, database
         assert raw(Path(database), "INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')") == []
 
 
-async def test_search_slow_and_recent_paths(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """With tiny thresholds, the guild-scoping fallback and the newest-first window give the same answers."""
-    from bot.store.sqlite import articles
+async def reference(store: Store, guild_id: int, text: str, **scope: Any) -> list[int]:
+    """The backend's exhaustive ranking (every match in scope, sorted in SQL, no shortcut)."""
+    if backend(store) == "postgres":
+        from bot.store.postgres import search as pg_search
+
+        async with store._read() as conn:  # type: ignore[attr-defined]
+            return await pg_search.exhaustive_story_ids(conn, guild_id, text, **scope)
+    from bot.store.sqlite import search as lite_search
+
+    ranked = functools.partial(lite_search.exhaustive_story_ids, guild_id=guild_id, query=text, **scope)
+    return await store._read_sync(ranked)  # type: ignore[attr-defined, no-any-return]
+
+
+WORDS = "rail strike talks union pay offer minister budget storm flood court ruling".split()  # noqa: SIM905
+
+
+async def test_search_equals_the_exhaustive_ranking(store: Store) -> None:
+    """On varied small data, search returns exactly the exhaustive ranking's stories, in its order, for
+    every query kind and scope (feed, since, visible channels), both backends."""
+    a, b = await _two_guilds(store)
+    c = (await store.add_feed("https://c/rss", title="Gamma", now=T0)).id
+    await store.subscribe(1, 11, c, now=T0)
+    stories: list[int] = []
+    for n in range(40):
+        words = [WORDS[(n * k + 3) % len(WORDS)] for k in (1, 2, 5)]
+        quotes = (QuoteRecord(f"We will {words[0]}.", "Gordon Brown"),) if n % 4 == 0 else ()
+        joins = stories[n // 3] if n % 5 == 4 and stories else None
+        stored = await store.add_article(
+            make_article((a, b, c)[n % 3], n, title=f"{words[0].title()} {words[1]} news {n}",
+                         text=" ".join(words * (1 + n % 3)) + " and more", quotes=quotes,
+                         bullets=(f"The {words[2]} goes on.",)),
+            story_id=joins, now=T0 + timedelta(minutes=n))
+        assert stored
+        stories.append(stored.story_id)
+    scopes: list[dict[str, Any]] = [{}, {"feed_id": c}, {"since": T0 + timedelta(minutes=20)},
+                                    {"channel_ids": [11]}, {"channel_ids": []}]
+    found = 0
+    for text in ("strike", "rail pay", "brown", "storm*", "ruling court", "zzqx", "news"):
+        for scope in scopes:
+            for limit in (3, 10):
+                got = [v.story_id for v in await store.search(1, text, limit=limit, **scope)]
+                assert got == await reference(store, 1, text, limit=limit, **scope), (text, scope, limit)
+                found += len(got)
+    assert found > 100  # the comparison was over real results, not empty lists
+
+
+async def test_search_ranks_within_the_newest_window(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only the newest RANK_WINDOW matches in scope are ranked: an older, better match of the guild is left
+    out, another guild's newer matches do not take the window's places, and every id range the PostgreSQL
+    store tries first gives the answer a search over all rows would."""
+    from bot.store.postgres import search as pg_search
+    from bot.store.sqlite import search as lite_search
 
     a, b = await _two_guilds(store)
-    mine = []
-    for n in range(12):  # guild 2's stories crowd the global top hits; guild 1 has only two
-        feed = a if n in (3, 9) else b
-        s = await store.add_article(make_article(feed, n, title=f"Rail strike day {n}"), story_id=None,
+    mine: list[int] = []
+    for n in range(12):  # guild 2's stories crowd the newest matches; guild 1 has four
+        feed = a if n in (1, 3, 7, 9) else b
+        title = "Strike strike strike" if n == 1 else f"Rail strike day {n}"
+        s = await store.add_article(make_article(feed, n, title=title), story_id=None,
                                     now=T0 + timedelta(minutes=n))
         assert s
         if feed == a:
             mine.append(s.story_id)
-    expected = {h.story_id for h in await store.search(1, "strike")}
-    assert expected == set(mine)
-    from bot.store.postgres import articles as pg_articles
-
-    monkeypatch.setattr(pg_articles, "RANK_WINDOW", 3)  # PostgreSQL: the newest 3 matches ranked, looked
-    monkeypatch.setattr(pg_articles, "RECENT_IDS", 4)  # for among the newest 4 articles first
-    monkeypatch.setattr(articles, "FAST_SEARCH_HITS", 1)
-    monkeypatch.setattr(articles, "HUGE_MATCH", 3)
-    monkeypatch.setattr(articles, "RECENT_WINDOW", 2)
-    assert {h.story_id for h in await store.search(1, "strike", limit=2)} == expected
-    assert [h.story_id for h in await store.search(1, "strike", limit=1)] == [mine[1]]  # newest window first
-    assert len(await store.search(2, "strike", limit=10)) == 10
+    assert (await store.search(1, "strike"))[0].story_id == mine[0]  # the best match, when all are ranked
+    monkeypatch.setattr(lite_search, "RANK_WINDOW", 2)
+    monkeypatch.setattr(pg_search, "RANK_WINDOW", 2)
+    monkeypatch.setattr(pg_search, "RECENT_IDS", 1)  # PostgreSQL: ranges of the newest 1, then 10, then the rest
+    got = [h.story_id for h in await store.search(1, "strike", limit=5)]
+    assert sorted(got) == sorted(mine[2:]) and got == await reference(store, 1, "strike", limit=5, window=2)
+    assert (await reference(store, 1, "strike", limit=5, window=None))[0] == mine[0]
+    assert len(await store.search(2, "strike", limit=10)) == 2
 
 
 async def test_cross_guild_cluster_shows_each_guild_only_its_own_feeds(store: Store) -> None:
