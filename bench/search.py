@@ -36,6 +36,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TypeVar
 
+from bench.pgadmin import postgres_admin
 from bot.models import NewArticle, QuoteRecord
 from bot.store import Store, open_store
 
@@ -334,14 +335,9 @@ async def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
                 tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="newsbot-bench-"))
                 database = str(Path(tmp) / "bench.db")
         elif kind == "postgres":
-            admin = args.postgres or os.environ.get("NEWSBOT_BENCH_POSTGRES") or os.environ.get("NEWSBOT_TEST_POSTGRES")
-            if not admin:
-                from tests.pg import postgres_server
-
-                admin = stack.enter_context(postgres_server())
-                if admin is None:
-                    print("[postgres] skipped: no PostgreSQL on this machine (set --postgres URL)")
-                    continue
+            admin = postgres_admin(args, stack)
+            if admin is None:
+                continue
             database = await postgres_database(admin)
         else:
             raise SystemExit(f"unknown backend {kind!r} (sqlite, postgres)")

@@ -24,7 +24,6 @@ import argparse
 import asyncio
 import contextlib
 import json
-import os
 import random
 import sqlite3
 import tempfile
@@ -34,6 +33,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from bench.pgadmin import postgres_admin
 from bot.models import ArticleToStore, NewArticle, QuoteRecord
 from bot.store import Store, open_store
 from bot.store.common import feed_key, normalize_name, surname
@@ -129,6 +129,43 @@ def chunked(articles: list[NewArticle], size: int) -> list[list[ArticleToStore]]
     return [[ArticleToStore(a, None) for a in articles[i:i + size]] for i in range(0, len(articles), size)]
 
 
+async def write_rows(store: Store, feed_id: int, texts: Texts, args: argparse.Namespace,
+                     raw_each: Callable[[NewArticle], Awaitable[None]],
+                     raw_many: Callable[[list[NewArticle]], Awaitable[None]],
+                     each_baseline: str, many_baseline: str) -> list[Row]:
+    """add_article and add_articles, each timed in alternating blocks beside a raw baseline (both backends)."""
+    block = 40
+    blocks = max(1, args.calls // block)
+    counter = iter(range(10**9))
+    per_block = max(1, block // args.batch) * args.batch
+
+    def make() -> list[NewArticle]:
+        return [texts.article(next(counter), feed_id) for _ in range(per_block)]
+
+    async def store_one(articles: list[NewArticle]) -> None:
+        for a in articles:
+            await store.add_article(a, story_id=None, now=NOW)
+
+    async def raw_one(articles: list[NewArticle]) -> None:
+        for a in articles:
+            await raw_each(a)
+
+    async def store_batch(articles: list[NewArticle]) -> None:
+        for batch in chunked(articles, args.batch):
+            await store.add_articles(batch, now=NOW)
+
+    async def raw_batch(articles: list[NewArticle]) -> None:
+        for i in range(0, len(articles), args.batch):
+            await raw_many(articles[i:i + args.batch])
+
+    await alternate(store_one, raw_one, make, 2)  # warm-up
+    s, b = await alternate(store_one, raw_one, make, blocks)
+    rows = [Row("Store.add_article", s, b, blocks * per_block, "ms", each_baseline)]
+    s, b = await alternate(store_batch, raw_batch, make, blocks)
+    rows.append(Row(f"add_articles, {args.batch}/call, per article", s, b, blocks * per_block, "ms", many_baseline))
+    return rows
+
+
 # ---- SQLite
 
 
@@ -213,37 +250,14 @@ async def sqlite_rows(args: argparse.Namespace, root: Path, texts: Texts) -> lis
     await setup_feed(raw_store)
     await raw_store.close()
     raw = RawSqlite(str(root / "raw.db"))
-    block = 40
-    blocks = max(1, args.calls // block)
-    counter = iter(range(10**9))
+    async def raw_each(article: NewArticle) -> None:
+        raw.add(article, now_s)
 
-    per_block = max(1, block // args.batch) * args.batch
+    async def raw_many(articles: list[NewArticle]) -> None:
+        raw.add_many(articles, now_s)
 
-    def make() -> list[NewArticle]:
-        return [texts.article(next(counter), feed_id) for _ in range(per_block)]
-
-    async def store_one(articles: list[NewArticle]) -> None:
-        for a in articles:
-            await store.add_article(a, story_id=None, now=NOW)
-
-    async def raw_one(articles: list[NewArticle]) -> None:
-        for a in articles:
-            raw.add(a, now_s)
-
-    async def store_batch(articles: list[NewArticle]) -> None:
-        for batch in chunked(articles, args.batch):
-            await store.add_articles(batch, now=NOW)
-
-    async def raw_batch(articles: list[NewArticle]) -> None:
-        for i in range(0, len(articles), args.batch):
-            raw.add_many(articles[i:i + args.batch], now_s)
-
-    await alternate(store_one, raw_one, make, 2)  # warm-up
-    s, b = await alternate(store_one, raw_one, make, blocks)
-    rows.append(Row("Store.add_article", s, b, blocks * per_block, "ms", "the same SQL with sqlite3"))
-    s, b = await alternate(store_batch, raw_batch, make, blocks)
-    rows.append(Row(f"add_articles, {args.batch}/call, per article", s, b, blocks * per_block, "ms",
-                    f"the same SQL with sqlite3, {args.batch} per transaction"))
+    rows += await write_rows(store, feed_id, texts, args, raw_each, raw_many,
+                             "the same SQL with sqlite3", f"the same SQL with sqlite3, {args.batch} per transaction")
     await store.close()
     raw.db.close()
 
@@ -293,14 +307,9 @@ async def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
                 old.unlink()
             results[kind] = await sqlite_rows(args, root, texts)
         elif kind == "postgres":
-            admin = args.postgres or os.environ.get("NEWSBOT_BENCH_POSTGRES") or os.environ.get("NEWSBOT_TEST_POSTGRES")
-            if not admin:
-                from tests.pg import postgres_server
-
-                admin = stack.enter_context(postgres_server())
-                if admin is None:
-                    print("[postgres] skipped: no PostgreSQL on this machine (set --postgres URL)")
-                    continue
+            admin = postgres_admin(args, stack)
+            if admin is None:
+                continue
             from bench.store_postgres import postgres_rows
 
             results[kind] = await postgres_rows(args, admin, texts)

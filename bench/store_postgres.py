@@ -9,7 +9,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from bench.store import NOW, Row, Texts, alternate, chunked, fts_rows, setup_feed
+from bench.store import NOW, Row, Texts, fts_rows, setup_feed, write_rows
 from bot.models import NewArticle
 from bot.store import open_store
 from bot.store.common import feed_key, normalize_name, surname
@@ -107,38 +107,15 @@ async def postgres_rows(args: argparse.Namespace, admin: str, texts: Texts) -> l
     await raw_store.close()
     conn = await asyncpg.connect(raw_url)
     raw = RawPostgres(conn)
-    block = 40
-    blocks = max(1, args.calls // block)
-    counter = iter(range(10**9))
+    async def raw_each(article: NewArticle) -> None:
+        await raw.add(article, NOW)
 
-    per_block = max(1, block // args.batch) * args.batch
+    async def raw_many(articles: list[NewArticle]) -> None:
+        await raw.add_many(articles, NOW)
 
-    def make() -> list[NewArticle]:
-        return [texts.article(next(counter), feed_id) for _ in range(per_block)]
-
-    async def store_one(articles: list[NewArticle]) -> None:
-        for a in articles:
-            await store.add_article(a, story_id=None, now=NOW)
-
-    async def raw_one(articles: list[NewArticle]) -> None:
-        for a in articles:
-            await raw.add(a, NOW)
-
-    async def store_batch(articles: list[NewArticle]) -> None:
-        for batch in chunked(articles, args.batch):
-            await store.add_articles(batch, now=NOW)
-
-    async def raw_batch(articles: list[NewArticle]) -> None:
-        for i in range(0, len(articles), args.batch):
-            await raw.add_many(articles[i:i + args.batch], NOW)
-
-    await alternate(store_one, raw_one, make, 2)
-    s, b = await alternate(store_one, raw_one, make, blocks)
-    rows.append(Row("Store.add_article", s, b, blocks * per_block, "ms",
-                    "the same SQL, asyncpg, a statement at a time"))
-    s, b = await alternate(store_batch, raw_batch, make, blocks)
-    rows.append(Row(f"add_articles, {args.batch}/call, per article", s, b, blocks * per_block, "ms",
-                    f"the same SQL, asyncpg, {args.batch} per transaction"))
+    rows += await write_rows(store, feed_id, texts, args, raw_each, raw_many,
+                             "the same SQL, asyncpg, a statement at a time",
+                             f"the same SQL, asyncpg, {args.batch} per transaction")
     await store.close()
     if args.stories <= 0:
         await conn.close()
