@@ -17,6 +17,7 @@ import math
 import random
 import statistics
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,13 +41,18 @@ class Article:
 
 
 def rouge1(a: Article, picked: list[int] | tuple[int, ...]) -> float:
+    return rouge1_tokens(a.tokens, a.reference, picked)
+
+
+def rouge1_tokens(tokens: Sequence[Counter[str]], reference: Counter[str], picked: Sequence[int]) -> float:
+    """ROUGE-1 F1 (x100) of the picked sentences' tokens against the reference's: fast enough to search with."""
     got: Counter[str] = Counter()
     for i in picked:
-        got += a.tokens[i]
-    overlap = sum((got & a.reference).values())
+        got += tokens[i]
+    overlap = sum((got & reference).values())
     if not overlap:
         return 0.0
-    p, r = overlap / sum(got.values()), overlap / sum(a.reference.values())
+    p, r = overlap / sum(got.values()), overlap / sum(reference.values())
     return 100 * 2 * p * r / (p + r)
 
 

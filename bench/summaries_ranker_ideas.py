@@ -30,6 +30,7 @@ from pathlib import Path
 
 from rouge_score import rouge_scorer
 
+from bench.learn_ranker import rouge1_tokens
 from bench.summaries import load
 from summaries import cleaning, pipeline
 from summaries.language import stemmer, stop_words
@@ -56,14 +57,7 @@ EXTRA_NAMES = ("article word frequency", "top-10 keyword share", "overlap with f
 
 
 def rouge1(a: Article, picked: Sequence[int]) -> float:
-    got: Counter[str] = Counter()
-    for i in picked:
-        got += a.tokens[i]
-    overlap = sum((got & a.reference).values())
-    if not overlap:
-        return 0.0
-    p, r = overlap / sum(got.values()), overlap / sum(a.reference.values())
-    return 100 * 2 * p * r / (p + r)
+    return rouge1_tokens(a.tokens, a.reference, picked)
 
 
 def prepare(rows: list[dict]) -> list[Article]:
