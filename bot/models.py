@@ -228,3 +228,4 @@ class Notice:
     guild_id: int
     channel_id: int | None
     text: str
+    attempts: int = 0  # earlier takes of this notice (each failed or was cut short)

@@ -250,8 +250,13 @@ class DiscordSink:
             async with asyncio.timeout(self.send_timeout):
                 target = await self._channel(log_channel_id)
                 await target.send(text, allowed_mentions=NO_MENTIONS)
-        except (discord.HTTPException, _Gone, TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except (discord.NotFound, discord.Forbidden, _Gone) as exc:
             log.warning("could not tell log channel %s of guild %s: %s", log_channel_id, guild_id, exc)
+        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
+            # Discord down or slow: the report waits as a notice, retried with back-off until it is sent.
+            log.warning("could not tell log channel %s of guild %s now (%s); it is queued", log_channel_id,
+                        guild_id, exc)
+            await self.bot.store.add_notice(guild_id, text, now=self.bot.clock(), channel_id=log_channel_id)
 
     async def post_notice(self, notice: Notice) -> Outcome:
         """A notice written by any process (bot.work.notices) for the guild's log channel."""
@@ -263,7 +268,10 @@ class DiscordSink:
             async with asyncio.timeout(self.send_timeout):
                 target = await self._channel(target_id)
                 message = await target.send(truncate(notice.text, 2000), allowed_mentions=NO_MENTIONS)
-        except (discord.HTTPException, _Gone, TimeoutError, aiohttp.ClientError, OSError) as exc:
+        except (discord.NotFound, discord.Forbidden, _Gone) as exc:
+            log.warning("could not post a notice in channel %s of guild %s: %s", target_id, notice.guild_id, exc)
+            return ChannelGone(str(exc)[:300])
+        except (discord.HTTPException, TimeoutError, aiohttp.ClientError, OSError) as exc:
             log.warning("could not post a notice in channel %s of guild %s: %s", target_id, notice.guild_id, exc)
             return RetryLater(str(exc)[:300], 60.0)
         return Delivered(message.id)

@@ -29,6 +29,9 @@ from bot.models import (
     Subscription,
 )
 
+NOTICE_LEASE = timedelta(minutes=10)
+"""How long a taken notice stays claimed: past it, a process that died mid-send leaves it to another."""
+
 
 class LeaseClaims(Protocol):
     """Claims on units of work with leases (plan.md, "Lease/claim spec"); owners are "<host>:<pid>:<random>".
@@ -56,7 +59,18 @@ class LeaseClaims(Protocol):
     async def add_notice(self, guild_id: int, text: str, *, now: datetime, channel_id: int | None = None,
                          key: str | None = None, quiet_for: timedelta | None = None) -> bool: ...
     async def take_notices(self, *, now: datetime, limit: int, shard_count: int | None = None,
-                           shard_ids: Sequence[int] | None = None) -> list[Notice]: ...
+                           shard_ids: Sequence[int] | None = None, lease: timedelta = NOTICE_LEASE) -> list[Notice]:
+        """Due notices (never confirmed sent, back-off passed, no live claim), each claimed for `lease`: a
+        process that dies holding one leaves it to be taken again, so a notice is sent at least once."""
+        ...
+
+    async def notice_sent(self, notice_id: int, *, now: datetime) -> None:
+        """Sent (or given up): never taken again."""
+        ...
+
+    async def retry_notice(self, notice_id: int, *, retry_at: datetime) -> None:
+        """Not sent: taken again at `retry_at`."""
+        ...
 
 
 class Store(LeaseClaims, Protocol):

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.models import DigestSchedule, Feed, Notice, PendingDelivery
+from bot.store.interface import NOTICE_LEASE
 from bot.store.postgres.articles import ArticleOps
 from bot.store.postgres.rows import digest_from_row, feed_from_row, ts
 from bot.store.postgres.views import with_views
@@ -162,14 +163,27 @@ class ClaimOps(ArticleOps):
         return True
 
     async def take_notices(self, *, now: datetime, limit: int, shard_count: int | None = None,
-                           shard_ids: Sequence[int] | None = None) -> list[Notice]:
-        """Unsent notices (on the given shards), marked sent as they are taken: shown at most once."""
+                           shard_ids: Sequence[int] | None = None, lease: timedelta = NOTICE_LEASE) -> list[Notice]:
+        """Due notices (on the given shards), each claimed for `lease` (see the interface): at least once."""
         count, ids = _shards(shard_count, shard_ids)
         async with self._tx() as conn:
             rows = await conn.fetch(
-                "UPDATE notices SET sent_at = $1 WHERE id IN (SELECT id FROM notices AS n WHERE n.sent_at IS NULL "
-                "AND ($2::integer IS NULL OR ((n.guild_id >> 22) % $2) = ANY($3::integer[])) "
-                "ORDER BY n.id LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING id, guild_id, channel_id, text",
-                ts(now), count, ids, limit)
-        return sorted((Notice(id=r["id"], guild_id=r["guild_id"], channel_id=r["channel_id"], text=r["text"])
-                       for r in rows), key=lambda n: n.id)
+                "UPDATE notices SET attempts = attempts + 1, next_attempt_at = $5 WHERE id IN ("
+                "SELECT id FROM notices AS n WHERE n.sent_at IS NULL"
+                " AND (n.next_attempt_at IS NULL OR n.next_attempt_at <= $1)"
+                " AND ($2::integer IS NULL OR ((n.guild_id >> 22) % $2) = ANY($3::integer[]))"
+                " ORDER BY n.id LIMIT $4 FOR UPDATE SKIP LOCKED)"
+                " RETURNING id, guild_id, channel_id, text, attempts - 1 AS attempts",
+                ts(now), count, ids, limit, ts(now + lease))
+        return sorted((Notice(id=r["id"], guild_id=r["guild_id"], channel_id=r["channel_id"], text=r["text"],
+                              attempts=r["attempts"]) for r in rows), key=lambda n: n.id)
+
+    async def notice_sent(self, notice_id: int, *, now: datetime) -> None:
+        async with self._tx() as conn:
+            await conn.execute("UPDATE notices SET sent_at = $1, next_attempt_at = NULL WHERE id = $2",
+                               ts(now), notice_id)
+
+    async def retry_notice(self, notice_id: int, *, retry_at: datetime) -> None:
+        async with self._tx() as conn:
+            await conn.execute("UPDATE notices SET next_attempt_at = $1 WHERE id = $2 AND sent_at IS NULL",
+                               ts(retry_at), notice_id)

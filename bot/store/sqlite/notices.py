@@ -1,4 +1,4 @@
-"""Notices for guilds' log channels: written by any process, taken (once) by a Discord process."""
+"""Notices for guilds' log channels: written by any process, sent (at least once) by a Discord process."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot.models import Notice
+from bot.store.interface import NOTICE_LEASE
 from bot.store.sqlite.base import StoreBase
 from bot.store.sqlite.claims import shard_clause
 from bot.store.sqlite.rows import to_db
@@ -32,17 +33,30 @@ class NoticeOps(StoreBase):
         return await self._write_sync(unit)
 
     async def take_notices(self, *, now: datetime, limit: int, shard_count: int | None = None,
-                           shard_ids: Sequence[int] | None = None) -> list[Notice]:
-        """Unsent notices, marked sent as they are taken: a notice is shown at most once (it is advice, and
-        a second copy after a crash would be noise)."""
+                           shard_ids: Sequence[int] | None = None, lease: timedelta = NOTICE_LEASE) -> list[Notice]:
+        """Due notices, each claimed for `lease` (see the interface): sent at least once."""
         shards, shard_params = shard_clause("guild_id", shard_count, shard_ids)
-        now_s = to_db(now)
+        now_s, until_s = to_db(now), to_db(now + lease)
 
         def unit(db: sqlite3.Connection) -> list[sqlite3.Row]:
-            rows = db.execute(f"SELECT id, guild_id, channel_id, text FROM notices WHERE sent_at IS NULL{shards} "
-                              "ORDER BY id LIMIT ?", (*shard_params, limit)).fetchall()
-            db.executemany("UPDATE notices SET sent_at = ? WHERE id = ?", [(now_s, r["id"]) for r in rows])
+            rows = db.execute("SELECT id, guild_id, channel_id, text, attempts FROM notices WHERE sent_at IS NULL "
+                              f"AND (next_attempt_at IS NULL OR next_attempt_at <= ?){shards} ORDER BY id LIMIT ?",
+                              (now_s, *shard_params, limit)).fetchall()
+            db.executemany("UPDATE notices SET attempts = attempts + 1, next_attempt_at = ? WHERE id = ?",
+                           [(until_s, r["id"]) for r in rows])
             return rows
 
-        return [Notice(id=r["id"], guild_id=r["guild_id"], channel_id=r["channel_id"], text=r["text"])
-                for r in await self._write_sync(unit)]
+        return [Notice(id=r["id"], guild_id=r["guild_id"], channel_id=r["channel_id"], text=r["text"],
+                       attempts=r["attempts"]) for r in await self._write_sync(unit)]
+
+    async def notice_sent(self, notice_id: int, *, now: datetime) -> None:
+        await self._write_sync(_run, "UPDATE notices SET sent_at = ?, next_attempt_at = NULL WHERE id = ?",
+                               (to_db(now), notice_id))
+
+    async def retry_notice(self, notice_id: int, *, retry_at: datetime) -> None:
+        await self._write_sync(_run, "UPDATE notices SET next_attempt_at = ? WHERE id = ? AND sent_at IS NULL",
+                               (to_db(retry_at), notice_id))
+
+
+def _run(db: sqlite3.Connection, sql: str, params: tuple[object, ...]) -> None:
+    db.execute(sql, params)

@@ -150,3 +150,24 @@ async def test_claims_skip_rows_locked_by_another_transaction(claims: Any) -> No
         got = await asyncio.wait_for(claims.claim_due_feeds(A, now=T0, lease=LEASE, limit=10), 30)
         assert [f.id for f in got] == ids[1:]
     assert [f.id for f in await claims.claim_due_feeds(B, now=T0, lease=LEASE, limit=10)] == [ids[0]]
+
+
+async def test_notices_are_sent_at_least_once(store: Store) -> None:
+    """A taken notice is claimed, not spent: a process that died before confirming it leaves it to the next
+    take after the lease, a failed send comes back at its retry time, and only a confirmed send ends it."""
+    await store.add_notice(1, "first", now=T0)
+    await store.add_notice(1, "second", now=T0)
+    first, second = await store.take_notices(now=T0, limit=5, lease=LEASE)
+    assert (first.text, first.attempts, second.attempts) == ("first", 0, 0)
+    assert await store.take_notices(now=T0 + LEASE / 2, limit=5) == []  # claimed
+    await store.notice_sent(first.id, now=T0)
+    await store.retry_notice(second.id, retry_at=T0 + 3 * LEASE)
+    assert await store.take_notices(now=T0 + 2 * LEASE, limit=5) == []  # backing off; the first is done
+    [again] = await store.take_notices(now=T0 + 3 * LEASE, limit=5, lease=LEASE)
+    assert (again.id, again.text, again.attempts) == (second.id, "second", 1)
+    # the taker dies without a word: the lease runs out and the notice is taken again
+    [after_crash] = await store.take_notices(now=T0 + 5 * LEASE, limit=5, lease=LEASE)
+    assert (after_crash.id, after_crash.attempts) == (second.id, 2)
+    await store.notice_sent(second.id, now=T0 + 5 * LEASE)
+    await store.retry_notice(second.id, retry_at=T0)  # a late retry cannot revive a sent notice
+    assert await store.take_notices(now=T0 + 9 * LEASE, limit=5) == []

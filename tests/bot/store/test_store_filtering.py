@@ -50,6 +50,8 @@ async def test_a_filter_no_longer_accepted_is_reported_once_an_hour(store: Store
     assert "(a+)+" in texts[0] and "<#10>" in texts[0] and "was not posted there" in texts[0]
     assert "(b+)+" in texts[1] and "<#11>" in texts[1] and "posted anyway" in texts[1]
     assert all(filters.REFUSED in t and "Plain story" in t for t in texts)
+    for notice in notices:
+        await store.notice_sent(notice.id, now=T0)
     await store.add_article(make_article(feed.id, 2), story_id=None, now=T0 + timedelta(minutes=5))
     assert await store.take_notices(now=T0 + timedelta(minutes=5), limit=10) == []  # quiet for an hour
     await store.add_article(make_article(feed.id, 3), story_id=None, now=T0 + timedelta(hours=2))
