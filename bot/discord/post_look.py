@@ -9,6 +9,7 @@ text, so they do not even render as mentions).
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass
 
 import discord
@@ -79,6 +80,16 @@ def story_post(story: StoryView, settings: PostSettings) -> StoryPost:
                                           roles=[discord.Object(id=role)])
     thread_name = fit_plain(story.title, THREAD_NAME_LIMIT) or "Untitled story"
     return StoryPost(content, embed, thread_name, allowed, role)
+
+
+_TEXT_POST_HEAD = re.compile(r"(?:<@&\d{1,20}>\n)?\*\*[^\n]{1,600}\*\*\n<(https?://[^\s<>]{1,2048})>")
+
+
+def text_post_url(content: str | None) -> str | None:
+    """The story URL of a text-only story post (`_text_post`, maybe after its role mention), else None: how
+    a restarted process recognises its own earlier text post in a channel's history."""
+    match = _TEXT_POST_HEAD.match((content or "")[:3000])
+    return match.group(1) if match else None
 
 
 def _text_post(story: StoryView) -> str:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import discord
 
-from bot.discord.post_look import story_post
+from bot.discord.post_look import story_post, text_post_url
 from bot.discord.post_modes import PostModes, post_context
 from bot.discord.render import digest_messages, escape, fit, truncate
 from bot.models import DigestSchedule, Feed, Notice, PendingDelivery, StoryView
@@ -80,11 +80,11 @@ class DiscordSink:
     async def deliver(self, delivery: PendingDelivery) -> Outcome:
         settings, feed = await post_context(self.bot.store, delivery.subscription_id)
         post = await asyncio.to_thread(story_post, delivery.story, settings)  # ping keywords may be a /regex/
-        embed_url = post.embed.url if post.embed is not None else None
+        post_url = post.embed.url if post.embed is not None else text_post_url(post.content)
 
         async def send(channel: Any) -> discord.Message:
             if isinstance(channel, discord.abc.Messageable):
-                earlier = await self._posted_before_start(channel, embed_url)
+                earlier = await self._posted_before_start(channel, post_url)
                 if earlier is not None:
                     log.info("delivery %s was already posted as message %s before a restart; not posting again",
                              delivery.id, earlier)
@@ -326,7 +326,8 @@ def story_post_url(message: discord.Message, bot_id: int) -> str | None:
     """The story URL when `message` is one of the bot's own story posts, else None.
 
     A story post is a message the bot sent itself (no webhook, no interaction) holding one embed, the
-    story's, and it is not part of a digest. Everything else the bot says in a channel differs: /summarize
+    story's, and it is not part of a digest; or, for a "text" look, no embed and the story's bold title
+    and <link> first (after its role mention, if any). Everything else the bot says in a channel differs: /summarize
     answers (and every other command answer) come through the interaction webhook with interaction
     metadata; a digest message starts with the digest heading or "Part i of n" (see
     render.digest_messages); notices have no embed. So a member summarizing a URL, or a digest listing it,
@@ -334,7 +335,11 @@ def story_post_url(message: discord.Message, bot_id: int) -> str | None:
     """
     if message.author.id != bot_id or message.webhook_id is not None or message.interaction_metadata is not None:
         return None
-    if message.type is not discord.MessageType.default or len(message.embeds) != 1:
+    if message.type is not discord.MessageType.default:
+        return None
+    if not message.embeds:  # a text-only story post ("look: text"); notices and digests never match
+        return text_post_url(message.content)
+    if len(message.embeds) != 1:
         return None
     if message.content.startswith(_DIGEST_STARTS) or _DIGEST_PART.match(message.content):
         return None

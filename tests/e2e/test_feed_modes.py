@@ -325,3 +325,28 @@ async def test_pinging_a_role_nobody_may_mention_names_the_missing_permission(wo
     assert await drain(world) == 1
     (post,) = world.fake.messages(NEWS)
     assert post["content"] == f"<@&{ROLE}>" and post["mention_roles"] == []  # Discord did not ping it
+
+
+async def test_a_text_post_unrecorded_before_a_restart_is_not_posted_twice(world: World) -> None:
+    """Text-only posts have no embed URL to find in the channel's history: the title and link lines are
+    the post's mark, so a restarted process past Discord's nonce window still finds it."""
+    world.fake.add_role(GUILD, ROLE, "harbour-news", mentionable=True)
+    await cached(lambda: world.bot.get_guild(GUILD).get_role(ROLE) is not None)
+    feed = await followed(world)
+    await world.answer("feed look", {"feed": str(feed), "style": "text"})
+    await world.answer("feed ping", {"feed": str(feed), "role": ROLE})
+    await world.add_story(feed, "Ferry strike ends", bullets=("Boats run again from Monday.",))
+    assert await drain(world) == 1
+    [posted] = world.fake.messages(NEWS)
+    assert posted["embeds"] == [] and posted["content"].startswith(f"<@&{ROLE}>\n**Ferry strike ends**")
+    [(sub, _)] = await world.store.guild_subscriptions(GUILD)
+    story_id = (await world.store.latest(GUILD, limit=1))[0].story_id
+    view = await world.store.story_view(GUILD, story_id)
+    assert view is not None
+    world.fake.nonce_window = 0  # the restart came too late for Discord's nonce check to help
+    restarted = DiscordSink(world.bot, interval=0)  # a new process: it knows nothing of the first post
+    again = await restarted.deliver(PendingDelivery(id=9001, guild_id=GUILD, channel_id=NEWS,
+                                                    subscription_id=sub.id, story=view, attempts=0))
+    assert isinstance(again, Delivered) and again.message_id == int(posted["id"])
+    assert len(world.fake.messages(NEWS)) == 1
+

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 
 import pytest
 
 from bot.discord.limits import Busy, Cooldowns, JobPool
-from bot.discord.post_look import story_post
+from bot.discord.post_look import story_post, text_post_url
 from bot.discord.render import CONTENT_LIMIT, ulen
 from bot.models import PostSettings, QuoteRecord, Source, StoryView
 
@@ -69,3 +70,13 @@ async def test_job_pool_refuses_when_full_and_frees_when_the_job_ends() -> None:
     task = pool.start(asyncio.sleep(0))
     assert task is not None
     await task
+
+
+@pytest.mark.parametrize("ping", [None, 77])
+def test_a_text_post_names_its_story_url_and_nothing_else_does(ping: int | None) -> None:
+    story = dataclasses.replace(HUGE, title="**Bold** claims *and* <@&5>", url="https://news.example/a?b=1")
+    post = story_post(story, PostSettings(look="text", ping_role_id=ping))
+    assert text_post_url(post.content) == "https://news.example/a?b=1"
+    for other in ("⚠️ I gave up posting the story in <#1>: refused.", "📰 **Daily digest**\n<https://x.example>",
+                  "**Title only**", "", None, "**" + "x" * 5000 + "**\n<https://x.example/>"):
+        assert text_post_url(other) is None
