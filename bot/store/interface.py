@@ -42,6 +42,9 @@ class LeaseClaims(Protocol):
 
     async def claim_due_feeds(self, owner: str, *, now: datetime, lease: timedelta, limit: int) -> list[Feed]: ...
     async def renew_feed_lease(self, feed_id: int, owner: str, *, now: datetime, lease: timedelta) -> bool: ...
+    async def release_feed_lease(self, feed_id: int, owner: str) -> None:
+        """Give a feed's lease up early (a poll stopped by shutdown): another process may take it at once."""
+        ...
 
     async def claim_delivery_lanes(self, owner: str, *, now: datetime, lease: timedelta, limit: int,
                                    shard_count: int | None = None,

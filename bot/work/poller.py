@@ -106,10 +106,16 @@ class FeedPoller:
         return result
 
     async def close(self) -> None:
-        """Stop every running poll (their leases expire; another process, or the next start, redoes them)."""
-        tasks = list(self._running.values())
-        for task in tasks:
+        """Stop every running poll and give its lease up, so another process (or the next start) redoes it
+        now rather than when the lease would have run out (a process that is killed cannot do this)."""
+        running = list(self._running.items())
+        for _, task in running:
             task.cancel()
-        for task in tasks:
+        for _, task in running:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await task
+        for feed_id, _ in running:
+            try:
+                await self.store.release_feed_lease(feed_id, self.owner)
+            except Exception:  # shutting down: the lease still expires on its own
+                log.warning("could not release the lease of feed %s", feed_id, exc_info=True)

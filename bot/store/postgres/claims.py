@@ -129,6 +129,11 @@ class ClaimOps(ArticleOps):
                                         channel_id, owner, now, now + lease)
         return not status.endswith(" 0")
 
+    async def release_feed_lease(self, feed_id: int, owner: str) -> None:
+        async with self._tx() as conn:
+            await conn.execute("UPDATE feeds SET lease_owner = NULL, lease_expires_at = NULL "
+                               "WHERE id = $1 AND lease_owner = $2", feed_id, owner)
+
     async def release_lane(self, channel_id: int, owner: str) -> None:
         async with self._tx() as conn:
             await conn.execute("UPDATE delivery_lanes SET lease_owner = NULL, lease_expires_at = NULL "

@@ -103,6 +103,10 @@ class ClaimOps(StoreBase):
                      "AND (lease_owner = ? OR lease_owner IS NULL OR lease_expires_at <= ?)",
             (owner, to_db(now + lease), channel_id, owner, to_db(now))) > 0
 
+    async def release_feed_lease(self, feed_id: int, owner: str) -> None:
+        await self._write_sync(changes, "UPDATE feeds SET lease_owner = NULL, lease_expires_at = NULL "
+                                        "WHERE id = ? AND lease_owner = ?", (feed_id, owner))
+
     async def release_lane(self, channel_id: int, owner: str) -> None:
         await self._write_sync(changes, "DELETE FROM delivery_lanes WHERE channel_id = ? AND lease_owner = ?",
                                (channel_id, owner))

@@ -58,6 +58,11 @@ async def test_two_owners_never_share_a_feed_and_expired_leases_are_taken_over(c
     await claims.record_poll_failure(ids[2], now=later, next_poll_at=later, error="503", disable=False)
     again = await claims.claim_due_feeds(A, now=later, lease=LEASE, limit=10)
     assert {f.id for f in again} == {ids[1], ids[2]}
+    # Released early (a shutdown): another owner takes it at once; a stranger's release changes nothing.
+    await claims.release_feed_lease(ids[1], B)
+    assert await claims.claim_due_feeds(B, now=later, lease=LEASE, limit=10) == []
+    await claims.release_feed_lease(ids[1], A)
+    assert [f.id for f in await claims.claim_due_feeds(B, now=later, lease=LEASE, limit=10)] == [ids[1]]
 
 
 async def test_concurrent_claims_are_exclusive(claims: Any) -> None:

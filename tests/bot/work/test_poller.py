@@ -70,6 +70,21 @@ async def test_a_feed_with_dripping_pages_does_not_delay_another_feeds_scheduled
             await feeds.close()
 
 
+async def test_a_poll_stopped_by_shutdown_gives_its_lease_up(site, store, settings):
+    """A clean stop (SIGTERM, Ctrl-C) leaves no feed leased for a minute: another process polls it now."""
+    settings = dataclasses.replace(settings, net=NetSettings(allow_private_addresses=True, read_timeout=60.0))
+    clock = Clock()
+    slow = await subscribed_feed(store, dripping_feed(site), now=clock())
+    async with Fetcher(settings.net) as fetcher:
+        feeds = poller(Ingestor(settings, store, fetcher, clock=clock), lease=timedelta(hours=1))
+        assert await feeds.tick() == 1
+        await wait_for(lambda: site.in_flight >= 1, "the slow feed's pages")
+        assert await store.claim_due_feeds("other:2:b", now=clock(), lease=LEASE, limit=5) == []  # ours
+        await feeds.close()
+    taken = await store.claim_due_feeds("other:2:b", now=clock(), lease=LEASE, limit=5)
+    assert [f.id for f in taken] == [slow.id]
+
+
 async def test_a_poll_past_its_deadline_is_stopped_recorded_and_released(site, store, settings):
     settings = dataclasses.replace(settings, net=NetSettings(allow_private_addresses=True, read_timeout=60.0),
                                    scheduler=SchedulerSettings(feed_deadline=1.0))
