@@ -51,6 +51,9 @@ def body_sentences(text: str, title: str | None = None) -> list[list[str]]:
     return _paragraphs(clean(text, title))
 
 
+SHORT_QUOTE_WORDS = 5
+
+
 def summarize(
     text: str,
     *,
@@ -83,6 +86,9 @@ def summarize(
     kept = sum(word_count(s) for s in chosen)
     body = quote_paragraphs(blocks)
     quotes = attribute(body, lang) if lang in QUOTE_LANGUAGES else ()
+    # A phrase of a few words nobody is credited with is more likely scare quotes ('find three "survivors"')
+    # than anyone's words, and shown alone it tells the reader nothing.
+    quotes = tuple(q for q in quotes if q.speaker is not None or len(q.text.split()) >= SHORT_QUOTE_WORDS)
     logger.debug("summarized %s words into %s bullets and %s quotes", total, len(chosen), len(quotes))
     return Summary(
         bullets=chosen,

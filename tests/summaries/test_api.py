@@ -56,3 +56,13 @@ def test_edmundson_reads_the_title():
     with_title = summarize(text, bullets=1, algorithm="edmundson", title="Old lighthouse to be restored").bullets
     assert with_title == ("The old lighthouse will be restored with a grant of 2 million pounds.",)
     assert without != with_title
+
+
+def test_a_short_phrase_nobody_is_credited_with_is_not_a_quote_but_a_long_one_is():
+    text = ("The contest asked robots to cross a mock collapsed building, find three \"survivors\" and report "
+            "back without a driver. Organisers were pleased with the turnout this year.\n\n"
+            "\"Nobody expected a school team to get anywhere near the final round this season.\"")
+    quotes = summarize(text, bullets=1).quotes
+    long = "Nobody expected a school team to get anywhere near the final round this season."
+    assert [q.text for q in quotes] == [long]
+    assert quotes[0].speaker is None
