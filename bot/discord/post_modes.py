@@ -79,15 +79,16 @@ def feed_icon(feed: Feed) -> str | None:
     return safe_url(f"{parts.scheme}://{parts.netloc}/favicon.ico")
 
 
-async def post_context(store: Any, subscription_id: int | None) -> tuple[PostSettings, Feed | None]:
-    """A delivery's subscription settings and feed (defaults when the subscription is gone)."""
+async def post_context(store: Any, subscription_id: int | None) -> tuple[PostSettings, Feed | None, bool]:
+    """A delivery's subscription settings, feed (defaults when the subscription is gone) and whether the
+    subscription is paused now (read just before posting, so a pause stops even a delivery in flight)."""
     if subscription_id is None:
-        return PostSettings(), None
+        return PostSettings(), None, False
     context = await store.delivery_context(subscription_id)
     if context is None:
-        return PostSettings(), None
-    _sub, feed, settings = context
-    return settings, feed
+        return PostSettings(), None, False
+    sub, feed, settings = context
+    return settings, feed, sub.paused
 
 
 class PostModes:

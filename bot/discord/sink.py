@@ -30,7 +30,7 @@ from bot.discord.post_look import story_post, text_post_url
 from bot.discord.post_modes import PostModes, post_context
 from bot.discord.render import digest_messages, escape, fit, truncate
 from bot.models import DigestSchedule, Feed, Notice, PendingDelivery, StoryView
-from bot.work.delivery import ChannelGone, Delivered, Outcome, Refused, RetryLater
+from bot.work.delivery import ChannelGone, Delivered, Outcome, Refused, RetryLater, Withdrawn
 from bot.work.digests import slot_of
 
 if TYPE_CHECKING:
@@ -78,7 +78,9 @@ class DiscordSink:
     # ---------------------------------------------------------------- Sink
 
     async def deliver(self, delivery: PendingDelivery) -> Outcome:
-        settings, feed = await post_context(self.bot.store, delivery.subscription_id)
+        settings, feed, paused = await post_context(self.bot.store, delivery.subscription_id)
+        if paused:
+            return Withdrawn("the feed was paused in this channel")
         post = await asyncio.to_thread(story_post, delivery.story, settings)  # ping keywords may be a /regex/
         post_url = post.embed.url if post.embed is not None else text_post_url(post.content)
 

@@ -46,7 +46,15 @@ class ChannelGone:
     reason: str
 
 
-Outcome = Delivered | RetryLater | Refused | ChannelGone
+@dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """The subscription was paused (or removed) after its delivery was taken from the outbox: nothing is
+    posted, and the row keeps what the pause made of it (cancelled, or queued again by a resume)."""
+
+    reason: str
+
+
+Outcome = Delivered | RetryLater | Refused | ChannelGone | Withdrawn
 
 
 class Sink(Protocol):

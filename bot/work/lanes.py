@@ -24,7 +24,7 @@ from datetime import datetime, timedelta
 from bot import metrics
 from bot.models import PendingDelivery
 from bot.store import Store
-from bot.work.delivery import ChannelGone, Delivered, Refused, RetryLater, Sink
+from bot.work.delivery import ChannelGone, Delivered, Refused, RetryLater, Sink, Withdrawn
 from bot.work.retry import plan_retry
 
 log = logging.getLogger(__name__)
@@ -169,6 +169,9 @@ class DeliveryLanes:
                 await self.store.hold_channel_deliveries(delivery.channel_id, retry_at)  # keep the order
                 # The rest of this channel waits for its retry instead of running into the same error.
                 return DrainReport(retried=1), True
+            case Withdrawn(reason):
+                log.info("delivery %s to channel %s withdrawn: %s", delivery.id, delivery.channel_id, reason)
+                return DrainReport(), False
             case ChannelGone(reason):
                 log.warning("channel %s can no longer be posted to: %s", delivery.channel_id, reason)
                 await self.store.pause_channel(delivery.channel_id, reason)

@@ -350,3 +350,33 @@ async def test_a_text_post_unrecorded_before_a_restart_is_not_posted_twice(world
     assert isinstance(again, Delivered) and again.message_id == int(posted["id"])
     assert len(world.fake.messages(NEWS)) == 1
 
+
+
+async def test_a_pause_stops_even_the_stories_a_lane_has_already_taken(world: World,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lane takes a channel's queue a batch at a time; a /feed pause that lands while it posts the batch
+    stops the rest of it, not only what is queued after."""
+    feed = await followed(world)
+    for n in range(3):
+        await world.add_story(feed, f"Queued story {n}")
+    sink = world.bot.sink
+    real_deliver = sink.deliver
+
+    async def deliver_then_pause(delivery: PendingDelivery) -> object:
+        outcome = await real_deliver(delivery)
+        if isinstance(outcome, Delivered):  # an admin pauses right after the first post
+            await world.answer("feed pause", {"feed": str(feed), "channel": NEWS})
+        return outcome
+
+    monkeypatch.setattr(sink, "deliver", deliver_then_pause)
+    assert await drain(world) == 1
+    assert story_titles(world, NEWS) == ["Queued story 0"]
+
+
+async def test_testing_a_paused_feed_says_it_is_paused_and_posts_nothing(world: World) -> None:
+    feed = await followed(world)
+    await world.add_story(feed, "Not while paused")
+    await world.answer("feed pause", {"feed": str(feed), "channel": NEWS})
+    answer = await world.answer("feed test", {"feed": str(feed)})
+    assert "is paused" in answer["content"] and "/feed resume" in answer["content"]
+    assert world.fake.messages(NEWS) == []

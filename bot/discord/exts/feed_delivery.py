@@ -30,7 +30,7 @@ from bot.discord.render import code, fit
 from bot.models import PendingDelivery, PostSettings, StoryView, Subscription
 from bot.pipeline.filters import validate_filter
 from bot.store import StoreError
-from bot.work.delivery import ChannelGone, Delivered, RetryLater
+from bot.work.delivery import ChannelGone, Delivered, RetryLater, Withdrawn
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +170,9 @@ class FeedDeliveryCommands(commands.Cog):
                 raise UserError(f"Discord didn't take the post ({fit(error, 300)}); try again in a minute.")
             case ChannelGone(reason=reason):
                 raise UserError(f"I can't post in <#{sub.channel_id}>: {fit(reason, 300)}.")
+            case Withdrawn():
+                raise UserError(f"**{fit(found.display_name, 200)}** is paused in <#{sub.channel_id}>; "
+                                "`/feed resume` it first.")
 
     @app_commands.command(name="move", description="Post a feed in another channel instead, keeping its settings")
     @app_commands.describe(feed="The feed", from_="The channel it is posted in now", to="The new channel")
