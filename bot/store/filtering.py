@@ -124,3 +124,17 @@ async def passing(rows: Sequence[Row]) -> list[bool]:
     if not any(r["include"] or r["exclude"] for r in rows):
         return [True] * len(rows)
     return await asyncio.to_thread(digest_verdicts, rows)
+
+
+async def passing_stories(rows: Sequence[Row], limit: int) -> list[int]:
+    """The first `limit` distinct stories of `rows` (each with story_id, title, bullets, include, exclude)
+    that pass their filters, decided in a worker thread a page at a time, stopping once `limit` passed."""
+    picked: list[int] = []
+    for start in range(0, len(rows), DIGEST_PAGE):
+        page = rows[start:start + DIGEST_PAGE]
+        for r, passed in zip(page, await passing(page), strict=True):
+            if passed and r["story_id"] not in picked:
+                picked.append(int(r["story_id"]))
+                if len(picked) >= limit:
+                    return picked
+    return picked

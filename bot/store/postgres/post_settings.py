@@ -11,7 +11,7 @@ import asyncpg
 
 from bot.models import ADMIN_PAUSE, Feed, PostSettings, StoryView, Subscription
 from bot.store.errors import StoreError
-from bot.store.filtering import DIGEST_PAGE, passing
+from bot.store.filtering import passing_stories
 from bot.store.postgres.base import PgBase
 from bot.store.postgres.rows import Row, feed_from_row, opt_utc, subscription_from_row, ts
 from bot.store.postgres.views import load_views
@@ -139,15 +139,7 @@ class PostSettingsOps(PgBase):
                                 "$4::text AS exclude FROM articles WHERE feed_id = $1 AND created_at >= $2 "
                                 "ORDER BY created_at DESC, id DESC", sub["feed_id"], since,
                                 sub["include"], sub["exclude"])
-        picked: list[int] = []
-        for start in range(0, len(rows), DIGEST_PAGE):  # a page at a time: stop once `limit` have passed
-            page = rows[start:start + DIGEST_PAGE]
-            for r, passed in zip(page, await passing(page), strict=True):
-                if passed and r["story_id"] not in picked:
-                    picked.append(int(r["story_id"]))
-                    if len(picked) >= limit:
-                        return picked
-        return picked
+        return await passing_stories(rows, limit)
 
     async def move_subscription(self, guild_id: int, feed_id: int, from_channel: int, to_channel: int) -> bool:
         """Move the guild's subscription to a feed from one channel to another, keeping its settings and

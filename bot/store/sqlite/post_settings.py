@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from bot.models import ADMIN_PAUSE, Feed, PostSettings, StoryView, Subscription
 from bot.store.errors import StoreError
-from bot.store.filtering import DIGEST_PAGE, passing
+from bot.store.filtering import passing_stories
 from bot.store.sqlite.base import StoreBase, changes, one_row
 from bot.store.sqlite.rows import (
     feed_from_row,
@@ -102,7 +101,7 @@ class PostSettingsOps(StoreBase):
         The missed stories are picked before the write transaction, their filters run in a worker thread;
         if the subscription's filters or pause changed in between, it is resumed without them."""
         sub, since, candidates = await self._read_sync(_missed_candidates, subscription_id, missed)
-        picked = await _passing_stories(candidates, missed)
+        picked = await passing_stories(candidates, missed)
         now_s = to_db(now)
 
         def unit(db: sqlite3.Connection) -> int:
@@ -206,17 +205,3 @@ def _missed_candidates(db: sqlite3.Connection, subscription_id: int,
                       "WHERE feed_id = ? AND created_at >= ? ORDER BY created_at DESC, id DESC",
                       (sub["include"], sub["exclude"], sub["feed_id"], since)).fetchall()
     return sub, since, rows
-
-
-async def _passing_stories(rows: Sequence[sqlite3.Row], limit: int) -> list[int]:
-    """Newest first, up to `limit` stories passing the subscription's filters (decided in a worker
-    thread, a page at a time, not on the event loop)."""
-    picked: list[int] = []
-    for start in range(0, len(rows), DIGEST_PAGE):
-        page = rows[start:start + DIGEST_PAGE]
-        for r, passed in zip(page, await passing(page), strict=True):
-            if passed and r["story_id"] not in picked:
-                picked.append(int(r["story_id"]))
-                if len(picked) >= limit:
-                    return picked
-    return picked
