@@ -9,14 +9,73 @@ from __future__ import annotations
 import json
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from bot.models import ArticleToStore, QuoteRecord, Source, StoredArticle, StoryView
+from bot.models import ArticleToStore, DigestSchedule, Feed, QuoteRecord, Source, StoredArticle, StoryView, Subscription
 from bot.pipeline.filters import validate_filter
 from bot.store.errors import StoreError
+
+
+class Row(Protocol):
+    """A sqlite3.Row or an asyncpg.Record: both read by column name."""
+
+    def __getitem__(self, key: str, /) -> Any: ...
+
+
+# ---- rows to models (each backend passes how it reads a stored time)
+
+When = Callable[[Any], datetime]
+
+
+def feed_from_row(row: Row, when: When) -> Feed:
+    last_polled = row["last_polled_at"]
+    return Feed(
+        id=row["id"],
+        url=row["url"],
+        title=row["title"],
+        site_url=row["site_url"],
+        etag=row["etag"],
+        last_modified=row["last_modified"],
+        poll_interval=row["poll_interval"],
+        next_poll_at=when(row["next_poll_at"]),
+        failure_count=row["failure_count"],
+        disabled=bool(row["disabled"]),
+        disabled_reason=row["disabled_reason"],
+        last_error=row["last_error"],
+        last_polled_at=None if last_polled is None else when(last_polled),
+        initialized=bool(row["initialized"]),
+        failing_entries=int(row["failing_entries"]),
+        entry_error=row["entry_error"],
+    )
+
+
+def subscription_from_row(row: Row) -> Subscription:
+    return Subscription(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        feed_id=row["feed_id"],
+        include=row["include"],
+        exclude=row["exclude"],
+        paused=bool(row["paused"]),
+        paused_reason=row["paused_reason"],
+    )
+
+
+def digest_from_row(row: Row, when: When) -> DigestSchedule:
+    last_sent = row["last_sent_at"]
+    return DigestSchedule(
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        time_of_day=row["time_of_day"],
+        timezone=row["timezone"],
+        next_due_at=when(row["next_due_at"]),
+        last_sent_at=None if last_sent is None else when(last_sent),
+    )
+
 
 # ---- batches of add_articles
 

@@ -13,11 +13,11 @@ import asyncio
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol
 
 from bot.models import NewArticle
 from bot.pipeline.filters import Verdict, check_all
-from bot.store.common import bullets_from_json, filter_text
+from bot.store.common import Row, bullets_from_json, filter_text
 
 log = logging.getLogger(__name__)
 
@@ -28,12 +28,6 @@ NOTICE_QUIET = timedelta(hours=1)
 
 Verdicts = dict[int, tuple[str | None, str | None, Verdict]]
 """subscription id -> (include, exclude, verdict) as they were when decided."""
-
-class Row(Protocol):
-    """An aiosqlite.Row or an asyncpg.Record: both read by column name."""
-
-    def __getitem__(self, key: str, /) -> Any: ...
-
 
 class Noticer(Protocol):
     async def add_notice(self, guild_id: int, text: str, *, now: datetime, channel_id: int | None = None,

@@ -8,17 +8,14 @@ second process waits for the first, sees the file applied and moves on, so the s
 from __future__ import annotations
 
 import logging
-import re
-from dataclasses import dataclass
-from importlib import resources
 
 import asyncpg
 
 from bot.store.errors import StoreError
+from bot.store.migrations import Migration, load_numbered
 
 log = logging.getLogger(__name__)
 
-_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
 # pg_advisory_xact_lock's key: any constant other applications are unlikely to use ("newsbot" in ASCII).
 MIGRATION_LOCK = 0x6E657773626F74
 
@@ -31,25 +28,8 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
-
-
 def load_migrations(package: str = "bot.store.postgres.migrations") -> list[Migration]:
-    """Every `NNNN_name.sql` in the package, by number; a gap or a duplicate number is a packaging bug."""
-    found: list[Migration] = []
-    for entry in resources.files(package).iterdir():
-        m = _NAME.match(entry.name)
-        if m:
-            found.append(Migration(int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort(key=lambda mig: mig.version)
-    for expected, mig in enumerate(found, start=1):
-        if mig.version != expected:
-            raise StoreError(f"migration files are not numbered 1..N without gaps: found {mig.name}")
-    return found
+    return load_numbered(package)
 
 
 async def schema_version(conn: asyncpg.Connection) -> int:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from bot.models import DigestSchedule, Feed, NewArticle, QuoteRecord, Subscription
+from bot.store import common
 
 Row = Mapping[str, Any]
 
@@ -58,45 +59,12 @@ def clean_article(article: NewArticle) -> NewArticle:
 
 
 def feed_from_row(row: Row) -> Feed:
-    return Feed(
-        id=row["id"],
-        url=row["url"],
-        title=row["title"],
-        site_url=row["site_url"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        poll_interval=row["poll_interval"],
-        next_poll_at=utc(row["next_poll_at"]),
-        failure_count=row["failure_count"],
-        disabled=row["disabled"],
-        disabled_reason=row["disabled_reason"],
-        last_error=row["last_error"],
-        last_polled_at=opt_utc(row["last_polled_at"]),
-        initialized=row["initialized"],
-        failing_entries=int(row["failing_entries"]),
-        entry_error=row["entry_error"],
-    )
+    return common.feed_from_row(row, utc)
 
 
 def subscription_from_row(row: Row) -> Subscription:
-    return Subscription(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        feed_id=row["feed_id"],
-        include=row["include"],
-        exclude=row["exclude"],
-        paused=row["paused"],
-        paused_reason=row["paused_reason"],
-    )
+    return common.subscription_from_row(row)
 
 
 def digest_from_row(row: Row) -> DigestSchedule:
-    return DigestSchedule(
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        time_of_day=row["time_of_day"],
-        timezone=row["timezone"],
-        next_due_at=utc(row["next_due_at"]),
-        last_sent_at=opt_utc(row["last_sent_at"]),
-    )
+    return common.digest_from_row(row, utc)

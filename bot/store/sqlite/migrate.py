@@ -12,37 +12,18 @@ import logging
 import re
 import sqlite3
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from importlib import resources
 
 import aiosqlite
 
 from bot.store.errors import StoreError
+from bot.store.migrations import Migration, load_numbered
 
 log = logging.getLogger(__name__)
 
-_NAME = re.compile(r"^(\d{4})_[\w-]+\.sql$")
-
-
-@dataclass(frozen=True, slots=True)
-class Migration:
-    version: int
-    name: str
-    sql: str
 
 
 def load_migrations(package: str = "bot.store.sqlite.migrations") -> list[Migration]:
-    """Every `NNNN_name.sql` in the package, by number; a gap or a duplicate number is a packaging bug."""
-    found: list[Migration] = []
-    for entry in resources.files(package).iterdir():
-        m = _NAME.match(entry.name)
-        if m:
-            found.append(Migration(int(m.group(1)), entry.name, entry.read_text(encoding="utf-8")))
-    found.sort(key=lambda mig: mig.version)
-    for expected, mig in enumerate(found, start=1):
-        if mig.version != expected:
-            raise StoreError(f"migration files are not numbered 1..N without gaps: found {mig.name}")
-    return found
+    return load_numbered(package)
 
 
 def statements(sql: str) -> list[str]:

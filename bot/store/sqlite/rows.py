@@ -11,6 +11,7 @@ import sqlite3
 from datetime import UTC, datetime
 
 from bot.models import DigestSchedule, Feed, Subscription
+from bot.store import common
 from bot.store.common import (  # noqa: F401  (re-exported: the SQLite modules import them from here)
     bullets_from_json,
     bullets_to_json,
@@ -45,45 +46,12 @@ def opt_from_db(value: str | None) -> datetime | None:
 
 
 def feed_from_row(row: sqlite3.Row) -> Feed:
-    return Feed(
-        id=row["id"],
-        url=row["url"],
-        title=row["title"],
-        site_url=row["site_url"],
-        etag=row["etag"],
-        last_modified=row["last_modified"],
-        poll_interval=row["poll_interval"],
-        next_poll_at=from_db(row["next_poll_at"]),
-        failure_count=row["failure_count"],
-        disabled=bool(row["disabled"]),
-        disabled_reason=row["disabled_reason"],
-        last_error=row["last_error"],
-        last_polled_at=opt_from_db(row["last_polled_at"]),
-        initialized=bool(row["initialized"]),
-        failing_entries=int(row["failing_entries"]),
-        entry_error=row["entry_error"],
-    )
+    return common.feed_from_row(row, from_db)
 
 
 def subscription_from_row(row: sqlite3.Row) -> Subscription:
-    return Subscription(
-        id=row["id"],
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        feed_id=row["feed_id"],
-        include=row["include"],
-        exclude=row["exclude"],
-        paused=bool(row["paused"]),
-        paused_reason=row["paused_reason"],
-    )
+    return common.subscription_from_row(row)
 
 
 def digest_from_row(row: sqlite3.Row) -> DigestSchedule:
-    return DigestSchedule(
-        guild_id=row["guild_id"],
-        channel_id=row["channel_id"],
-        time_of_day=row["time_of_day"],
-        timezone=row["timezone"],
-        next_due_at=from_db(row["next_due_at"]),
-        last_sent_at=opt_from_db(row["last_sent_at"]),
-    )
+    return common.digest_from_row(row, from_db)
