@@ -120,15 +120,22 @@ async def passing(rows: Sequence[Row]) -> list[bool]:
     return await asyncio.to_thread(digest_verdicts, rows)
 
 
+async def extend_passing(picked: list[int], rows: Sequence[Row], limit: int) -> None:
+    """Append to `picked`, in order and once each, the stories of `rows` (with story_id, title, bullets,
+    include, exclude) that pass their filters, until `picked` holds `limit`: one worker-thread call."""
+    for r, passed in zip(rows, await passing(rows), strict=True):
+        if len(picked) >= limit:
+            return
+        if passed and int(r["story_id"]) not in picked:
+            picked.append(int(r["story_id"]))
+
+
 async def passing_stories(rows: Sequence[Row], limit: int) -> list[int]:
-    """The first `limit` distinct stories of `rows` (each with story_id, title, bullets, include, exclude)
-    that pass their filters, decided in a worker thread a page at a time, stopping once `limit` passed."""
+    """The first `limit` distinct stories of `rows` that pass their filters, a page at a time, stopping
+    once `limit` passed."""
     picked: list[int] = []
     for start in range(0, len(rows), DIGEST_PAGE):
-        page = rows[start:start + DIGEST_PAGE]
-        for r, passed in zip(page, await passing(page), strict=True):
-            if passed and r["story_id"] not in picked:
-                picked.append(int(r["story_id"]))
-                if len(picked) >= limit:
-                    return picked
+        if len(picked) >= limit:
+            break
+        await extend_passing(picked, rows[start:start + DIGEST_PAGE], limit)
     return picked

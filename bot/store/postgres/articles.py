@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 
 from bot.models import QuoteHit, QuoteRecord, StoryView
 from bot.store.common import normalize_name, ordered, surname
-from bot.store.filtering import DIGEST_PAGE, passing
+from bot.store.filtering import DIGEST_PAGE, extend_passing
 from bot.store.postgres import search as fts
 from bot.store.postgres.adding import AddOps
 from bot.store.postgres.rows import ts
@@ -107,7 +107,7 @@ class ArticleOps(AddOps):
         if limit <= 0:
             return []
         sql = (
-            "SELECT c.sid, a.title, a.bullets::text AS bullets, s.include, s.exclude, s.guild_id FROM ("
+            "SELECT c.sid AS story_id, a.title, a.bullets::text AS bullets, s.include, s.exclude, s.guild_id FROM ("
             "  SELECT g.story_id AS sid, count(DISTINCT g.feed_id) AS sources, min(g.created_at) AS first_at"
             "  FROM articles AS g"
             "  WHERE g.story_id IN (SELECT n.story_id FROM subscriptions AS ns JOIN articles AS n"
@@ -129,12 +129,7 @@ class ArticleOps(AddOps):
                     break
                 guild_id = int(rows[0]["guild_id"])
                 # Filters run in a worker thread, a page of candidates at a time (a read-only snapshot).
-                for row, passed in zip(rows, await passing(rows), strict=True):
-                    sid = int(row[0])
-                    if passed and sid not in ids:
-                        ids.append(sid)
-                        if len(ids) >= limit:
-                            break
+                await extend_passing(ids, rows, limit)
             views = await load_views(conn, ids, guild_id)
         return ordered(views, ids)
 

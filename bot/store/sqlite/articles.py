@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 from bot.models import QuoteHit, QuoteRecord, StoryView
 from bot.store.common import ordered
-from bot.store.filtering import DIGEST_PAGE, passing
+from bot.store.filtering import DIGEST_PAGE, extend_passing
 from bot.store.sqlite import fts, search
 from bot.store.sqlite.adding import AddOps
 from bot.store.sqlite.base import all_rows, one_row
@@ -126,7 +126,7 @@ class ArticleOps(AddOps):
             return []
         since_s = to_db(since)
         sql = (
-            "SELECT c.sid, a.title, a.bullets, s.include, s.exclude, s.guild_id FROM ("
+            "SELECT c.sid AS story_id, a.title, a.bullets, s.include, s.exclude, s.guild_id FROM ("
             "  SELECT g.story_id AS sid, count(DISTINCT g.feed_id) AS sources, min(g.created_at) AS first_at"
             "  FROM articles AS g"
             "  WHERE g.story_id IN (SELECT n.story_id FROM subscriptions AS ns JOIN articles AS n"
@@ -147,12 +147,7 @@ class ArticleOps(AddOps):
                 break
             offset += len(rows)
             guild_id = int(rows[0]["guild_id"])
-            for row, passed in zip(rows, await passing(rows), strict=True):
-                sid = int(row[0])
-                if passed and sid not in ids:
-                    ids.append(sid)
-                    if len(ids) >= limit:
-                        break
+            await extend_passing(ids, rows, limit)
             if len(rows) < DIGEST_PAGE:
                 break
         return ordered(await self._read_sync(load_views_sync, ids, guild_id), ids)
