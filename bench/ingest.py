@@ -1,11 +1,15 @@
 """Ingest throughput on loopback: articles per second end to end, today's path beside the new one and the
 libraries alone, in one run; then feeds polled per second (all new, all 304).
 
-    python -m bench.ingest [--feeds 1000] [--articles 200] [--rounds 3] [--workers N]
+    python -m bench.ingest [--feeds 1000] [--articles 200] [--rounds 3] [--workers N] [--baseline-rev REV]
 
 "today" is the path before the worker pool: CPU stages in threads, one store write per article. "new" runs
 them in `--workers` processes (default: one per core) and stores each run of ready articles in one write.
 The baseline is feedparser on the feed body plus trafilatura.extract on every page, already fetched.
+`--baseline-rev REV` adds the whole application as it was at a git revision (its `bot` and `summaries`
+extracted to a temporary directory and run in a child process of its own, polling the same feed into a
+fresh database, round by round between the others): the issue's "today" is the revision it was filed
+against (f530e25), which the "today" row above no longer is (it shares this revision's stages and store).
 
 The news site runs in a child process, so the server does not share the pipeline's core. All feeds live on
 one loopback host, so the per-host limit is raised to the total limit (real feeds are spread over many hosts).
@@ -15,10 +19,15 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import io
+import json
 import multiprocessing as mp
 import os
 import resource
 import statistics
+import subprocess
+import sys
+import tarfile
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -101,6 +110,83 @@ async def baseline(base: str, articles: int) -> float:
     return elapsed
 
 
+# Run by the revision's own Python code: the same poll as ingest_once, with that revision's API (unchanged
+# since the pipeline's first split: Ingestor(settings, store, fetcher, clock=), add_feed, subscribe, poll_feed).
+_REV_DRIVER = """
+import asyncio, json, resource, sys, time
+from datetime import UTC, datetime
+from bot.config import FeedSettings, NetSettings, SchedulerSettings, Settings
+from bot.fetch.net import Fetcher
+from bot.pipeline.ingest import Ingestor
+from bot.store import open_store
+
+base, articles = sys.argv[1], int(sys.argv[2])
+settings = Settings(
+    net=NetSettings(allow_private_addresses=True, per_host_concurrency=32, total_concurrency=32),
+    feeds=FeedSettings(poll_interval=60, min_poll_interval=1, jitter=0, max_entries=500,
+                       first_poll_queue=articles),
+    scheduler=SchedulerSettings(feed_concurrency=32))
+
+async def once(db):
+    now = datetime.now(UTC)
+    store = await open_store(db)
+    try:
+        async with Fetcher(settings.net) as fetcher:
+            ingestor = Ingestor(settings, store, fetcher, clock=lambda: now)
+            feed = await store.add_feed(f"{base}/articles.xml", now=now)
+            await store.subscribe(1, 1, feed.id, now=now)
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            cpu = usage.ru_utime + usage.ru_stime
+            started = time.perf_counter()
+            result = await ingestor.poll_feed(feed)
+            elapsed = time.perf_counter() - started
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            assert result.new_articles == articles, result
+            assert await store.search(1, "council budget", limit=5)
+            return elapsed, usage.ru_utime + usage.ru_stime - cpu
+    finally:
+        await store.close()
+
+for line in sys.stdin:
+    elapsed, cpu = asyncio.run(once(line.strip()))
+    print(json.dumps([elapsed, cpu]), flush=True)
+"""
+
+
+class RevisionIngest:
+    """The application at a git revision, in a child process that polls the bench's feed on request."""
+
+    def __init__(self, rev: str, base: str, articles: int, tmp: Path) -> None:
+        root = Path(__file__).resolve().parent.parent
+        tree = tmp / f"rev-{rev}"
+        tree.mkdir()
+        archive = subprocess.run(["git", "-C", str(root), "archive", rev, "bot", "summaries"],
+                                 capture_output=True, check=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+            tar.extractall(tree, filter="data")
+        self.rev, self.tmp, self._n = rev, tmp, 0
+        self.proc = subprocess.Popen([sys.executable, "-c", _REV_DRIVER, base, str(articles)], cwd=tree,
+                                     env={**os.environ, "PYTHONPATH": str(tree)}, text=True,
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+
+    async def once(self) -> tuple[float, float]:
+        """(seconds, CPU seconds) of one poll of the 200-article feed into a fresh database."""
+        self._n += 1
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(f"{self.tmp / f'rev-{self._n}.db'}\n")
+        self.proc.stdin.flush()
+        line = await asyncio.to_thread(self.proc.stdout.readline)
+        if not line:
+            raise RuntimeError(f"the {self.rev} ingest child exited ({self.proc.wait()})")
+        elapsed, cpu = json.loads(line)
+        return float(elapsed), float(cpu)
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
 def process_cpu_s(pid: int | None = None) -> float:
     """CPU seconds (user + system) of this process, all threads, or of process `pid` (Linux /proc)."""
     if pid is None:
@@ -164,40 +250,58 @@ async def feeds_polled(base: str, feeds: int, db: Path, fetcher: Fetcher, cpu: C
     return new_s, cached_s
 
 
-async def bench(port: int, feeds: int, articles: int, rounds: int, workers: int, tmp: Path) -> None:
+async def bench(port: int, feeds: int, articles: int, rounds: int, workers: int, tmp: Path,
+                baseline_rev: str | None = None) -> None:
     base = f"http://127.0.0.1:{port}"
     settings = bench_settings()
-    today, new, base_s = [], [], []
+    today, new, base_s, rev_s = [], [], [], []
     today_cpu: list[tuple[float, float]] = []
     new_cpu: list[tuple[float, float]] = []
-    with CpuPool(workers) as cpu:
-        cpu.start()
-        async with Fetcher(settings.net) as fetcher:
-            # Warm both paths (imports, the workers' set-up) outside the timings.
-            await ingest_once(base, articles, tmp / "warm-a.db", fetcher, cpu=CpuPool(0), write_batch=1)
-            await ingest_once(base, articles, tmp / "warm-b.db", fetcher, cpu=cpu, write_batch=WRITE_BATCH)
-            for r in range(rounds):  # interleaved, so a busy moment of the machine hits both
-                base_s.append(await baseline(base, articles))
-                today.append(await ingest_once(base, articles, tmp / f"today-{r}.db", fetcher, cpu=CpuPool(0),
-                                               write_batch=1, cpu_used=today_cpu))
-                new.append(await ingest_once(base, articles, tmp / f"new-{r}.db", fetcher, cpu=cpu,
-                                             write_batch=WRITE_BATCH, cpu_used=new_cpu))
-            polled = await feeds_polled(base, feeds, tmp / "feeds.db", fetcher, cpu) if feeds else None
+    rev_cpu: list[tuple[float, float]] = []
+    rev = RevisionIngest(baseline_rev, base, articles, tmp) if baseline_rev else None
+    try:
+        with CpuPool(workers) as cpu:
+            cpu.start()
+            async with Fetcher(settings.net) as fetcher:
+                # Warm every path (imports, the workers' set-up) outside the timings.
+                await ingest_once(base, articles, tmp / "warm-a.db", fetcher, cpu=CpuPool(0), write_batch=1)
+                await ingest_once(base, articles, tmp / "warm-b.db", fetcher, cpu=cpu, write_batch=WRITE_BATCH)
+                if rev is not None:
+                    await rev.once()
+                for r in range(rounds):  # interleaved, so a busy moment of the machine hits every path
+                    base_s.append(await baseline(base, articles))
+                    if rev is not None:
+                        seconds, cpu_s = await rev.once()
+                        rev_s.append(seconds)
+                        rev_cpu.append((cpu_s, 0.0))
+                    today.append(await ingest_once(base, articles, tmp / f"today-{r}.db", fetcher,
+                                                   cpu=CpuPool(0), write_batch=1, cpu_used=today_cpu))
+                    new.append(await ingest_once(base, articles, tmp / f"new-{r}.db", fetcher, cpu=cpu,
+                                                 write_batch=WRITE_BATCH, cpu_used=new_cpu))
+                polled = await feeds_polled(base, feeds, tmp / "feeds.db", fetcher, cpu) if feeds else None
+    finally:
+        if rev is not None:
+            rev.close()
 
     base_rate, today_rate, new_rate = (articles / statistics.median(s) for s in (base_s, today, new))
     print(f"end-to-end ingest of {articles} articles on loopback, median of {rounds} interleaved rounds; "
           f"{workers} worker processes, {os.cpu_count()} cores")
-    print(f"{'path':<58}{'articles/s':>11}{'vs today':>10}{'vs baseline':>13}")
-    rows = [("baseline: feedparser + trafilatura alone (no fetch, no store)", base_rate),
-            ("today: threads, one write per article", today_rate),
-            (f"new: {workers} worker processes, one write per ready run", new_rate)]
+    reference = articles / statistics.median(rev_s) if rev_s else today_rate
+    print(f"{'path':<58}{'articles/s':>11}{'vs ' + (baseline_rev or 'today'):>13}{'vs baseline':>13}")
+    rows = [("baseline: feedparser + trafilatura alone (no fetch, no store)", base_rate)]
+    if rev_s:
+        rows.append((f"{baseline_rev}: the application at that revision", reference))
+    rows += [("today: threads, one write per article", today_rate),
+             (f"new: {workers} worker processes, one write per ready run", new_rate)]
     for label, rate in rows:
-        print(f"{label:<58}{rate:>11.1f}{rate / today_rate:>9.2f}x{rate / base_rate:>12.2f}x")
-    print(f"rounds (s): baseline {_fmt(base_s)}; today {_fmt(today)}; new {_fmt(new)}")
+        print(f"{label:<58}{rate:>11.1f}{rate / reference:>12.2f}x{rate / base_rate:>12.2f}x")
+    print(f"rounds (s): baseline {_fmt(base_s)}; " + (f"{baseline_rev} {_fmt(rev_s)}; " if rev_s else "")
+          + f"today {_fmt(today)}; new {_fmt(new)}")
+    used_by = [("today", today_cpu), ("new", new_cpu)] + ([(baseline_rev, rev_cpu)] if rev_cpu else [])
     print("CPU per article, median (ms): "
           + "; ".join(f"{label} main process {statistics.median(m for m, _ in used) / articles * 1000:.1f}, "
                       f"workers {statistics.median(w for _, w in used) / articles * 1000:.1f}"
-                      for label, used in (("today", today_cpu), ("new", new_cpu))))
+                      for label, used in used_by))
     print(f"load average during the run: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     if polled is not None:
         new_s, cached_s = polled
@@ -216,6 +320,7 @@ def main() -> None:
     parser.add_argument("--articles", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--workers", type=int, default=default_workers(), help="worker processes of the new path")
+    parser.add_argument("--baseline-rev", help="also time the application at this git revision (e.g. f530e25)")
     args = parser.parse_args()
     ctx = mp.get_context("spawn")
     ready: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
@@ -225,7 +330,8 @@ def main() -> None:
     try:
         port = ready.get(timeout=120)
         with tempfile.TemporaryDirectory() as tmp:
-            asyncio.run(bench(port, args.feeds, args.articles, args.rounds, args.workers, Path(tmp)))
+            asyncio.run(bench(port, args.feeds, args.articles, args.rounds, args.workers, Path(tmp),
+                              args.baseline_rev))
     finally:
         stop.set()
         server.join(timeout=5)
