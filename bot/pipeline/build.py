@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
-from bot.config import Settings
+from bot.config import Settings, SummarySettings
 from bot.fetch.urls import canonicalize
 from bot.models import ExtractedPage, Feed, FeedEntry, NewArticle, ParsedFeed, QuoteRecord
 from bot.pipeline.cluster import fingerprint
@@ -38,10 +38,23 @@ class PageBody:
 
 
 @dataclass(frozen=True, slots=True)
-class ArticleJob:
-    """Everything `prepare_article` needs, in one picklable record (the settings without the token)."""
+class BuildSettings:
+    """The settings an article is built with: all a worker gets (small to pickle per job, and never the
+    token)."""
 
-    settings: Settings
+    summary: SummarySettings
+    min_article_chars: int
+
+    @classmethod
+    def of(cls, settings: Settings) -> BuildSettings:
+        return cls(settings.summary, settings.feeds.min_article_chars)
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleJob:
+    """Everything `prepare_article` needs, in one picklable record."""
+
+    settings: BuildSettings
     feed: Feed
     entry: FeedEntry
     url: str
@@ -58,7 +71,7 @@ def warm() -> None:
             "\"It is a good day,\" said the mayor. Work on the roads starts next month.")
     page = f"<html><head><title>Budget</title></head><body><article><p>{text}</p></article></body></html>"
     extract_article(page.encode(), url="http://localhost/warm", charset="utf-8")
-    summarize_text(text, title="Budget", settings=Settings())
+    summarize_text(text, title="Budget", settings=BuildSettings.of(Settings()))
     fingerprint("Budget", text)
 
 
@@ -82,7 +95,7 @@ def prepare_article(job: ArticleJob) -> NewArticle:
     return build_article(job.settings, job.feed, job.entry, job.url, canonical, page)
 
 
-def build_article(settings: Settings, feed: Feed, entry: FeedEntry, url: str, canonical: str,
+def build_article(settings: BuildSettings, feed: Feed, entry: FeedEntry, url: str, canonical: str,
                   page: ExtractedPage | None) -> NewArticle:
     from bot.fetch.htmltext import html_to_text
 
@@ -91,7 +104,7 @@ def build_article(settings: Settings, feed: Feed, entry: FeedEntry, url: str, ca
     # and than the feed's own text, or less than half of a full-text feed.
     page_chars = len(page.text) if page else 0
     use_page = page is not None and page_chars > 0 and page_chars >= len(feed_text) // 2 and (
-        page_chars >= settings.feeds.min_article_chars or page_chars >= len(feed_text))
+        page_chars >= settings.min_article_chars or page_chars >= len(feed_text))
     text = page.text if page is not None and use_page else feed_text
     title = entry.title or (page.title if page and page.title else "") or url
     summary = summarize_text(text, title=title, settings=settings, language_code=page.language if page else None)
@@ -117,7 +130,7 @@ def build_article(settings: Settings, feed: Feed, entry: FeedEntry, url: str, ca
     )
 
 
-def summarize_text(text: str, *, title: str | None, settings: Settings,
+def summarize_text(text: str, *, title: str | None, settings: Settings | BuildSettings,
                    language_code: str | None = None, bullets: int | None = None) -> summaries.Summary:
     """Summarize with the configured algorithm, in the page's language when the summarizer knows it."""
     import summaries

@@ -30,7 +30,7 @@ from bot.models import (
     ParsedFeed,
     StoredArticle,
 )
-from bot.pipeline.build import ArticleJob, PageBody, parse_feed_body, prepare_article
+from bot.pipeline.build import ArticleJob, BuildSettings, PageBody, parse_feed_body, prepare_article
 from bot.pipeline.build import summarize_text as summarize_text  # used by /summarize and the CLI
 from bot.pipeline.cluster import StoryClusterer
 from bot.pipeline.workers import CpuPool
@@ -79,7 +79,7 @@ class Ingestor:
         """`cpu`: the worker processes for the CPU stages (None: the default thread pool, as `workers=0`);
         `write_batch`: articles stored per transaction at most (1: one write per article)."""
         self.settings = settings
-        self._job_settings = dataclasses.replace(settings, token=None)  # what workers get: never the token
+        self._job_settings = BuildSettings.of(settings)
         self.cpu = cpu if cpu is not None else CpuPool(0)
         self.write_batch = max(1, write_batch)
         self.store = store

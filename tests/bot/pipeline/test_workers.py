@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import pickle
 from collections.abc import Iterator
 from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime, timedelta
@@ -175,3 +176,26 @@ def test_workers_end_when_the_bot_is_killed() -> None:
         time.sleep(0.1)
     os.kill(worker, signal.SIGKILL)
     raise AssertionError("the worker outlived the process that owned its pool")
+
+
+async def test_a_worker_job_carries_the_build_settings_only(tmp_path, site, fetcher, settings) -> None:
+    """What crosses to a worker is the summary settings and the article floor: never the token, and not
+    the whole configuration pickled once per article."""
+    secret = dataclasses.replace(settings, token="secret-token-value")
+    jobs: list[object] = []
+
+    class Recording(CpuPool):
+        async def run(self, fn, *args):  # type: ignore[no-untyped-def]
+            jobs.extend(args)
+            return await super().run(fn, *args)
+
+    publish(site, 1)
+    url = site.set_feed("/feed.xml", entries=["story-1"])
+    stories, new, _ = await ingest_with(tmp_path, "job", url, secret, fetcher, cpu=Recording(0))
+    assert new == 1 and stories
+    article_jobs = [j for j in jobs if type(j).__name__ == "ArticleJob"]
+    assert len(article_jobs) == 1
+    job_settings = article_jobs[0].settings  # type: ignore[attr-defined]
+    assert job_settings.summary == settings.summary
+    assert job_settings.min_article_chars == settings.feeds.min_article_chars
+    assert b"secret-token-value" not in pickle.dumps(article_jobs[0])
