@@ -158,7 +158,9 @@ class SchedulerSettings:
     digest_check_seconds: float = field(
         default=30.0, metadata={"doc": "how often due digests are looked for", **_range(0.05, 3600)}
     )
-    retention_hours: float = field(default=6.0, metadata={"doc": "how often old text is purged", **_range(0.01)})
+    retention_hours: float = field(
+        default=6.0, metadata={"doc": "how often old text is purged and the search index tidied", **_range(0.01)}
+    )
     feed_concurrency: int = field(default=8, metadata={"doc": "feeds polled at once", **_range(1, 256)})
     ingest_workers: int | None = field(
         default=None, metadata={"doc": "processes that parse, extract, summarize and fingerprint (default: one "

@@ -60,6 +60,7 @@ def build_scheduler(settings: Settings, *, store: Store, clock: Callable[[], dat
                 purged = await store.purge_article_text(clock() - timedelta(days=days))
                 if purged:
                     log.info("dropped the text of %s articles older than %s days", purged, days)
+            await store.tidy_search_index()
 
         jobs += [(POLL_JOB, poller.tick, cfg.poll_check_seconds),
                  (RETENTION_JOB, retention, cfg.retention_hours * 3600)]

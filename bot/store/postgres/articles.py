@@ -153,3 +153,10 @@ class ArticleOps(AddOps):
         if total:
             log.info("purged the text of %s articles stored before %s", total, cutoff)
         return total
+
+    async def tidy_search_index(self) -> int:
+        """Move the GIN index's pending list (recent insertions, which every search reads in full) into
+        the index proper; autovacuum does the same, but only when it gets to the table. Returns the
+        pending-list pages cleared."""
+        async with self._read() as conn:  # one statement: its own transaction
+            return int(await conn.fetchval("SELECT gin_clean_pending_list('articles_search_idx'::regclass)"))

@@ -8,6 +8,7 @@ whole index. Every term is a double-quoted string instead; only a trailing `*` (
 from __future__ import annotations
 
 import re
+import sqlite3
 
 from bot.models import QuoteRecord
 
@@ -53,3 +54,16 @@ def fts_values(title: str, bullets: tuple[str, ...], quotes: tuple[QuoteRecord, 
     """
     quote_text = "\n".join(f"{q.text} {q.speaker or ''}".strip() for q in quotes)
     return title, "\n".join(bullets), quote_text, text or ""
+
+
+def segment_count(db: sqlite3.Connection) -> int:
+    """How many b-tree segments the index has (its %_idx table holds rows for each segment's pages)."""
+    return int(db.execute("SELECT count(DISTINCT segid) FROM articles_fts_idx").fetchone()[0])
+
+
+def merge_step(db: sqlite3.Connection, pages: int) -> bool:
+    """One step of FTS5's incremental merge ('merge' command): writes about abs(pages) pages. True when
+    it did work, which FTS5 reports only through the change counter (a difference of 2 or more)."""
+    before = db.total_changes
+    db.execute("INSERT INTO articles_fts (articles_fts, rank) VALUES ('merge', ?)", (pages,))
+    return db.total_changes - before >= 2

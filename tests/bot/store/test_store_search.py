@@ -295,3 +295,32 @@ async def test_cross_guild_cluster_shows_each_guild_only_its_own_feeds(store: St
     only_alpha(pending[10].story)
     assert pending[20].story.title == "Quake: internal memo"  # guild 2 sees its own article
     assert [s.name for s in pending[20].story.other_sources] == []
+
+
+async def test_tidying_the_search_index_merges_it_and_changes_no_result(store: Store, database: str) -> None:
+    """One write per article leaves the full-text index in many segments, which every search reads; the
+    retention job's tidy merges them (SQLite) or clears the pending list (PostgreSQL GIN), and what a
+    search returns is the same before and after."""
+    from bot.store.sqlite.articles import SEARCH_SEGMENTS_BEFORE_MERGE
+
+    a, _ = await _two_guilds(store)
+
+    def segments() -> int:
+        return int(raw(Path(database), "SELECT count(DISTINCT segid) FROM articles_fts_idx")[0][0])
+
+    n = 0
+    while n < 40 or (backend(store) == "sqlite" and segments() <= SEARCH_SEGMENTS_BEFORE_MERGE and n < 400):
+        await store.add_article(make_article(a, n, title=f"Harbour story {n}", text=f"Ferries and dockworkers {n}."),
+                                story_id=None, now=T0 + timedelta(minutes=n))
+        n += 1
+    before = {q: [h.story_id for h in await store.search(1, q, limit=20)] for q in ("ferries", "harbour", "dock*")}
+    assert all(len(ids) == 20 for ids in before.values())
+    if backend(store) == "sqlite":
+        assert segments() > SEARCH_SEGMENTS_BEFORE_MERGE
+        assert await store.tidy_search_index() >= 1
+        assert segments() == 1
+        assert raw(Path(database), "INSERT INTO articles_fts (articles_fts) VALUES ('integrity-check')") == []
+    else:
+        assert await store.tidy_search_index() >= 0
+    assert await store.tidy_search_index() == 0  # nothing left to do
+    assert {q: [h.story_id for h in await store.search(1, q, limit=20)] for q in before} == before

@@ -121,3 +121,35 @@ async def test_roles_get_their_own_jobs(tmp_path):
         assert {j.id for j in discord.get_jobs()} == {DELIVER_JOB, DIGEST_JOB}
     finally:
         await store.close()
+
+
+async def test_the_retention_job_tidies_the_search_index(tmp_path):
+    """The ingest role's retention job (run at start, then every retention_hours) also merges a fragmented
+    full-text index, on the real store."""
+    import sqlite3
+
+    from bot.store.sqlite.articles import SEARCH_SEGMENTS_BEFORE_MERGE
+    from tests.bot.store.test_store import T0, make_article
+
+    store = await open_store(tmp_path / "s.db")
+
+    def segments() -> int:
+        with sqlite3.connect(tmp_path / "s.db") as conn:
+            return int(conn.execute("SELECT count(DISTINCT segid) FROM articles_fts_idx").fetchone()[0])
+
+    try:
+        feed = await store.add_feed("https://a/rss", now=T0)
+        n = 0
+        while segments() <= SEARCH_SEGMENTS_BEFORE_MERGE and n < 400:
+            await store.add_article(make_article(feed.id, n, title=f"Harbour {n}"), story_id=None, now=T0)
+            n += 1
+        assert segments() > SEARCH_SEGMENTS_BEFORE_MERGE
+        scheduler = build_scheduler(settings(), store=store, clock=lambda: datetime.now(UTC),
+                                    poller=SlowPoller())  # type: ignore[arg-type]
+        scheduler.start()
+        try:
+            await wait_for(lambda: segments() == 1, "the retention job's merge")
+        finally:
+            scheduler.shutdown(wait=False)
+    finally:
+        await store.close()
