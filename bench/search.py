@@ -347,7 +347,7 @@ async def run(args: argparse.Namespace, stack: contextlib.ExitStack) -> None:
             admin = postgres_admin(args, stack)
             if admin is None:
                 continue
-            database = await postgres_database(admin)
+            database = await postgres_database(admin, args.pg_database)
         else:
             raise SystemExit(f"unknown backend {kind!r} (sqlite, postgres)")
         results[kind] = await measure(kind, database, args)
@@ -367,6 +367,7 @@ def main() -> None:
     parser.add_argument("--stories", type=int, default=100_000)
     parser.add_argument("--backends", default="sqlite,postgres", help="comma-separated: sqlite, postgres")
     parser.add_argument("--postgres", help="PostgreSQL admin URL (a newsbot_bench database is created there)")
+    parser.add_argument("--pg-database", default="newsbot_bench", help="the PostgreSQL database to fill or reuse")
     parser.add_argument("--db", help="SQLite file to fill (kept) or reuse; default: a temporary one")
     parser.add_argument("--per-kind", type=int, default=40, help="timed queries of each kind")
     parser.add_argument("--recall-per-kind", type=int, default=10, help="0 to skip the recall measurement")

@@ -14,7 +14,6 @@ import asyncio
 import gzip
 import hashlib
 import html
-import json
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from typing import Any, Self
 
 from aiohttp import web
 
+from tests.newsite_feeds import FeedItem, render_atom, render_json, render_rss
 from tests.newsite_payloads import (
     BILLION_LAUGHS,
     BOZO_WITH_ENTRIES,
@@ -36,6 +36,7 @@ from tests.newsite_payloads import (
 )
 
 log = logging.getLogger(__name__)
+__all__ = ["HUGE_BYTES", "Article", "FeedItem", "NewsSite"]
 
 HUGE_BYTES = 50 * 1024 * 1024
 
@@ -49,19 +50,6 @@ class Article:
     author: str | None = None
     image: str | None = None
     description: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class FeedItem:
-    """A feed entry that need not have an article page (or points elsewhere)."""
-
-    guid: str | None
-    title: str
-    link: str | None = None
-    content: str = ""
-    published: datetime | None = None
-    author: str | None = None
-    image: str | None = None
 
 
 @dataclass(slots=True)
@@ -188,12 +176,13 @@ class NewsSite:
         """Serve a feed at `path` whose entries are article slugs or `FeedItem`s; returns its URL."""
         items = [self._item(e) for e in entries]
         feed_title = title or self.site_name
+        home, self_url = self.url("/"), self.url(path)
         if kind == "rss":
-            body, ctype = self._rss(feed_title, path, items), "application/rss+xml; charset=utf-8"
+            body, ctype = render_rss(feed_title, home, items), "application/rss+xml; charset=utf-8"
         elif kind == "atom":
-            body, ctype = self._atom(feed_title, path, items), "application/atom+xml; charset=utf-8"
+            body, ctype = render_atom(feed_title, home, self_url, items), "application/atom+xml; charset=utf-8"
         elif kind == "json":
-            body, ctype = self._json(feed_title, path, items), "application/feed+json"
+            body, ctype = render_json(feed_title, home, self_url, items), "application/feed+json"
         else:
             raise ValueError(f"unknown feed kind {kind!r}")
         self.set_raw(path, body, ctype)
@@ -235,76 +224,6 @@ class NewsSite:
             content=a.description or a.text.split("\n\n")[0], published=a.published, author=a.author,
             image=a.image or self.url(f"/images/{a.slug}.jpg"),
         )
-
-    def _rss(self, title: str, path: str, items: list[FeedItem]) -> bytes:
-        e = html.escape
-        parts = []
-        for it in items:
-            x = [f"<title>{e(it.title)}</title>"]
-            if it.link:
-                x.append(f"<link>{e(it.link)}</link>")
-            if it.guid:
-                x.append(f'<guid isPermaLink="false">{e(it.guid)}</guid>')
-            if it.published:
-                x.append(f"<pubDate>{format_datetime(it.published.astimezone(UTC), usegmt=True)}</pubDate>")
-            if it.author:
-                x.append(f"<dc:creator>{e(it.author)}</dc:creator>")
-            if it.content:
-                x.append(f"<description>{e(it.content)}</description>")
-            if it.image:
-                x.append(f'<enclosure url="{e(it.image)}" type="image/jpeg" length="0"/>')
-            parts.append("<item>" + "".join(x) + "</item>")
-        return (
-            '<?xml version="1.0" encoding="utf-8"?>\n'
-            '<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
-            f"<title>{e(title)}</title><link>{self.url('/')}</link><description>{e(title)}</description>"
-            + "".join(parts) + "</channel></rss>"
-        ).encode()
-
-    def _atom(self, title: str, path: str, items: list[FeedItem]) -> bytes:
-        e = html.escape
-        dates = [it.published for it in items if it.published]
-        updated = max(dates, default=datetime(2024, 1, 1, tzinfo=UTC))
-        parts = []
-        for it in items:
-            x = [f"<title>{e(it.title)}</title>", f"<id>{e(it.guid or it.link or it.title)}</id>"]
-            if it.link:
-                x.append(f'<link rel="alternate" href="{e(it.link)}"/>')
-            if it.published:
-                x.append(f"<published>{it.published.isoformat()}</published>")
-                x.append(f"<updated>{it.published.isoformat()}</updated>")
-            if it.author:
-                x.append(f"<author><name>{e(it.author)}</name></author>")
-            if it.content:
-                x.append(f'<content type="html">{e(it.content)}</content>')
-            if it.image:
-                x.append(f'<link rel="enclosure" type="image/jpeg" href="{e(it.image)}"/>')
-            parts.append("<entry>" + "".join(x) + "</entry>")
-        return (
-            '<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom">'
-            f"<title>{e(title)}</title><id>{self.url(path)}</id><updated>{updated.isoformat()}</updated>"
-            f'<link rel="alternate" href="{self.url("/")}"/><link rel="self" href="{self.url(path)}"/>'
-            + "".join(parts) + "</feed>"
-        ).encode()
-
-    def _json(self, title: str, path: str, items: list[FeedItem]) -> bytes:
-        out: list[dict[str, Any]] = []
-        for it in items:
-            d: dict[str, Any] = {"id": it.guid or it.link or it.title, "title": it.title}
-            if it.link:
-                d["url"] = it.link
-            if it.content:
-                d["content_html"] = it.content
-            if it.published:
-                d["date_published"] = it.published.isoformat()
-            if it.author:
-                d["authors"] = [{"name": it.author}]
-            if it.image:
-                d["image"] = it.image
-            out.append(d)
-        doc = {"version": "https://jsonfeed.org/version/1.1", "title": title, "home_page_url": self.url("/"),
-               "feed_url": self.url(path), "items": out}
-        return json.dumps(doc).encode()
 
     # -- serving -------------------------------------------------------------------------------------
     @web.middleware
