@@ -126,9 +126,8 @@ class Feeds(FeedDeliveryCommands, FeedLookCommands):
         await defer(interaction, ephemeral=True)  # the database is shared with ingest: never risk the 3 s
         store = news_bot(interaction).store
         rows = await store.guild_subscriptions(guild_id(interaction))
-        looks = await asyncio.gather(*(store.post_settings(sub.id) for sub, _ in rows))
-        await reply(interaction, embed=feed_list_embed(rows, {sub.id: look for (sub, _), look in zip(rows, looks,
-                                                                                                      strict=True)}))
+        looks = await store.post_settings_many([sub.id for sub, _ in rows])
+        await reply(interaction, embed=feed_list_embed(rows, looks))
 
     @feed.command(name="filter", description="Only post a feed's stories that match keywords or a /regex/")
     @app_commands.describe(feed="The feed to filter",

@@ -4,6 +4,7 @@ PostgreSQL: the SQLite store's methods (bot/store/sqlite/post_settings.py) state
 from __future__ import annotations
 
 import logging
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -40,6 +41,14 @@ class PostSettingsOps(PgBase):
             row = await conn.fetchrow("SELECT * FROM subscription_settings WHERE subscription_id = $1",
                                       subscription_id)
         return settings_from_row(row)
+
+    async def post_settings_many(self, subscription_ids: Collection[int]) -> dict[int, PostSettings]:
+        ids = sorted(set(subscription_ids))
+        async with self._read() as conn:
+            rows = await conn.fetch("SELECT * FROM subscription_settings WHERE subscription_id = ANY($1::bigint[])",
+                                    ids)
+        found = {int(r["subscription_id"]): settings_from_row(r) for r in rows}
+        return {i: found.get(i, PostSettings()) for i in ids}
 
     async def set_post_settings(self, subscription_id: int, **changes: Any) -> PostSettings:
         """Change some settings of a subscription (keyword names are PostSettings fields); returns all."""

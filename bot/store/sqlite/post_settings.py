@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any
 
@@ -24,6 +25,8 @@ from bot.store.sqlite.views import load_views_sync
 
 _COLUMNS = ("look", "bullets", "quotes", "colour", "webhook", "thread_per_story", "auto_publish",
             "forum_tag_id", "ping_role_id", "ping_keywords")
+
+_IDS_PER_STATEMENT = 500  # well under SQLite's bound-parameter limit
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +46,20 @@ def settings_from_row(row: sqlite3.Row | None) -> PostSettings:
 class PostSettingsOps(StoreBase):
     async def post_settings(self, subscription_id: int) -> PostSettings:
         return settings_from_row(await self._read_sync(_settings_row, subscription_id))
+
+    async def post_settings_many(self, subscription_ids: Collection[int]) -> dict[int, PostSettings]:
+        ids = sorted(set(subscription_ids))
+
+        def unit(db: sqlite3.Connection) -> dict[int, PostSettings]:
+            found = {}
+            for first in range(0, len(ids), _IDS_PER_STATEMENT):
+                chunk = ids[first:first + _IDS_PER_STATEMENT]
+                rows = db.execute(f"SELECT * FROM subscription_settings WHERE subscription_id IN "
+                                  f"({','.join('?' * len(chunk))})", chunk).fetchall()
+                found.update({int(r["subscription_id"]): settings_from_row(r) for r in rows})
+            return {i: found.get(i, PostSettings()) for i in ids}
+
+        return await self._read_sync(unit)
 
     async def set_post_settings(self, subscription_id: int, **changed: Any) -> PostSettings:
         """Change some settings of a subscription (keyword names are PostSettings fields); returns all."""

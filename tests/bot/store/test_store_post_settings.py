@@ -39,6 +39,22 @@ async def test_post_settings_and_webhooks(store: Store) -> None:
     assert await store.guild_feed_count(1) == 1 and await store.guild_feed_count(2) == 0
 
 
+async def test_many_subscriptions_settings_in_one_read(store: Store) -> None:
+    """What /feed list shows for each subscription, read at once: set ones as set, the rest the defaults,
+    unknown ids the defaults too, and more ids than one statement binds."""
+    feed = await store.add_feed("https://a/rss", title="A", now=T0)
+    subs = [await store.subscribe(1, 10 + n, feed.id, now=T0) for n in range(3)]
+    compact = await store.set_post_settings(subs[1].id, look="compact", ping_role_id=77)
+    paused = await store.pause_subscription(subs[2].id, now=T0)
+    got = await store.post_settings_many([s.id for s in subs] + [999])
+    assert got == {subs[0].id: PostSettings(), subs[1].id: compact, subs[2].id: await store.post_settings(subs[2].id),
+                   999: PostSettings()}
+    assert got[subs[2].id].paused_at is not None and paused
+    assert await store.post_settings_many([]) == {}
+    many = await store.post_settings_many(range(1, 1201))
+    assert len(many) == 1200 and many[subs[1].id] == compact
+
+
 async def test_pause_resume_with_missed_stories_and_move(store: Store) -> None:
     feed = await store.add_feed("https://a/rss", now=T0)
     sub = await store.subscribe(1, 10, feed.id, now=T0, exclude="cats")
