@@ -13,9 +13,11 @@ such words are taken out, reduced to word characters and matched as `'word':*` p
 What is ranked (the window), as on SQLite: the newest RANK_WINDOW matching articles in the asker's scope
 (guild feeds or visible channels, optionally a feed and a `since`), ordered by ts_rank_cd (weights
 RANK_WEIGHTS), best article per story. The window is found without reading every match: the GIN index
-gives the matching row ids as a bitmap, ANDed with an id range (the newest RECENT_IDS articles), so only
-rows in that range are visited; the next range (ten times as many) and then the rest are read only when
-the newer ranges hold fewer than RANK_WINDOW matches in scope (the answer is the same as with all rows).
+gives the matching row ids as a bitmap, cut to an id range (the newest RECENT_IDS articles), so only rows
+in that range are visited; the next ranges (ten, then a hundred times as long) and then the rest are read
+only when the newer ranges hold fewer than RANK_WINDOW matches in scope (the answer is the same as with all
+rows). Once a store is large, the newest ranges are read from the newest articles' own partial index
+(recent_index.py), whose entries stay short however many stories are stored.
 `exhaustive_story_ids` computes the same window and ranking the plain way (one statement, every match);
 `plain_top` is unscoped GIN + ts_rank_cd top-k, the bench's baseline.
 """
@@ -43,7 +45,7 @@ MIN_PREFIX_CHARS = 2  # "a*" would expand to a large part of the vocabulary
 RANK_WEIGHTS = "{0.1, 0.3, 0.4, 1.0}"
 RANK_NORMALIZATION = 1  # divide by 1 + log(document length): a long text repeating a word does not win
 RANK_WINDOW = 300  # the newest this-many matches in scope are ranked (the window, see the module doc)
-RECENT_IDS = 20_000  # the id range looked at first: the newest this-many articles
+RECENT_IDS = 2_000  # the id range looked at first: the newest this-many articles (then 10x, 100x, all)
 GUILD_FEEDS = "SELECT feed_id FROM subscriptions WHERE guild_id = $1"
 
 # ISO 639-1 codes (trafilatura) and the language names the summarizer uses (sumy), to PostgreSQL's
@@ -104,27 +106,37 @@ _USABLE_CONFIGS = ("SELECT c.cfg::text FROM search_configs AS c, "
                    f"LATERAL (SELECT {_TSQUERY.format(cfg='c.cfg', w='$1', p='$2')} AS tq) AS x "
                    "WHERE numnode(x.tq) > 0 AND querytree(x.tq) <> 'T' ORDER BY 1")
 # One statement for the whole search, so a search costs four round trips: the configurations and newest id,
-# BEGIN with the planner settings, this, and the ROLLBACK. The window is taken from three id ranges, newest first:
-# `r1` the newest $4 matches in scope with id >= $5, `r2` those in [$7, $5) and `r3` those below $7, each
-# range read only when the newer ones hold fewer than $4 (a one-time filter); every range takes its
-# matches from the GIN index as a bitmap ANDed with the id range, so a common word's older matches are
-# never visited and a rare word's are all read at once. Then each window row's rank, each story's best
-# article (ties: the newer), the best $6 stories, and the rows their StoryViews are built from (the
-# asker's feeds only). Each configuration's query is a separate, constant condition, so the planner sees
-# it and uses the GIN index (a per-row query could not).
+# BEGIN with the planner settings, this, and the ROLLBACK. The window is taken from four id ranges, newest
+# first, each ten times as long as the one before (range_floors): `r1` the newest $4 matches in scope with
+# id >= $5, `r2` those in [$7, $5), `r3` in [$8, $7) and `r4` below $8, each range read only when the newer
+# ones hold fewer than $4 (a one-time filter). Every range takes its matches from a GIN index as a bitmap
+# cut to the range, so a common word fills the window from the short first range (a few hundred rows
+# visited) and a rarer word's matches are read in few, short steps. Then each window row's rank, each
+# story's best article (ties: the newer), the best $6 stories, and the rows their StoryViews are built
+# from (the asker's feeds only). Each configuration's query is a separate, constant condition, so the
+# planner sees it and uses the GIN index (a per-row query could not). `{recent1}` and `{recent2}` repeat
+# the boundary of the newest articles' own index (recent_index.py) as a literal for the ranges inside
+# it, so the planner can prove their rows are all in it and read its short entries, not the full index's.
 _WINDOW_SQL = """
 WITH r1 AS MATERIALIZED (
-    SELECT a.id FROM articles AS a WHERE a.id >= $5 AND ({match}) AND {where} ORDER BY a.id DESC LIMIT $4
+    SELECT a.id FROM articles AS a WHERE a.id >= $5{recent1} AND ({match}) AND {where} ORDER BY a.id DESC LIMIT $4
 ), r2 AS MATERIALIZED (
     SELECT a.id FROM articles AS a
-    WHERE (SELECT count(*) FROM r1) < $4 AND a.id >= $7 AND a.id < $5 AND ({match}) AND {where}
+    WHERE (SELECT count(*) FROM r1) < $4 AND a.id >= $7{recent2} AND a.id < $5 AND ({match}) AND {where}
     ORDER BY a.id DESC LIMIT $4
 ), r3 AS MATERIALIZED (
     SELECT a.id FROM articles AS a
-    WHERE (SELECT count(*) FROM r1) + (SELECT count(*) FROM r2) < $4 AND a.id < $7 AND ({match}) AND {where}
+    WHERE (SELECT count(*) FROM r1) + (SELECT count(*) FROM r2) < $4 AND a.id >= $8 AND a.id < $7
+      AND ({match}) AND {where}
+    ORDER BY a.id DESC LIMIT $4
+), r4 AS MATERIALIZED (
+    SELECT a.id FROM articles AS a
+    WHERE (SELECT count(*) FROM r1) + (SELECT count(*) FROM r2) + (SELECT count(*) FROM r3) < $4 AND a.id < $8
+      AND ({match}) AND {where}
     ORDER BY a.id DESC LIMIT $4
 ), newest AS (
-    SELECT id FROM (SELECT id FROM r1 UNION ALL SELECT id FROM r2 UNION ALL SELECT id FROM r3) AS r
+    SELECT id FROM (SELECT id FROM r1 UNION ALL SELECT id FROM r2 UNION ALL SELECT id FROM r3
+                    UNION ALL SELECT id FROM r4) AS r
     ORDER BY id DESC LIMIT $4
 ), ranked AS (
     SELECT a.id, a.story_id,
@@ -155,7 +167,8 @@ _PLAIN_SQL = """
 SELECT a.id FROM articles AS a WHERE a.id >= $1 AND ({match})
 ORDER BY ts_rank_cd('{weights}', a.search, CASE a.ts_config {cases} END, {norm}) DESC LIMIT $4
 """
-_CONFIGS_AND_NEWEST = f"SELECT ARRAY({_USABLE_CONFIGS}), (SELECT max(id) FROM articles)"
+_CONFIGS_AND_NEWEST = (f"SELECT ARRAY({_USABLE_CONFIGS}), (SELECT max(id) FROM articles), "
+                       "(SELECT boundary FROM search_recent)")
 _CONFIG_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -167,7 +180,18 @@ def search_sql(template: str, configs: Sequence[str], where: str) -> str:
     match = " OR ".join(f"(a.ts_config = {lit} AND a.search @@ {tq})" for lit, tq in queries)
     cases = " ".join(f"WHEN {lit} THEN {tq}" for lit, tq in queries)
     return template.format(match=match, where=where, cases=cases, weights=RANK_WEIGHTS, norm=RANK_NORMALIZATION,
-                           feeds="{feeds}")
+                           feeds="{feeds}", recent1="{recent1}", recent2="{recent2}")
+
+
+def range_floors(newest: int) -> tuple[int, int, int]:
+    """Where the window's first three id ranges start: the newest RECENT_IDS articles, then ten and a
+    hundred times as many (the fourth range is the rest)."""
+    return max(newest - RECENT_IDS, 0), max(newest - 10 * RECENT_IDS, 0), max(newest - 100 * RECENT_IDS, 0)
+
+
+def recent_condition(floor: int, boundary: int | None) -> str:
+    """` AND a.id >= <boundary>` for a range inside the newest articles' own index, else nothing."""
+    return f" AND a.id >= {int(boundary)}" if boundary is not None and floor >= boundary > 0 else ""
 
 
 def _scope(first: int, since: datetime | None, feed_id: int | None,
@@ -194,22 +218,25 @@ async def search(conn: asyncpg.Connection, guild_id: int, query: str, since: dat
     terms = search_terms(query)
     if terms is None or limit <= 0:
         return []
-    # $1 guild, $2 words, $3 prefixes, $4 window, $5 and $7 the range floors, $6 limit
-    feeds, where, params = _scope(8, since, feed_id, channel_ids)
+    # $1 guild, $2 words, $3 prefixes, $4 window, $5, $7 and $8 the range floors, $6 limit
+    feeds, where, params = _scope(9, since, feed_id, channel_ids)
     # The matches come from the GIN index as bitmaps ANDed with the id range: without these settings the
     # planner may walk the table newest first testing every row's tsvector (stored out of line: the slow
     # part). Only for this read-only transaction.
     # Before the settings below: the newest id comes from the primary key's end (an index scan). It only
     # places the id ranges, so it need not be read in the search's snapshot: any value gives the same answer.
     row = await conn.fetchrow(_CONFIGS_AND_NEWEST, terms.text, terms.prefixes)
-    configs, newest = list(row[0] or ()), int(row[1] or 0)
+    configs, newest, boundary = list(row[0] or ()), int(row[1] or 0), row[2]
     if not configs:
         return []
-    sql = search_sql(_WINDOW_SQL, configs, where).replace("{feeds}", feeds)
+    floors = range_floors(newest)
+    sql = (search_sql(_WINDOW_SQL, configs, where).replace("{feeds}", feeds)
+           .replace("{recent1}", recent_condition(floors[0], boundary))
+           .replace("{recent2}", recent_condition(floors[1], boundary)))
     await conn.execute("BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
     try:
-        rows = await conn.fetch(sql, guild_id, terms.text, terms.prefixes, RANK_WINDOW,
-                                max(newest - RECENT_IDS, 0), limit, max(newest - 10 * RECENT_IDS, 0), *params)
+        rows = await conn.fetch(sql, guild_id, terms.text, terms.prefixes, RANK_WINDOW, floors[0], limit,
+                                floors[1], floors[2], *params)
     finally:
         await conn.execute("ROLLBACK")
     by_place: dict[int, list[asyncpg.Record]] = {}

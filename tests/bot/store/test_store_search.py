@@ -209,21 +209,35 @@ WORDS = "rail strike talks union pay offer minister budget storm flood court rul
 async def test_search_equals_the_exhaustive_ranking(store: Store) -> None:
     """On varied small data, search returns exactly the exhaustive ranking's stories, in its order, for
     every query kind and scope (feed, since, visible channels), both backends."""
-    a, b = await _two_guilds(store)
-    c = (await store.add_feed("https://c/rss", title="Gamma", now=T0)).id
-    await store.subscribe(1, 11, c, now=T0)
+    c = await _varied_stories(store, 40)
+    assert await _matches_reference(store, c) > 100  # the comparison was over real results, not empty lists
+
+
+async def _varied_stories(store: Store, count: int, *, first: int = 0, feeds: tuple[int, ...] = ()) -> int:
+    """`count` stories of varied words, quotes and shared stories over three feeds (guild 1 follows the
+    first and third, the third in channel 11); returns the third feed's id."""
+    if not feeds:
+        a, b = await _two_guilds(store)
+        c = (await store.add_feed("https://c/rss", title="Gamma", now=T0)).id
+        await store.subscribe(1, 11, c, now=T0)
+        feeds = (a, b, c)
     stories: list[int] = []
-    for n in range(40):
+    for n in range(first, first + count):
         words = [WORDS[(n * k + 3) % len(WORDS)] for k in (1, 2, 5)]
         quotes = (QuoteRecord(f"We will {words[0]}.", "Gordon Brown"),) if n % 4 == 0 else ()
-        joins = stories[n // 3] if n % 5 == 4 and stories else None
+        joins = stories[(n - first) // 3] if n % 5 == 4 and stories else None
         stored = await store.add_article(
-            make_article((a, b, c)[n % 3], n, title=f"{words[0].title()} {words[1]} news {n}",
+            make_article(feeds[n % 3], n, title=f"{words[0].title()} {words[1]} news {n}",
                          text=" ".join(words * (1 + n % 3)) + " and more", quotes=quotes,
                          bullets=(f"The {words[2]} goes on.",)),
             story_id=joins, now=T0 + timedelta(minutes=n))
         assert stored
         stories.append(stored.story_id)
+    return feeds[2]
+
+
+async def _matches_reference(store: Store, c: int) -> int:
+    """Search equals the exhaustive ranking for every query kind and scope; returns how many it found."""
     scopes: list[dict[str, Any]] = [{}, {"feed_id": c}, {"since": T0 + timedelta(minutes=20)},
                                     {"channel_ids": [11]}, {"channel_ids": []}]
     found = 0
@@ -233,7 +247,41 @@ async def test_search_equals_the_exhaustive_ranking(store: Store) -> None:
                 got = [v.story_id for v in await store.search(1, text, limit=limit, **scope)]
                 assert got == await reference(store, 1, text, limit=limit, **scope), (text, scope, limit)
                 found += len(got)
-    assert found > 100  # the comparison was over real results, not empty lists
+    return found
+
+
+async def test_the_newest_articles_index_moves_forward_and_changes_no_result(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """PostgreSQL: once a store outgrows twice RECENT_INDEX_ROWS, tidying builds a partial GIN index over
+    the newest articles (the first range a search reads), moves it forward as articles arrive and drops
+    the old one; searches give the exhaustive ranking's answer with and without it, window and ranges
+    small enough that every range is used."""
+    if backend(store) != "postgres":
+        pytest.skip("PostgreSQL's partial index (SQLite merges its FTS5 index instead)")
+    from bot.store.postgres import recent_index
+    from bot.store.postgres import search as pg_search
+
+    monkeypatch.setattr(recent_index, "RECENT_INDEX_ROWS", 8)
+    monkeypatch.setattr(pg_search, "RECENT_IDS", 3)
+    monkeypatch.setattr(pg_search, "RANK_WINDOW", 4)
+
+    async def recent_indexes() -> list[str]:
+        rows = await query(store, "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'articles_search_recent%'")
+        return [str(r[0]) for r in rows]
+
+    c = await _varied_stories(store, 12)
+    assert await store.tidy_search_index() == 0 or await recent_indexes() == []  # 12 <= 2 * 8: none yet
+    feeds = tuple(int(r[0]) for r in await query(store, "SELECT id FROM feeds ORDER BY id"))
+    await _varied_stories(store, 28, first=12, feeds=feeds)
+    assert await store.tidy_search_index() >= 1
+    [first] = await recent_indexes()
+    assert await query(store, "SELECT boundary FROM search_recent") == [(40 - 8,)]
+    assert await _matches_reference(store, c) > 50
+    await _varied_stories(store, 20, first=40, feeds=feeds)
+    await store.tidy_search_index()
+    [moved] = await recent_indexes()
+    assert moved != first and await query(store, "SELECT boundary FROM search_recent") == [(60 - 8,)]
+    assert await _matches_reference(store, c) > 50
 
 
 async def test_search_ranks_within_the_newest_window(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -256,7 +304,7 @@ async def test_search_ranks_within_the_newest_window(store: Store, monkeypatch: 
     assert (await store.search(1, "strike"))[0].story_id == mine[0]  # the best match, when all are ranked
     monkeypatch.setattr(lite_search, "RANK_WINDOW", 2)
     monkeypatch.setattr(pg_search, "RANK_WINDOW", 2)
-    monkeypatch.setattr(pg_search, "RECENT_IDS", 1)  # PostgreSQL: ranges of the newest 1, then 10, then the rest
+    monkeypatch.setattr(pg_search, "RECENT_IDS", 1)  # PostgreSQL: ranges of the newest 1, then 10, 100, then the rest
     got = [h.story_id for h in await store.search(1, "strike", limit=5)]
     assert sorted(got) == sorted(mine[2:]) and got == await reference(store, 1, "strike", limit=5, window=2)
     assert (await reference(store, 1, "strike", limit=5, window=None))[0] == mine[0]
