@@ -229,7 +229,7 @@ async def measure(kind: str, database: str, args: argparse.Namespace) -> list[st
         started = time.perf_counter()
         steps = 0 if args.no_tidy else await store.tidy_search_index()
         tidy = "not tidied" if args.no_tidy else \
-            f"tidy_search_index {time.perf_counter() - started:.1f} s ({steps} steps)"
+            f"tidy_search_index {time.perf_counter() - started:.1f} s (returned {steps})"
         lines.append(f"[{kind}] {args.stories:,} stories, load {load}, {tidy}, "
                      f"{await database_size(kind, store, database)}")
         queries = gen.queries(args.per_kind, args.seed + 1)
