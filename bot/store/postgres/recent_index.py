@@ -44,8 +44,11 @@ async def move_recent_index(conn: asyncpg.Connection) -> int:
             return 0
         boundary = newest - RECENT_INDEX_ROWS
         name = f"articles_search_recent_{boundary}"  # an integer: nothing to quote
-        # A build that failed (or was killed) leaves an invalid index of the same name behind.
-        await conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
+        # A build that failed or was killed leaves an invalid index behind, which writes would still keep up.
+        for (stray,) in await conn.fetch("SELECT indexname FROM pg_indexes WHERE tablename = 'articles' "
+                                         "AND indexname LIKE 'articles\\_search\\_recent\\_%'"):
+            if stray != old_name and _NAME.match(stray):
+                await conn.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {stray}")
         await conn.execute(f"CREATE INDEX CONCURRENTLY {name} ON articles USING gin (search) WHERE id >= {boundary}")
         await conn.execute("INSERT INTO search_recent (only_row, boundary, index_name) VALUES (true, $1, $2) "
                            "ON CONFLICT (only_row) DO UPDATE SET boundary = $1, index_name = $2", boundary, name)
