@@ -42,7 +42,7 @@ lint: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.summaries $(SHARED)
-	$(BIN)/python -m bench.ingest
+	$(BIN)/python -m bench.ingest --baseline-rev f530e25
 	$(BIN)/python -m bench.search
 	$(BIN)/python -m bench.discord
 

@@ -258,7 +258,13 @@ async def bench(port: int, feeds: int, articles: int, rounds: int, workers: int,
     today_cpu: list[tuple[float, float]] = []
     new_cpu: list[tuple[float, float]] = []
     rev_cpu: list[tuple[float, float]] = []
-    rev = RevisionIngest(baseline_rev, base, articles, tmp) if baseline_rev else None
+    rev = None
+    if baseline_rev:
+        try:
+            rev = RevisionIngest(baseline_rev, base, articles, tmp)
+        except subprocess.CalledProcessError:  # a shallow clone, or a revision this clone does not have
+            print(f"[baseline-rev] {baseline_rev} is not in this clone's history: its row is left out")
+            baseline_rev = None
     try:
         with CpuPool(workers) as cpu:
             cpu.start()
