@@ -114,15 +114,15 @@ _USABLE_CONFIGS = ("SELECT c.cfg::text FROM search_configs AS c, "
 # visited) and a rarer word's matches are read in few, short steps. Then each window row's rank, each
 # story's best article (ties: the newer), the best $6 stories, and the rows their StoryViews are built
 # from (the asker's feeds only). Each configuration's query is a separate, constant condition, so the
-# planner sees it and uses the GIN index (a per-row query could not). `{recent1}` and `{recent2}` repeat
-# the boundary of the newest articles' own index (recent_index.py) as a literal for the ranges inside
-# it, so the planner can prove their rows are all in it and read its short entries, not the full index's.
+# planner sees it and uses the GIN index (a per-row query could not). Planned with the floors' values
+# (custom plans, see `search`), a range inside the newest articles' own index (recent_index.py) is proven
+# to be all in it, so its bitmap comes from that index's short entries, not the full index's.
 _WINDOW_SQL = """
 WITH r1 AS MATERIALIZED (
-    SELECT a.id FROM articles AS a WHERE a.id >= $5{recent1} AND ({match}) AND {where} ORDER BY a.id DESC LIMIT $4
+    SELECT a.id FROM articles AS a WHERE a.id >= $5 AND ({match}) AND {where} ORDER BY a.id DESC LIMIT $4
 ), r2 AS MATERIALIZED (
     SELECT a.id FROM articles AS a
-    WHERE (SELECT count(*) FROM r1) < $4 AND a.id >= $7{recent2} AND a.id < $5 AND ({match}) AND {where}
+    WHERE (SELECT count(*) FROM r1) < $4 AND a.id >= $7 AND a.id < $5 AND ({match}) AND {where}
     ORDER BY a.id DESC LIMIT $4
 ), r3 AS MATERIALIZED (
     SELECT a.id FROM articles AS a
@@ -167,8 +167,7 @@ _PLAIN_SQL = """
 SELECT a.id FROM articles AS a WHERE a.id >= $1 AND ({match})
 ORDER BY ts_rank_cd('{weights}', a.search, CASE a.ts_config {cases} END, {norm}) DESC LIMIT $4
 """
-_CONFIGS_AND_NEWEST = (f"SELECT ARRAY({_USABLE_CONFIGS}), (SELECT max(id) FROM articles), "
-                       "(SELECT boundary FROM search_recent)")
+_CONFIGS_AND_NEWEST = f"SELECT ARRAY({_USABLE_CONFIGS}), (SELECT max(id) FROM articles)"
 _CONFIG_NAME = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 
 
@@ -180,18 +179,13 @@ def search_sql(template: str, configs: Sequence[str], where: str) -> str:
     match = " OR ".join(f"(a.ts_config = {lit} AND a.search @@ {tq})" for lit, tq in queries)
     cases = " ".join(f"WHEN {lit} THEN {tq}" for lit, tq in queries)
     return template.format(match=match, where=where, cases=cases, weights=RANK_WEIGHTS, norm=RANK_NORMALIZATION,
-                           feeds="{feeds}", recent1="{recent1}", recent2="{recent2}")
+                           feeds="{feeds}")
 
 
 def range_floors(newest: int) -> tuple[int, int, int]:
     """Where the window's first three id ranges start: the newest RECENT_IDS articles, then ten and a
     hundred times as many (the fourth range is the rest)."""
     return max(newest - RECENT_IDS, 0), max(newest - 10 * RECENT_IDS, 0), max(newest - 100 * RECENT_IDS, 0)
-
-
-def recent_condition(floor: int, boundary: int | None) -> str:
-    """` AND a.id >= <boundary>` for a range inside the newest articles' own index, else nothing."""
-    return f" AND a.id >= {int(boundary)}" if boundary is not None and floor >= boundary > 0 else ""
 
 
 def _scope(first: int, since: datetime | None, feed_id: int | None,
@@ -226,14 +220,18 @@ async def search(conn: asyncpg.Connection, guild_id: int, query: str, since: dat
     # Before the settings below: the newest id comes from the primary key's end (an index scan). It only
     # places the id ranges, so it need not be read in the search's snapshot: any value gives the same answer.
     row = await conn.fetchrow(_CONFIGS_AND_NEWEST, terms.text, terms.prefixes)
-    configs, newest, boundary = list(row[0] or ()), int(row[1] or 0), row[2]
+    configs, newest = list(row[0] or ()), int(row[1] or 0)
     if not configs:
         return []
     floors = range_floors(newest)
-    sql = (search_sql(_WINDOW_SQL, configs, where).replace("{feeds}", feeds)
-           .replace("{recent1}", recent_condition(floors[0], boundary))
-           .replace("{recent2}", recent_condition(floors[1], boundary)))
-    await conn.execute("BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off")
+    sql = search_sql(_WINDOW_SQL, configs, where).replace("{feeds}", feeds)
+    # A custom plan for every search: a generic one could not know that a range lies inside the newest
+    # articles' partial index, and would read the full index's entries instead. No parallel workers: the
+    # older ranges are costed as if read whole (their one-time filters usually skip them), and starting
+    # workers for a range that is then skipped took 50 ms at a million stories, more than the search.
+    # (JIT is off for the store's connections: the same costing made it compile for 60-70 ms.)
+    await conn.execute("BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; "
+                       "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL max_parallel_workers_per_gather = 0")
     try:
         rows = await conn.fetch(sql, guild_id, terms.text, terms.prefixes, RANK_WINDOW, floors[0], limit,
                                 floors[1], floors[2], *params)

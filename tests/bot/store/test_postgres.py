@@ -115,3 +115,14 @@ async def test_search_uses_the_gin_index(pg_url: str) -> None:
     finally:
         await conn.close()
     assert "articles_search_idx" in plan
+
+
+async def test_the_store_connections_never_jit_compile(pg_url: str) -> None:
+    """A search's plan at a million stories is costed past jit_above_cost; compiling it took longer than
+    running it, so the store's connections have JIT off."""
+    store = await PostgresStore.open(pg_url, pool_size=1)
+    try:
+        async with store._read() as conn:
+            assert await conn.fetchval("SHOW jit") == "off"
+    finally:
+        await store.close()
