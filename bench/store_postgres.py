@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 from datetime import datetime
 from typing import Any
 
-from bench.store import NOW, Row, Texts, fts_rows, setup_feed, write_rows
+from bench.store import NOW, Row, Texts, bulk_beside, fts_rows, setup_feed, write_rows
 from bot.models import NewArticle
 from bot.store import open_store
 from bot.store.common import feed_key, normalize_name, surname
@@ -125,23 +124,13 @@ async def postgres_rows(args: argparse.Namespace, admin: str, texts: Texts) -> l
     store = await open_store(bulk_url)
     feed = await store.add_feed("https://outlet1.example/rss", title="Outlet 1", now=NOW)
     await conn.execute(PLAIN_PG)
-    chunk = 5000
-    done = 0
-    store_s = base_s = 0.0
-    while done < args.stories:
-        n = min(chunk, args.stories - done)
-        articles = [texts.article(done + k, feed.id, "bulk/") for k in range(n)]
-        t = time.perf_counter()
-        await store.bulk_load(articles, now=NOW)
-        store_s += time.perf_counter() - t
-        t = time.perf_counter()
+
+    async def plain_copy(articles: list[NewArticle], first_id: int) -> None:
         async with conn.transaction():
-            await conn.copy_records_to_table("plain_search", records=fts_rows(articles, done + 1),
+            await conn.copy_records_to_table("plain_search", records=fts_rows(articles, first_id),
                                              columns=["id", "title", "bullets", "quotes", "text"])
-        base_s += time.perf_counter() - t
-        done += n
-        if done % 100_000 == 0:
-            print(f"  [postgres] loaded {done:,} stories: {store_s:.1f} s vs {base_s:.1f} s", flush=True)
+
+    store_s, base_s = await bulk_beside("postgres", store, feed.id, texts, args.stories, plain_copy)
     await store.close()
     await conn.close()
     rows.append(Row(f"Store.bulk_load, {args.stories:,} stories", store_s, base_s, 1, "s",
