@@ -13,7 +13,6 @@ from bot.store.common import normalize_name, ordered, surname
 from bot.store.filtering import DIGEST_PAGE, extend_passing
 from bot.store.postgres import search as fts
 from bot.store.postgres.adding import AddOps
-from bot.store.postgres.recent_index import move_recent_index
 from bot.store.postgres.rows import ts
 from bot.store.postgres.views import Params, load_views
 
@@ -156,10 +155,8 @@ class ArticleOps(AddOps):
         return total
 
     async def tidy_search_index(self) -> int:
-        """Move the newest articles' own index forward when they have outgrown it (recent_index.py), and
-        the full GIN index's pending list (recent insertions, which every search reads in full) into the
-        index proper, which autovacuum also does, but only when it gets to the table. Returns the indexes
-        built plus the pending-list pages cleared."""
-        async with self._read() as conn:  # no transaction: CREATE INDEX CONCURRENTLY
-            moved = await move_recent_index(conn)
-            return moved + int(await conn.fetchval("SELECT gin_clean_pending_list('articles_search_idx'::regclass)"))
+        """Move the GIN index's pending list (recent insertions, which every search reads in full) into
+        the index proper, which autovacuum also does, but only when it gets to the table. Returns the
+        pending-list pages cleared."""
+        async with self._read() as conn:
+            return int(await conn.fetchval("SELECT gin_clean_pending_list('articles_search_blocks_idx'::regclass)"))

@@ -12,12 +12,14 @@ such words are taken out, reduced to word characters and matched as `'word':*` p
 
 What is ranked (the window), as on SQLite: the newest RANK_WINDOW matching articles in the asker's scope
 (guild feeds or visible channels, optionally a feed and a `since`), ordered by ts_rank_cd (weights
-RANK_WEIGHTS), best article per story. The window is found without reading every match: the GIN index
-gives the matching row ids as a bitmap, cut to an id range (the newest RECENT_IDS articles), so only rows
-in that range are visited; the next ranges (ten, then a hundred times as long) and then the rest are read
-only when the newer ranges hold fewer than RANK_WINDOW matches in scope (the answer is the same as with all
-rows). Once a store is large, the newest ranges are read from the newest articles' own partial index
-(recent_index.py), whose entries stay short however many stories are stored.
+RANK_WEIGHTS), best article per story. The window is found without reading every match: it is read in id
+ranges, newest first, until it is full. The first range is the newest FIRST_IDS articles; each next one
+is sized from how densely the ranges before it held matches in scope (enough for the missing ones, with
+HEADROOM), and at most MAX_GROWTH times as long as all of them, so a common word stops after one short
+range and a rare one gets there in a few steps. A range is a list of id blocks (`id_blocks`), which the
+GIN index over (search, newsbot_id_blocks(id)) intersects with the words (migration 0008): only the
+range's matches leave the index, each range's heap reads stay near what it contributes, and the answer is
+the same as with all rows. The ranges and the ranking read one snapshot.
 `exhaustive_story_ids` computes the same window and ranking the plain way (one statement, every match);
 `plain_top` is unscoped GIN + ts_rank_cd top-k, the bench's baseline.
 """
@@ -45,7 +47,12 @@ MIN_PREFIX_CHARS = 2  # "a*" would expand to a large part of the vocabulary
 RANK_WEIGHTS = "{0.1, 0.3, 0.4, 1.0}"
 RANK_NORMALIZATION = 1  # divide by 1 + log(document length): a long text repeating a word does not win
 RANK_WINDOW = 300  # the newest this-many matches in scope are ranked (the window, see the module doc)
-RECENT_IDS = 2_000  # the id range looked at first: the newest this-many articles (then 10x, 100x, all)
+FIRST_IDS = 2_000  # the first id range: the newest this-many articles (out to whole blocks)
+HEADROOM = 1.5  # a next range is sized for this many times the matches still missing, at the density so far
+MAX_GROWTH = 10  # and is at most this many times as long as all the ranges read before it
+# The id blocks newsbot_id_blocks(id) names (PostgreSQL migration 0008), smallest first; a block's number
+# is (id // size) * 8 + its place here.
+BLOCK_SIZES = (1_000, 10_000, 100_000, 1_000_000, 10_000_000)
 GUILD_FEEDS = "SELECT feed_id FROM subscriptions WHERE guild_id = $1"
 
 # ISO 639-1 codes (trafilatura) and the language names the summarizer uses (sumy), to PostgreSQL's
@@ -105,55 +112,25 @@ _TSQUERY = ("(CASE WHEN {p} = '' THEN websearch_to_tsquery({cfg}, {w}) WHEN {w} 
 _USABLE_CONFIGS = ("SELECT c.cfg::text FROM search_configs AS c, "
                    f"LATERAL (SELECT {_TSQUERY.format(cfg='c.cfg', w='$1', p='$2')} AS tq) AS x "
                    "WHERE numnode(x.tq) > 0 AND querytree(x.tq) <> 'T' ORDER BY 1")
-# One statement for the whole search, so a search costs four round trips: the configurations and newest id,
-# BEGIN with the planner settings, this, and the ROLLBACK. The window is taken from four id ranges, newest
-# first, each ten times as long as the one before (range_floors): `r1` the newest $4 matches in scope with
-# id >= $5, `r2` those in [$7, $5), `r3` in [$8, $7) and `r4` below $8, each range read only when the newer
-# ones hold fewer than $4 (a one-time filter). Every range takes its matches from a GIN index as a bitmap
-# cut to the range, so a common word fills the window from the short first range (a few hundred rows
-# visited) and a rarer word's matches are read in few, short steps. Then each window row's rank, each
-# story's best article (ties: the newer), the best $6 stories, and the rows their StoryViews are built
-# from (the asker's feeds only). Each configuration's query is a separate, constant condition, so the
-# planner sees it and uses the GIN index (a per-row query could not). Planned with the floors' values
-# (custom plans, see `search`), a range inside the newest articles' own index (recent_index.py) is proven
-# to be all in it, so its bitmap comes from that index's short entries, not the full index's.
-_WINDOW_SQL = """
-WITH r1 AS MATERIALIZED (
-    SELECT a.id FROM articles AS a WHERE a.id >= $5 AND ({match}) AND {where} ORDER BY a.id DESC LIMIT $4
-), r2 AS MATERIALIZED (
-    SELECT a.id FROM articles AS a
-    WHERE (SELECT count(*) FROM r1) < $4 AND a.id >= $7 AND a.id < $5 AND ({match}) AND {where}
-    ORDER BY a.id DESC LIMIT $4
-), r3 AS MATERIALIZED (
-    SELECT a.id FROM articles AS a
-    WHERE (SELECT count(*) FROM r1) + (SELECT count(*) FROM r2) < $4 AND a.id >= $8 AND a.id < $7
-      AND ({match}) AND {where}
-    ORDER BY a.id DESC LIMIT $4
-), r4 AS MATERIALIZED (
-    SELECT a.id FROM articles AS a
-    WHERE (SELECT count(*) FROM r1) + (SELECT count(*) FROM r2) + (SELECT count(*) FROM r3) < $4 AND a.id < $8
-      AND ({match}) AND {where}
-    ORDER BY a.id DESC LIMIT $4
-), newest AS (
-    SELECT id FROM (SELECT id FROM r1 UNION ALL SELECT id FROM r2 UNION ALL SELECT id FROM r3
-                    UNION ALL SELECT id FROM r4) AS r
-    ORDER BY id DESC LIMIT $4
-), ranked AS (
-    SELECT a.id, a.story_id,
-           ts_rank_cd('{weights}', a.search, CASE a.ts_config {cases} END, {norm}) AS score
-    FROM newest JOIN articles AS a ON a.id = newest.id
-), best AS (
-    SELECT DISTINCT ON (story_id) story_id, score, id FROM ranked ORDER BY story_id, score DESC, id DESC
-), top AS (
-    SELECT story_id, row_number() OVER (ORDER BY score DESC, id DESC) AS place
-    FROM best ORDER BY score DESC, id DESC LIMIT $6
-)
-SELECT top.place, a.id, a.story_id, a.url, a.title, a.bullets::text AS bullets, a.quotes::text AS quotes,
+# One id range's newest $5 matches in scope, each with its rank: $4 the range as id blocks (`id_blocks`),
+# which the GIN index intersects with the words, so only the range's matches are read from the table. The
+# rank is computed after the LIMIT: only those rows' tsvectors (stored out of line) are read. Each
+# configuration's query is a separate, constant condition, so the planner sees it and uses the GIN index
+# (a per-row query could not).
+_RANGE_SQL = """
+SELECT r.id, r.story_id, ts_rank_cd('{weights}', r.search, CASE r.ts_config {cases} END, {norm}) AS score
+FROM (SELECT a.id, a.story_id, a.search, a.ts_config FROM articles AS a
+      WHERE newsbot_id_blocks(a.id) && $4::bigint[] AND ({match}) AND {where}
+      ORDER BY a.id DESC LIMIT $5) AS r
+"""
+# The rows the best stories' StoryViews are built from ($2), the asker's feeds only.
+_VIEW_ROWS_SQL = """
+SELECT a.id, a.story_id, a.url, a.title, a.bullets::text AS bullets, a.quotes::text AS quotes,
        a.published_at, a.image_url, a.reading_minutes, a.reduction, a.author, a.text_source, a.site_name,
        f.title AS feed_title
-FROM top JOIN articles AS a ON a.story_id = top.story_id LEFT JOIN feeds AS f ON f.id = a.feed_id
-WHERE a.feed_id IN ({feeds})
-ORDER BY top.place, a.id
+FROM articles AS a LEFT JOIN feeds AS f ON f.id = a.feed_id
+WHERE a.story_id = ANY($2::bigint[]) AND a.feed_id IN ({feeds})
+ORDER BY a.id
 """
 # The same window and ranking with no shortcut: every match in scope, sorted in SQL.
 _EXHAUSTIVE_SQL = """
@@ -182,10 +159,30 @@ def search_sql(template: str, configs: Sequence[str], where: str) -> str:
                            feeds="{feeds}")
 
 
-def range_floors(newest: int) -> tuple[int, int, int]:
-    """Where the window's first three id ranges start: the newest RECENT_IDS articles, then ten and a
-    hundred times as many (the fourth range is the rest)."""
-    return max(newest - RECENT_IDS, 0), max(newest - 10 * RECENT_IDS, 0), max(newest - 100 * RECENT_IDS, 0)
+def id_blocks(lo: int, hi: int) -> list[int]:
+    """The fewest block numbers (newsbot_id_blocks) whose ids are exactly [lo, hi); both ends are
+    multiples of the smallest block."""
+    if lo % BLOCK_SIZES[0] or hi % BLOCK_SIZES[0]:
+        raise ValueError(f"[{lo}, {hi}) is not on {BLOCK_SIZES[0]}-id boundaries")
+    blocks: list[int] = []
+    at = lo
+    while at < hi:
+        level = next(i for i in range(len(BLOCK_SIZES) - 1, -1, -1)
+                     if at % BLOCK_SIZES[i] == 0 and at + BLOCK_SIZES[i] <= hi)
+        blocks.append(at // BLOCK_SIZES[level] * 8 + level)
+        at += BLOCK_SIZES[level]
+    return blocks
+
+
+def next_floor(top: int, floor: int, found: int) -> int:
+    """Where the next id range starts, below `floor`: long enough for the matches still missing at the
+    density [floor, top) held them (with HEADROOM), at most MAX_GROWTH times [floor, top), on a block
+    boundary, at least one block."""
+    covered, missing, block = top - floor, RANK_WINDOW - found, BLOCK_SIZES[0]
+    span = MAX_GROWTH * covered
+    if found:
+        span = min(span, int(HEADROOM * missing * covered / found) + 1)
+    return max(0, (floor - span) // block * block)
 
 
 def _scope(first: int, since: datetime | None, feed_id: int | None,
@@ -212,36 +209,48 @@ async def search(conn: asyncpg.Connection, guild_id: int, query: str, since: dat
     terms = search_terms(query)
     if terms is None or limit <= 0:
         return []
-    # $1 guild, $2 words, $3 prefixes, $4 window, $5, $7 and $8 the range floors, $6 limit
-    feeds, where, params = _scope(9, since, feed_id, channel_ids)
-    # The matches come from the GIN index as bitmaps ANDed with the id range: without these settings the
-    # planner may walk the table newest first testing every row's tsvector (stored out of line: the slow
-    # part). Only for this read-only transaction.
+    # $1 guild, $2 words, $3 prefixes, $4 the range's blocks, $5 how many; then the scope
+    _, where, params = _scope(6, since, feed_id, channel_ids)
     # Before the settings below: the newest id comes from the primary key's end (an index scan). It only
-    # places the id ranges, so it need not be read in the search's snapshot: any value gives the same answer.
+    # places the ranges; an article stored after it is read is left out, as if it came after the search.
     row = await conn.fetchrow(_CONFIGS_AND_NEWEST, terms.text, terms.prefixes)
     configs, newest = list(row[0] or ()), int(row[1] or 0)
     if not configs:
         return []
-    floors = range_floors(newest)
-    sql = search_sql(_WINDOW_SQL, configs, where).replace("{feeds}", feeds)
-    # A custom plan for every search: a generic one could not know that a range lies inside the newest
-    # articles' partial index, and would read the full index's entries instead. No parallel workers: the
-    # older ranges are costed as if read whole (their one-time filters usually skip them), and starting
-    # workers for a range that is then skipped took 50 ms at a million stories, more than the search.
-    # (JIT is off for the store's connections: the same costing made it compile for 60-70 ms.)
-    await conn.execute("BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off; "
-                       "SET LOCAL plan_cache_mode = force_custom_plan; SET LOCAL max_parallel_workers_per_gather = 0")
+    # Planner settings for this read-only transaction: the matches come from the GIN index as bitmaps;
+    # without them the planner may walk the table newest first testing every row's tsvector (stored out of
+    # line: the slow part). No parallel workers: starting them cost more than a range. One snapshot for
+    # the ranges and the StoryViews.
+    await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off; "
+                       "SET LOCAL enable_indexscan = off; SET LOCAL max_parallel_workers_per_gather = 0; "
+                       "SET LOCAL plan_cache_mode = force_generic_plan")
     try:
-        rows = await conn.fetch(sql, guild_id, terms.text, terms.prefixes, RANK_WINDOW, floors[0], limit,
-                                floors[1], floors[2], *params)
+        range_sql = search_sql(_RANGE_SQL, configs, where)
+        best: dict[int, tuple[float, int]] = {}  # story -> its best window row's (rank, id)
+        found = 0
+        top = (newest // BLOCK_SIZES[0] + 1) * BLOCK_SIZES[0]
+        floor, ceiling = max(0, (top - FIRST_IDS) // BLOCK_SIZES[0] * BLOCK_SIZES[0]), top
+        while True:
+            for r in await conn.fetch(range_sql, guild_id, terms.text, terms.prefixes, id_blocks(floor, ceiling),
+                                      RANK_WINDOW - found, *params):
+                found += 1
+                best[r[1]] = max(best.get(r[1], (r[2], r[0])), (r[2], r[0]))
+            if found >= RANK_WINDOW or floor == 0:
+                break
+            floor, ceiling = next_floor(top, floor, found), floor
+        # the best stories: by rank, then the newer article (the exhaustive ranking's order)
+        places = sorted(best, key=lambda story: best[story], reverse=True)[:limit]
+        if not places:
+            return []
+        feeds, _, view_params = _scope(3, None, None, channel_ids)
+        rows = await conn.fetch(_VIEW_ROWS_SQL.format(feeds=feeds), guild_id, places, *view_params)
     finally:
         await conn.execute("ROLLBACK")
-    by_place: dict[int, list[asyncpg.Record]] = {}
+    by_story: dict[int, list[asyncpg.Record]] = {}
     for r in rows:
-        by_place.setdefault(int(r["place"]), []).append(r)
-    return [story_view(arts[0]["story_id"], arts, opt_utc(arts[0]["published_at"]))
-            for _, arts in sorted(by_place.items())]
+        by_story.setdefault(int(r["story_id"]), []).append(r)
+    return [story_view(story, by_story[story], opt_utc(by_story[story][0]["published_at"]))
+            for story in places if story in by_story]
 
 
 async def exhaustive_story_ids(conn: asyncpg.Connection, guild_id: int, query: str, *,

@@ -114,7 +114,7 @@ async def test_search_uses_the_gin_index(pg_url: str) -> None:
             "EXPLAIN SELECT id FROM articles WHERE search @@ websearch_to_tsquery('english', 'volcano')"))
     finally:
         await conn.close()
-    assert "articles_search_idx" in plan
+    assert "articles_search_blocks_idx" in plan
 
 
 async def test_the_store_connections_never_jit_compile(pg_url: str) -> None:

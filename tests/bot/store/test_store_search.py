@@ -250,40 +250,63 @@ async def _matches_reference(store: Store, c: int) -> int:
     return found
 
 
-async def test_the_newest_articles_index_moves_forward_and_changes_no_result(
+async def test_search_reads_id_ranges_newest_first_and_changes_no_result(
         store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
-    """PostgreSQL: once a store outgrows twice RECENT_INDEX_ROWS, tidying builds a partial GIN index over
-    the newest articles (the first range a search reads), moves it forward as articles arrive and drops
-    the old one; searches give the exhaustive ranking's answer with and without it, window and ranges
-    small enough that every range is used."""
+    """PostgreSQL: the window is read in id ranges, newest first, each sized from the density of matches
+    before it. With articles spread over blocks of every size (ids from 1 to past 20,000,000) and a window
+    of four, searches take several ranges, and every answer is the exhaustive ranking's."""
     if backend(store) != "postgres":
-        pytest.skip("PostgreSQL's partial index (SQLite merges its FTS5 index instead)")
-    from bot.store.postgres import recent_index
+        pytest.skip("PostgreSQL's id ranges (SQLite ranks the newest window from its FTS5 index)")
     from bot.store.postgres import search as pg_search
 
-    monkeypatch.setattr(recent_index, "RECENT_INDEX_ROWS", 8)
-    monkeypatch.setattr(pg_search, "RECENT_IDS", 3)
     monkeypatch.setattr(pg_search, "RANK_WINDOW", 4)
+    ranges: list[tuple[int, int]] = []
+    id_blocks = pg_search.id_blocks
 
-    async def recent_indexes() -> list[str]:
-        rows = await query(store, "SELECT indexname FROM pg_indexes WHERE indexname LIKE 'articles_search_recent%'")
-        return [str(r[0]) for r in rows]
+    def recorded(lo: int, hi: int) -> list[int]:
+        ranges.append((lo, hi))
+        return id_blocks(lo, hi)
 
-    c = await _varied_stories(store, 12)
-    assert await store.tidy_search_index() == 0 or await recent_indexes() == []  # 12 <= 2 * 8: none yet
+    monkeypatch.setattr(pg_search, "id_blocks", recorded)
+    c = await _varied_stories(store, 8)
     feeds = tuple(int(r[0]) for r in await query(store, "SELECT id FROM feeds ORDER BY id"))
-    await _varied_stories(store, 28, first=12, feeds=feeds)
-    async with store._read() as conn:  # type: ignore[attr-defined]  # what a build killed midway leaves
-        await conn.execute("CREATE INDEX articles_search_recent_7 ON articles USING gin (search) WHERE id >= 7")
-    assert await store.tidy_search_index() >= 1
-    [first] = await recent_indexes()  # the stray one is gone
-    assert await query(store, "SELECT boundary FROM search_recent") == [(40 - 8,)]
+    for first, start in enumerate((1_700, 9_990, 134_500, 1_999_000, 20_000_999, 20_004_000), start=1):
+        async with store._read() as conn:  # type: ignore[attr-defined]
+            await conn.execute(f"ALTER TABLE articles ALTER COLUMN id RESTART WITH {start}")
+        await _varied_stories(store, 7, first=8 * first, feeds=feeds)
     assert await _matches_reference(store, c) > 50
-    await _varied_stories(store, 20, first=40, feeds=feeds)
-    await store.tidy_search_index()
-    [moved] = await recent_indexes()
-    assert moved != first and await query(store, "SELECT boundary FROM search_recent") == [(60 - 8,)]
-    assert await _matches_reference(store, c) > 50
+    top = 20_005_000  # the block past the newest id
+    searches: list[list[tuple[int, int]]] = []
+    for lo, hi in ranges:
+        if hi == top:
+            searches.append([])
+        assert not searches[-1] or searches[-1][-1][0] == hi  # each range ends where the one before began
+        searches[-1].append((lo, hi))
+    taken = [len(s) for s in searches]
+    assert max(taken) >= 5 and min(taken) == 1  # some went down to the oldest blocks, some stopped at once
+    assert any(s[-1][0] > 0 for s in searches if len(s) > 1)  # and some stopped on the way
+
+
+async def test_id_blocks_are_exactly_the_range(store: Store) -> None:
+    """PostgreSQL: the block numbers id_blocks gives for [lo, hi) match, through newsbot_id_blocks in the
+    database, exactly the ids in [lo, hi), for ranges on every size of block."""
+    if backend(store) != "postgres":
+        pytest.skip("PostgreSQL's id blocks")
+    from bot.store.postgres.search import id_blocks
+
+    ranges = [(0, 1_000), (0, 2_000_000), (9_000, 11_000), (1_000, 100_000), (99_000, 1_101_000),
+              (5_000, 35_000_000), (19_999_000, 20_001_000), (123_000, 9_877_000)]
+    for lo, hi in ranges:
+        assert len(id_blocks(lo, hi)) < 60
+        probes = sorted({0, 1, lo - 1, lo, lo + 1, lo + 999, lo + 1_000, hi - 1_001, hi - 1, hi, hi + 1,
+                         (lo + hi) // 2, 10_000_000, 10_000_000 - 1})
+        async with store._read() as conn:  # type: ignore[attr-defined]
+            rows = await conn.fetch("SELECT p FROM unnest($1::bigint[]) AS p "
+                                    "WHERE newsbot_id_blocks(p) && $2::bigint[] ORDER BY p",
+                                    [p for p in probes if p >= 0], id_blocks(lo, hi))
+        assert [r[0] for r in rows] == [p for p in probes if lo <= p < hi], (lo, hi)
+    with pytest.raises(ValueError, match="boundaries"):
+        id_blocks(5, 1_000)
 
 
 async def test_search_ranks_within_the_newest_window(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -306,7 +329,7 @@ async def test_search_ranks_within_the_newest_window(store: Store, monkeypatch: 
     assert (await store.search(1, "strike"))[0].story_id == mine[0]  # the best match, when all are ranked
     monkeypatch.setattr(lite_search, "RANK_WINDOW", 2)
     monkeypatch.setattr(pg_search, "RANK_WINDOW", 2)
-    monkeypatch.setattr(pg_search, "RECENT_IDS", 1)  # PostgreSQL: ranges of the newest 1, then 10, 100, then the rest
+    monkeypatch.setattr(pg_search, "FIRST_IDS", 1)  # PostgreSQL: the first range is the newest block
     got = [h.story_id for h in await store.search(1, "strike", limit=5)]
     assert sorted(got) == sorted(mine[2:]) and got == await reference(store, 1, "strike", limit=5, window=2)
     assert (await reference(store, 1, "strike", limit=5, window=None))[0] == mine[0]
