@@ -126,3 +126,15 @@ async def test_the_store_connections_never_jit_compile(pg_url: str) -> None:
             assert await conn.fetchval("SHOW jit") == "off"
     finally:
         await store.close()
+
+
+async def test_the_search_tsvector_stays_in_the_row(pg_url: str) -> None:
+    """Every search reads its window rows' tsvectors (ranks, phrase positions); out of line in the TOAST
+    table each read cost a third more, so the column is stored in the row (STORAGE MAIN)."""
+    conn = await asyncpg.connect(pg_url)
+    try:
+        storage = await conn.fetchval("SELECT attstorage::text FROM pg_attribute "
+                                      "WHERE attrelid = 'articles'::regclass AND attname = 'search'")
+    finally:
+        await conn.close()
+    assert storage == "m"

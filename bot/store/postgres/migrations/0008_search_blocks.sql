@@ -13,6 +13,12 @@ LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $$ SELECT ARRAY[(id / 1000) * 8, (id / 10000) * 8 + 1, (id / 100000) * 8 + 2, (id / 1000000) * 8 + 3,
                    (id / 10000000) * 8 + 4] $$;
 
+-- Each window row's tsvector is read (its rank; a phrase's positions): kept in the row itself, not out of
+-- line in the TOAST table, whose index and chunks cost a third of that read. PostgreSQL moves it out of
+-- line only when the row would not fit a page. Rows stored before this keep theirs out of line until the
+-- table is rewritten (VACUUM FULL articles).
+ALTER TABLE articles ALTER COLUMN search SET STORAGE MAIN;
+
 CREATE INDEX articles_search_blocks_idx ON articles USING gin (search, newsbot_id_blocks(id));
 DROP INDEX articles_search_idx;
 
