@@ -117,7 +117,7 @@ _USABLE_CONFIGS = ("SELECT c.cfg::text FROM search_configs AS c, "
                    "WHERE numnode(x.tq) > 0 AND querytree(x.tq) <> 'T' ORDER BY 1")
 # One id range's newest $5 matches in scope, each with its rank: $4 the range as id blocks (`id_blocks`),
 # which the GIN index intersects with the words, so only the range's matches are read from the table. The
-# rank is computed after the LIMIT: only those rows' tsvectors (stored out of line) are read. Each
+# rank is computed after the LIMIT, so only those rows' tsvectors are read. Each
 # configuration's query is a separate, constant condition, so the planner sees it and uses the GIN index
 # (a per-row query could not).
 _RANGE_SQL = """
@@ -221,9 +221,8 @@ async def search(conn: asyncpg.Connection, guild_id: int, query: str, since: dat
     if not configs:
         return []
     # Planner settings for this read-only transaction: the matches come from the GIN index as bitmaps;
-    # without them the planner may walk the table newest first testing every row's tsvector (stored out of
-    # line: the slow part). No parallel workers: starting them cost more than a range. One snapshot for
-    # the ranges and the StoryViews.
+    # without them the planner may walk the table newest first testing every row's tsvector. No parallel
+    # workers: starting them cost more than a range. One snapshot for the ranges and the StoryViews.
     await conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL enable_seqscan = off; "
                        "SET LOCAL enable_indexscan = off; SET LOCAL max_parallel_workers_per_gather = 0; "
                        "SET LOCAL plan_cache_mode = force_generic_plan")
