@@ -231,7 +231,7 @@ async def search(conn: asyncpg.Connection, guild_id: int, query: str, since: dat
         best: dict[int, tuple[float, int]] = {}  # story -> its best window row's (rank, id)
         found = 0
         top = (newest // BLOCK_SIZES[0] + 1) * BLOCK_SIZES[0]
-        floor, ceiling = max(0, (top - FIRST_IDS) // BLOCK_SIZES[0] * BLOCK_SIZES[0]), top
+        floor, ceiling = max(0, (newest + 1 - FIRST_IDS) // BLOCK_SIZES[0] * BLOCK_SIZES[0]), top
         while True:
             for r in await conn.fetch(range_sql, guild_id, terms.text, terms.prefixes, id_blocks(floor, ceiling),
                                       RANK_WINDOW - found, *params):
