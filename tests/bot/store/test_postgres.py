@@ -1,5 +1,5 @@
-"""PostgreSQL-only: schema and migrations (advisory lock, two real processes starting at once), connection
-errors, and that search uses the GIN index."""
+"""PostgreSQL-only: schema and migrations (advisory lock, two real processes starting at once, 0008 on a
+populated store), connection errors, and the search index."""
 
 from __future__ import annotations
 
@@ -138,3 +138,47 @@ async def test_the_search_tsvector_stays_in_the_row(pg_url: str) -> None:
     finally:
         await conn.close()
     assert storage == "m"
+
+
+async def test_migration_0008_replaces_the_search_indexes_of_a_populated_store(pg_empty_url: str) -> None:
+    """A store at schema 7 with articles and the newest articles' partial index (what stop 16 built) is
+    brought to 0008: the old indexes and their bookkeeping are gone, the block index is there, and the
+    stored articles are found by search as before."""
+    from tests.bot.store.test_store import T0, make_article
+
+    store = await PostgresStore.open(pg_empty_url, pool_size=1)
+    try:
+        feed = await store.add_feed("https://a/rss", title="Alpha", now=T0)
+        await store.subscribe(1, 10, feed.id, now=T0)
+        for n in range(6):
+            await store.add_article(make_article(feed.id, n, title=f"Volcano erupts {n}"), story_id=None, now=T0)
+        before = [v.story_id for v in await store.search(1, "volcano")]
+    finally:
+        await store.close()
+    assert len(before) == 5
+    conn = await asyncpg.connect(pg_empty_url)
+    try:  # back to what schema 7 looked like, with a partial index built and one left by a killed build
+        await conn.execute("""
+            DELETE FROM schema_migrations WHERE version = 8;
+            DROP INDEX articles_search_blocks_idx;
+            DROP FUNCTION newsbot_id_blocks(bigint);
+            ALTER TABLE articles ALTER COLUMN search SET STORAGE EXTENDED;
+            CREATE INDEX articles_search_idx ON articles USING gin (search);
+            CREATE INDEX articles_search_recent_3 ON articles USING gin (search) WHERE id >= 3;
+            CREATE INDEX articles_search_recent_1 ON articles USING gin (search) WHERE id >= 1;
+            CREATE TABLE search_recent (only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+                                        boundary bigint NOT NULL, index_name text NOT NULL);
+            INSERT INTO search_recent VALUES (true, 3, 'articles_search_recent_3');
+        """)
+    finally:
+        await conn.close()
+    store = await PostgresStore.open(pg_empty_url, pool_size=1)
+    try:
+        assert [v.story_id for v in await store.search(1, "volcano")] == before
+    finally:
+        await store.close()
+    rows = await _fetch(pg_empty_url, "SELECT indexname FROM pg_indexes WHERE tablename = 'articles'")
+    indexes = {str(r[0]) for r in rows}
+    assert "articles_search_blocks_idx" in indexes
+    assert not {i for i in indexes if i.startswith(("articles_search_recent", "articles_search_idx"))}
+    assert [tuple(r) for r in await _fetch(pg_empty_url, "SELECT to_regclass('search_recent')")] == [(None,)]
