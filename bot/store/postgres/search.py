@@ -158,8 +158,7 @@ def search_sql(template: str, configs: Sequence[str], where: str) -> str:
     queries = [(lit, _TSQUERY.format(cfg=lit, w="$2", p="$3")) for lit in literals]
     match = " OR ".join(f"(a.ts_config = {lit} AND a.search @@ {tq})" for lit, tq in queries)
     cases = " ".join(f"WHEN {lit} THEN {tq}" for lit, tq in queries)
-    return template.format(match=match, where=where, cases=cases, weights=RANK_WEIGHTS, norm=RANK_NORMALIZATION,
-                           feeds="{feeds}")
+    return template.format(match=match, where=where, cases=cases, weights=RANK_WEIGHTS, norm=RANK_NORMALIZATION)
 
 
 def id_blocks(lo: int, hi: int) -> list[int]:

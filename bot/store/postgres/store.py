@@ -54,8 +54,8 @@ class PostgresStore(PostSettingsOps, EntryOps, ClaimOps):
     async def open(cls, url: str, *, pool_size: int = POOL_SIZE) -> PostgresStore:
         where = redacted(url)
         try:
-            # No JIT: every statement here is short, and a plan costed past jit_above_cost (a search's
-            # older id ranges at a million stories) spent 60-70 ms compiling for a 10 ms query.
+            # No JIT: every statement here is short, and a plan costed past jit_above_cost (a search at a
+            # million stories, measured) spent 60-70 ms compiling for a 10 ms query.
             pool = await asyncpg.create_pool(url, min_size=1, max_size=pool_size,
                                              server_settings={"application_name": "newsbot", "jit": "off"})
         except (*DRIVER_ERRORS, ValueError) as exc:
