@@ -231,6 +231,8 @@ def _shapes(root: Path) -> dict[str, str]:
         "many names": " ".join(f"Ann{i} Lee{i} met Bob{i} Roe{i}, who said he agreed." for i in range(60_000)),
         "no punctuation": " ".join(["the council will decide on the new budget next week"] * 60_000),
         "one unbroken token": "x" * 600_000,
+        "many short lines": "Yes\n" * 150_000,
+        "short quoted paragraphs": "\u201cYes\n\n" * 100_000,
     }
 
 

@@ -7,15 +7,15 @@ whitespace, so every sentence we return can still be found verbatim in the white
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from .lexicon import LEXICONS
 
 
-@dataclass(frozen=True, slots=True)
-class Block:
+class Block(NamedTuple):
     """A paragraph of the article; `heading` marks headline, standfirst and caption lines (not bullets), and
-    an empty heading marks where a boilerplate line was dropped."""
+    an empty heading marks where a boilerplate line was dropped. A tuple, not a dataclass: an input of many
+    short lines makes one per line, and a frozen dataclass costs four times as much to build."""
 
     text: str
     heading: bool = False
@@ -65,6 +65,7 @@ _CAPTION_END = re.compile(
 _NAME_CONTEXT = _wordset("in on at of to by for from with the a an and or told said called named dubbed")
 _QUOTE_MARK = re.compile(r"[\"“”„«»]")
 _LINES = re.compile(r"\n\s*\n|\n")
+_PREFIX_LINES = 20  # headline, standfirst and caption lines that may come before the first body line
 _TERMINAL = re.compile(r"[.!?…][\"'”’)\]]*$|[\"”’]$")
 
 
@@ -112,7 +113,7 @@ def _is_caption_end(text: str, m: re.Match[str]) -> bool:
 def clean(text: str, title: str | None = None) -> list[Block]:
     """Split raw article text into blocks, dropping boilerplate and stripping byline/dateline prefixes."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
-    blocks: list[Block] = []
+    lines: list[tuple[str, bool]] = []
     title_key = collapse(title).lower() if title else None
     body_started = False
     for raw in _LINES.split(text):
@@ -120,8 +121,8 @@ def clean(text: str, title: str | None = None) -> list[Block]:
         if not line:
             continue
         if _BOILERPLATE.match(line) or _BYLINE_LINE.match(line):
-            if blocks:  # a gap marker: a quotation never runs on across a dropped line
-                blocks.append(Block("", heading=True))
+            if lines:  # a gap marker: a quotation never runs on across a dropped line
+                lines.append(("", True))
             continue
         if title_key and line.lower() == title_key:
             continue
@@ -130,21 +131,23 @@ def clean(text: str, title: str | None = None) -> list[Block]:
         m = _DM_BYLINE.match(line)
         if m and m.end() < len(line):
             line = line[m.end():]
-        if not body_started:  # the first body line may carry a dateline or byline; headlines keep theirs
+        heading = _is_heading(line)
+        # The first body line may carry a dateline or byline; headlines keep theirs. Only the opening
+        # lines are tried, so a text of many short lines costs one pass, not one per line.
+        if not body_started and len(lines) < _PREFIX_LINES:
             stripped = _strip_prefixes(line)
             if not stripped:
                 continue
-            if not _is_heading(stripped):
-                line = stripped
-        heading = _is_heading(line)
+            if stripped is not line and not _is_heading(stripped):
+                line, heading = stripped, False
         if not heading:
             body_started = True
-        blocks.append(Block(line, heading))
-    if blocks and not body_started:  # no line ends like a sentence: unpunctuated text, not all headlines
-        blocks = [Block(b.text) if b.text else b for b in blocks]
-    elif blocks and blocks[-1].heading and len(blocks[-1].text.split()) >= 8:
-        blocks[-1] = Block(blocks[-1].text)  # a body's last sentence that lost its full stop
-    return blocks
+        lines.append((line, heading))
+    if lines and not body_started:  # no line ends like a sentence: unpunctuated text, not all headlines
+        return [Block(line, heading=not line) for line, _ in lines]
+    if lines and lines[-1][1] and len(lines[-1][0].split()) >= 8:
+        lines[-1] = (lines[-1][0], False)  # a body's last sentence that lost its full stop
+    return [Block(line, heading) for line, heading in lines]
 
 
 def quote_paragraphs(blocks: list[Block], quoted_headings: bool = False) -> list[str]:
