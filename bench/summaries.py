@@ -123,6 +123,7 @@ DEVOWN = Path(__file__).resolve().parent / "data" / "quotes_devown.jsonl"  # wri
 HELDOUT = {  # never tuned on: each was written before the rule changes it judges
     "held-out 1": Path(__file__).resolve().parent / "data" / "quotes_heldout.jsonl",
     "held-out 2": Path(__file__).resolve().parent / "data" / "quotes_heldout2.jsonl",
+    "held-out 3": Path(__file__).resolve().parent / "data" / "quotes_heldout3.jsonl",
 }
 
 
