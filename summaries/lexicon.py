@@ -43,10 +43,16 @@ class Lexicon:
     calendar: frozenset[str] = frozenset()  # capitalised days and months: "said Tuesday" names no one
     listener_verbs: frozenset[str] = frozenset()  # "told BBC Sport": what follows is the listener, not the speaker
     pro_drop: bool = False  # the subject pronoun is usually left out: a verb alone is "he/she said"
+    # after these a speech verb's form is an adjective or a noun: "the promised savings", "la tempête"
+    noun_markers: frozenset[str] = frozenset()
+    # words of a title of a work that stay lowercase: "Thin Pipes: Infrastructure and Austerity"
+    title_small_words: frozenset[str] = frozenset()
+    # verb forms of indirect speech (German Konjunktiv I): a sentence in them reports its speaker's words
+    reported_speech: frozenset[str] = frozenset()
 
 
 _EN_SPEECH = wordset(
-    """said says say saying added adds told tells telling asked asks explained explains insisted insists
+    """said says say saying tell added adds told tells telling asked asks explained explains insisted insists
     warned warns claimed claims described describes describing called calls calling branded brands labelled
     labeled dubbed stated states wrote writes argued argues noted notes declared admitted admits suggested
     replied continued urged announced revealed joked jokes acknowledged stressed commented predicted confirmed
@@ -62,7 +68,7 @@ _DE_SPEECH = wordset(
     antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
     zitiert zitierte mahnte mahnt nannte nennt bezeichnete bezeichnet schimpfte schimpft klagte klagt
     fragte fragt rief ruft versprach verspricht erzählte erzählt beklagte beklagt lobte lobt gestand
-    gesteht resümierte resümiert"""
+    gesteht resümierte resümiert gab gibt"""
 )
 _FR_SPEECH = wordset(
     """dit déclaré déclare affirmé affirme expliqué explique ajouté ajoute réagi réagit estimé estime
@@ -71,7 +77,7 @@ _FR_SPEECH = wordset(
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
     dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
     constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
-    ironise ironisé promet tranche tranché soupire soupiré tempête peste fulmine fulminé sourit souri
+    ironise ironisé promet promis tranche tranché soupire soupiré tempête peste fulmine fulminé sourit souri
     détaille détaillé nuance nuancé tempère tempéré plaide plaidé témoigne témoigné"""
 )
 _ES_SPEECH = wordset(
@@ -146,7 +152,10 @@ _EN = Lexicon(
                      may june july august september october november december"""),
     naming_cues=frozenset(["so-called", "so called", "known as", "nicknamed", "codenamed", "code-named", "named",
                            "titled", "entitled", "the word", "the words", "the term", "the phrase", "the slogan",
-                           "the hashtag", "the motto", "the label", "the name"]),
+                           "the hashtag", "the motto", "the label", "the name", "reading", "which read",
+                           "emblazoned with", "the title", "headlined", "the headline"]),
+    noun_markers=wordset("the a an its his her their our this"),
+    title_small_words=wordset("of and the a an in on for to at by with or from"),
     according_to=("according to",),
     determiners=wordset("the a an this that its his her their our"),
     prepositions=wordset("of at for from with in to on by about against near"),
@@ -178,7 +187,11 @@ _DE = Lexicon(
     calendar=wordset("""montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april mai
                      juni juli august september oktober november dezember"""),
     naming_cues=wordset("""sogenannte sogenannten sogenannter sogenanntes sogenanntem genannt genannte genannten
-                        namens motto begriff wort titel stichwort schlagwort""") | {"so genannte", "so genannten"},
+                        namens motto begriff wort titel stichwort schlagwort slogan aufschrift parole""")
+    | {"so genannte", "so genannten"},
+    noun_markers=wordset("ein eine einen einem einer eines"),  # not der/die: "die sagte" is a relative clause
+    # no small words: German capitalises every noun, so "Experiment auf Kosten der Stammkundschaft" is prose
+    reported_speech=wordset("sei seien habe haben hätte hätten werde würden könne müsse dürfe solle wolle"),
     according_to=("laut", "zufolge", "nach angaben von"),
     determiners=wordset("der die das den dem des ein eine einer einem eines sein seine ihr ihre"),
     prepositions=wordset("von vom bei beim aus für mit im in an am zu zum zur gegen"),
@@ -199,7 +212,10 @@ _DE = Lexicon(
 _FR = Lexicon(
     speech_verbs=_FR_SPEECH,
     naming_cues=wordset("""dit dite dits dites surnommé surnommée surnommés surnommées baptisé baptisée baptisés
-                        baptisées nommé nommée intitulé intitulée mot terme expression formule slogan"""),
+                        baptisées nommé nommée intitulé intitulée mot terme expression formule slogan devise
+                        titre"""),
+    noun_markers=wordset("le la les l' un une son sa ses leur cette"),
+    title_small_words=wordset("le la les l' de du des d' et à au aux en un une sur pour"),
     according_to=("selon", "d'après", "pour"),
     determiners=wordset("le la les l' un une son sa ses leur"),
     prepositions=wordset("de du des d' à au aux chez pour avec dans sur en"),
@@ -219,8 +235,11 @@ _FR = Lexicon(
 _ES = Lexicon(
     speech_verbs=_ES_SPEECH,
     naming_cues=wordset("""llamado llamada llamados llamadas denominado denominada denominados denominadas
-                        apodado apodada bautizado bautizada titulado titulada palabra término expresión lema""")
-    | {"conocido como", "conocida como", "conocidos como", "conocidas como"},
+                        apodado apodada bautizado bautizada titulado titulada palabra término expresión lema
+                        eslogan rezaba""")
+    | {"conocido como", "conocida como", "conocidos como", "conocidas como", "se leía", "se lee"},
+    noun_markers=wordset("el la los las un una su sus"),
+    title_small_words=wordset("el la los las de del y en a al un una por para con"),
     according_to=("según", "de acuerdo con"),
     determiners=wordset("el la los las un una su sus"),
     prepositions=wordset("de del a al en con para por desde"),

@@ -88,7 +88,7 @@ class NameIndex:
         self.starts = [p.start for p in self.people]
         self._learn_genders()
         self.org_starts = [o[0] for o in self.orgs]
-        self._roles: dict[str, str] = {}
+        self._roles: dict[str, list[tuple[int, str]]] = {}
 
     def _add(self, m: re.Match[str], name: str, gender: str | None, marked: bool, alone: set[str],
              person_keys: set[str]) -> None:
@@ -305,16 +305,17 @@ class NameIndex:
                 return name
         return self.orgs[k - 1][1] if k else None
 
-    def named_role(self, role: str) -> str | None:
-        """The one person the article names with this role ("the minister, Jane Roe" / "minister Jane Roe")."""
+    def named_role(self, role: str, at: int | None = None) -> str | None:
+        """The person the article names with this role before `at` ("the minister, Jane Roe" / "minister Jane
+        Roe"); when several are, the latest: "the coach said" means the coach named last, never one named
+        only after the quotation."""
         key = role.lower()
-        if key not in self._roles:
-            found = set()
+        found = self._roles.get(key)
+        if found is None:
+            found = self._roles[key] = []
             for m in _named_role_pattern(key).finditer(self.doc):
                 name, _, _ = clean_name(m.group(1), self.lex)
                 if len(name.split()) >= 2 and not is_org(name.split()):
-                    found.add(self.full(name))
-                if len(found) > 1:
-                    break
-            self._roles[key] = found.pop() if len(found) == 1 else ""
-        return self._roles[key] or None
+                    found.append((m.start(), self.full(name)))
+        names = [name for start, name in found if at is None or start <= at]
+        return names[-1] if names else None

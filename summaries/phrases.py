@@ -14,7 +14,7 @@ from .nameforms import RUN, clean_name, is_org
 TOKEN = re.compile(r"[\w'’.-]+")
 _INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)
 _ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
-_AGED = re.compile(r"\d{1,3}-year-old")
+_AGED = re.compile(r"\d{1,3}-(?:year-old|jährige[rn]?)")  # "the 24-year-old", "der 48-Jährige"
 _OWNER = re.compile(r"['’]s?$")
 
 

@@ -19,6 +19,7 @@ _SENT_START = re.compile(r"[.!?…][\"'”’“»«]?\s+(?=[\"'“‘„«»A-Z
 _SO_CALLED = re.compile(r"\bso[- ]called\s*$|\bsogenannte[nmrs]?\s*$|\bdit[es]?\s*$|\bllamad[oa]s?\s*$", re.I)
 _NEWLINE = re.compile(r"\n\s*")
 _LETTER = re.compile(r"[^\W\d_]")
+_WORD = re.compile(r"\w+")
 _GUILLEMET = re.compile(r"[«»]")
 _REPORTED_TAIL = re.compile(r",\s*(?:[\w'’-]+\s+){1,4}?(?:has|have)\s+(?:been\s+)?([a-z]+)[.!?]?[\"”]?\s*$")
 _CLAUSE_SPAN = 250
@@ -206,7 +207,7 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
     before = sentence[max(0, at - _CLAUSE_SPAN):at].rstrip(_MARKS_AND_SPACE) if at > 0 else ""
     if before and (_SO_CALLED.search(before[-40:]) or naming_pattern(lex).search(before[-40:])):
         return False
-    if len(words) >= 2 and all(w[:1].isupper() or not w[:1].isalpha() for w in words) and len(words) < 8:
+    if _title_case(words, lex):
         return False  # Title Case: a book, film, newspaper or programme
     if len(words) >= 5:
         return True
@@ -223,10 +224,26 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
     closes = text.rstrip()[-1:] in ",;:?!…—–-" or (after[:1] != "" and not after[0].isalnum())
     if closes and (verbs.search(after) is not None or according_pattern(lex).search(after)):
         return True
+    if lex.reported_speech and verbs.search(after) is not None and \
+            lex.reported_speech.intersection(_WORD.findall(before[-_CLAUSE_SPAN // 2:].lower())):
+        return True  # indirect speech: 'Die Entscheidungen seien „mindestens fragwürdig“ gewesen, sagte er'
     # a lede reported as a whole ("…, MPs have warned." / "…, it has been claimed."): its quoted words
     # are the source's
     tail = _REPORTED_TAIL.search(sentence, max(at + len(text), len(sentence) - 60))
     return tail is not None and verbs.fullmatch(tail.group(1)) is not None
+
+
+def _title_case(words: list[str], lex: Lexicon) -> bool:
+    """'Thin Pipes: Infrastructure and Austerity': capitalised words, small words lowercase between them."""
+    if not 2 <= len(words) < 8 or not words[0][:1].isupper():
+        return False
+    capitals = 0
+    for w in words:
+        if w[:1].isupper():
+            capitals += 1
+        elif w[:1].isalpha() and w.lower() not in lex.title_small_words:
+            return False
+    return capitals >= 2 and (capitals == len(words) or not words[-1][:1].islower())
 
 
 class Sentences:
@@ -284,8 +301,8 @@ def naming_pattern(lex: Lexicon) -> re.Pattern[str]:
     cues = sorted(lex.naming_cues, key=len, reverse=True)
     if not cues:
         return re.compile(r"(?!)")
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues) + r")$",
-                      re.IGNORECASE)
+    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues)
+                      + r")\s*:?$", re.IGNORECASE)  # "Sa devise : « … »"
 
 
 @cache
@@ -293,5 +310,8 @@ def verb_pattern(lex: Lexicon) -> re.Pattern[str]:
     """Any speech verb of the language as a whole word (longest first so "pointed out" beats "pointed"), or
     with a French inverted subject ("fulmine-t-elle", "dit-il")."""
     verbs = sorted(lex.speech_verbs, key=len, reverse=True)
-    return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(v) for v in verbs) + r")(?!\w)(?!-(?!t-|il\b|elle\b))",
-                      re.IGNORECASE)
+    # not after an article or possessive: there the form is an adjective or a noun ("the promised savings")
+    markers = lex.noun_markers | {w.replace("'", "\u2019") for w in lex.noun_markers}
+    nouns = "".join(r"(?<!\b" + re.escape(w) + ("" if w[-1] in "'\u2019" else " ") + ")" for w in sorted(markers))
+    return re.compile(r"(?<![\w-])" + nouns + "(?:" + "|".join(re.escape(v) for v in verbs)
+                      + r")(?!\w)(?!-(?!t-|il\b|elle\b))", re.IGNORECASE)

@@ -84,7 +84,7 @@ class _Attributor:
             return index.org_before(parsed.at) or parsed.text
         if parsed.kind in ("role", "the-role"):
             role = next((w for w in reversed(parsed.text.lower().split()) if w in self.lex.roles), "")
-            named = index.named_role(role) if role else None
+            named = index.named_role(role, parsed.at + len(parsed.text)) if role else None
             if named is None and role not in ANONYMOUS_ROLES and parsed.kind == "the-role":
                 named = index.resolve_pronoun(None, parsed.at, previous, since)  # "the presenter said"
             return named or parsed.text
@@ -244,6 +244,8 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
             para_end = doc.rfind("\n", 0, span.start)
             pstart = sentence_bounds(doc, max(0, para_end - 1), para_end)[0]
             found = who.before(Span([], para_end, para_end, 0), max(0, pstart, prev[0].end if prev else 0))
+    if found is None and not continues and tail[:1].islower():
+        found = who.after(end)  # mid-sentence: 'seien „mindestens fragwürdig“ gewesen, sagte der 48-Jährige'
     if found is not None:
         speaker = who.resolve(found, previous, prev[0].end if prev else -1)
         if speaker is not None:
