@@ -111,7 +111,8 @@ _ROLES_EN = wordset(
 _ORG_ROLES_EN = wordset(
     """company firm bank group ministry department government council committee club agency authority
     party union police army commission board court regulator airline retailer charity university
-    school hospital league federation association newspaper embassy"""
+    school hospital league federation association newspaper embassy operator maker producer supplier provider
+    carrier chain lender insurer manufacturer developer broadcaster publisher brand"""
 )
 _ROLES_DE = wordset(
     """sprecher sprecherin minister ministerin chef chefin präsident präsidentin vorsitzende vorsitzender

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from .lexicon import ANONYMOUS_ROLES, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
+from .lexicon import ANONYMOUS_ROLES, COMPANY_NOUNS, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
 from .nameforms import ACRONYM, ELIDED, RUN, clean_name, is_org, is_role, sentence_initial
 
 __all__ = ["RUN", "NameIndex", "Person", "clean_name", "is_org", "sentence_initial"]
@@ -22,6 +22,9 @@ _AGE = re.compile(r"['’]?s?,\s*(?:(?:de|di)\s+)?(?:\d{1,3}(?!\d)(?:\s+(?i:ans|
 _PLACE_ONLY = wordset("in across near into around outside inside throughout aus nach dans desde")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
 _WORD = re.compile(r"[\w'’-]+")
+# "Meret Power, the national grid operator,": an appositive whose head is a body's noun
+_APPOSITIVE = re.compile(r",\s+(?:the|an?|der|die|das|le|la|l['’]|les|el|los|un|une|una|ein|eine)\s*"
+                         r"((?:[\w'’-]+\s+){0,3}[\w'’-]+)\s*[,.;]")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
 
@@ -62,6 +65,7 @@ class NameIndex:
         self.fullest: dict[str, str] = {}
         self._by_lower: dict[str, str] | None = None  # built on first look-up, after the index is complete
         self._by_first: dict[str, str] = {}
+        self._first_names: set[str] = set()
         self.gender: dict[str, str] = {}
         self.people: list[Person] = []
         self.orgs: list[tuple[int, str]] = []
@@ -93,7 +97,7 @@ class NameIndex:
     def _add(self, m: re.Match[str], name: str, gender: str | None, marked: bool, alone: set[str],
              person_keys: set[str]) -> None:
         words = name.split()
-        if is_org(words) or ACRONYM.fullmatch(name):
+        if is_org(words) or ACRONYM.fullmatch(name) or self._org_context(m):
             self.orgs.append((m.start(), name))
             return
         if words[0].lower() in self.lex.capitalised_function_words:
@@ -102,23 +106,27 @@ class NameIndex:
         gender = gender or (first_name_gender(words[0]) if len(words) >= 2 or (
             words[0] not in self.fullest and words[0].lower() not in self.lex.calendar
             and not sentence_initial(self.doc, m.start())) else None)
-        before = self.doc[max(0, m.start() - 12):m.start()].split()
+        before = self.doc[max(0, m.start() - 30):m.start()].split()
         after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
         if before and before[-1].lower() == "of" and not (marked or gender):
             return  # "the Association of Probation Officers": part of a longer name
+        if len(words) == 1 and not (marked or gender) and self._after_determiner(before):
+            return  # "einer schriftlichen Erklärung", "the Colonel": a noun, not somebody's name
         key = words[-1]
         strong = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None
         if not strong:  # weaker evidence is looked for only when needed (each look is a regex)
             if key in self._placey:
                 self.places.add(key)
                 return
-            weak = (len(words) >= 2 and key in alone) or key in person_keys \
+            weak = (len(words) >= 2 and key in alone) or key in person_keys or key in self._first_names \
                 or (not after_prep and self._role_or_verb_near(m)) or (len(words) >= 2 and self._pronoun_follows(m))
             if not weak:
                 if after_prep:
                     self.places.add(key)
                 return
         person_keys.add(key)
+        if len(words) >= 2:
+            self._first_names.add(words[0])  # "Edna" after "Edna Price": the same person
         if len(words) > len(self.fullest.get(key, "").split()):
             self.fullest[key] = name
         if gender:
@@ -133,6 +141,23 @@ class NameIndex:
         subject = not self._sentence_has_person and self._early(start)
         self.people.append(Person(name, start, gender, subject, quoted))
         self._sentence_has_person = True
+
+    def _after_determiner(self, before: list[str]) -> bool:
+        dets = self.lex.determiners
+        return bool(before) and (before[-1].lower() in dets or (
+            len(before) >= 2 and before[-2].lower() in dets and before[-1][:1].islower()
+            and not before[-1].endswith(",")))
+
+    def _org_context(self, m: re.Match[str]) -> bool:
+        """'der Firma Kessler Lacke', 'Meret Power, the national grid operator': the words around make the
+        name a body's, whatever it is called."""
+        run = m.group(0).split()
+        before = self.doc[max(0, m.start() - 16):m.start()].split()
+        nouns = self.lex.org_roles | COMPANY_NOUNS
+        if (len(run) >= 2 and run[0].lower() in nouns) or (before and before[-1].lower() in nouns):
+            return True
+        apposition = _APPOSITIVE.match(self.doc, m.end())
+        return apposition is not None and apposition.group(1).split()[-1].lower() in nouns
 
     def _learn_genders(self) -> None:
         """'Okoro, 30, had set his sights' → Okoro is male: the first pronoun after a mention (before the next
@@ -273,13 +298,18 @@ class NameIndex:
         recent = [p for p in self.people[max(0, k - 40):k] if not p.quoted and at - p.start <= 3000]
 
         def g(p: Person) -> str | None:
-            return p.gender or self.gender_of(p.name)
+            return p.gender or self.gender_of(p.name) or self.gender_of(self.full(p.name))
 
         exact = [p for p in recent if gender is None or g(p) == gender]
         fresh = [p for p in exact if p.start > since]
         if fresh:
             subjects = [p for p in fresh if p.subject]
             return self.full((subjects or fresh)[-1].name)
+        # a sentence subject of unknown gender named since the last quotation is nearer than anyone older
+        unknown_fresh = [p for p in recent if p.start > since and p.subject and g(p) is None
+                         and len(self.full(p.name).split()) >= 2]
+        if gender is not None and unknown_fresh:
+            return self.full(unknown_fresh[-1].name)
         if previous and (self.gender_of(previous) == gender or ((
                 gender is None or self.gender_of(previous) is None) and len(previous.split()) >= 2)):
             return previous

@@ -372,7 +372,26 @@ def _speaker_gender(who: _Attributor, found: Parsed) -> str | None:
 def _previous_subject(who: _Attributor, span: Span) -> str | None:
     """An unattributed quote after a sentence about someone: that sentence's subject, if a person."""
     lo, _ = sentence_bounds(who.doc, max(0, span.start - 2), max(0, span.start - 1))
-    return who.index.first_subject(lo, span.start)
+    named = who.index.first_subject(lo, span.start)
+    if named is not None or lo >= span.start:
+        return named
+    # 'Speaking at her home, she was measured but unsparing. "…"': a pronoun subject, resolved
+    sentence = who.doc[lo:min(span.start, lo + MAX_SCAN)]
+    for clause_start in (0, sentence.find(",") + 1):
+        if clause_start < 0 or (clause_start and not _skip_opening(sentence[:clause_start], who.lex)):
+            continue
+        first = TOKEN.search(sentence, clause_start)
+        if first is not None and first.group(0).lower() in who.lex.pronouns:
+            gender = who.lex.pronouns[first.group(0).lower()]
+            return who.index.resolve_pronoun(gender, lo + first.start(), None)
+    return None
+
+
+def _skip_opening(opening: str, lex: Lexicon) -> bool:
+    """An opening phrase before the subject: 'Speaking at her home,', 'In a statement,', 'Later,'."""
+    first = TOKEN.search(opening)
+    return first is not None and (first.group(0).lower().endswith("ing") or first.group(0).lower() in
+                                  lex.prepositions | lex.subordinators or len(opening.split()) == 1)
 
 
 def extract_quotes(text: str, language: str = "english") -> tuple[Quote, ...]:
