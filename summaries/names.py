@@ -157,7 +157,14 @@ class NameIndex:
         if (len(run) >= 2 and run[0].lower() in nouns) or (before and before[-1].lower() in nouns):
             return True
         apposition = _APPOSITIVE.match(self.doc, m.end())
-        return apposition is not None and apposition.group(1).split()[-1].lower() in nouns
+        if apposition is None:
+            return False
+        head = []  # "a geologist at Kestrel University": the head noun stands before the preposition
+        for word in apposition.group(1).lower().split():
+            if word in self.lex.prepositions:
+                break
+            head.append(word)
+        return bool(head) and head[-1] in nouns
 
     def _learn_genders(self) -> None:
         """'Okoro, 30, had set his sights' → Okoro is male: the first pronoun after a mention (before the next
