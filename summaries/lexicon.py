@@ -12,6 +12,8 @@ import unicodedata
 from dataclasses import dataclass
 from functools import cache
 
+from .firstnames import FEMALE_NAMES, MALE_NAMES
+
 
 def wordset(words: str) -> frozenset[str]:
     return frozenset(words.split())
@@ -49,6 +51,7 @@ class Lexicon:
     title_small_words: frozenset[str] = frozenset()
     # verb forms of indirect speech (German Konjunktiv I): a sentence in them reports its speaker's words
     reported_speech: frozenset[str] = frozenset()
+    capitalises_nouns: bool = False  # German: a capitalised word after an article is any noun, not a name
 
 
 _EN_SPEECH = wordset(
@@ -56,7 +59,8 @@ _EN_SPEECH = wordset(
     warned warns claimed claims described describes describing called calls calling branded brands labelled
     labeled dubbed stated states wrote writes argued argues noted notes declared admitted admits suggested
     replied continued urged announced revealed joked jokes acknowledged stressed commented predicted confirmed
-    recalled promised vowed remarked conceded agreed accused criticised criticized tweeted posted responded
+    recalled promised vowed denied denies remarked conceded agreed accused criticised criticized tweeted posted
+    responded
     shouted cried whispered boasted complained concluded contended cautioned maintained recounted
     reiterated emphasised emphasized observed laughed sighed quipped dismissed hailed praised condemned
     attacked fumed raged blasted slammed gushed sobbed beamed raved snapped protested pleaded"""
@@ -68,7 +72,7 @@ _DE_SPEECH = wordset(
     antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
     zitiert zitierte mahnte mahnt nannte nennt bezeichnete bezeichnet schimpfte schimpft klagte klagt
     fragte fragt rief ruft versprach verspricht erzählte erzählt beklagte beklagt lobte lobt gestand
-    gesteht resümierte resümiert gab gibt"""
+    gesteht resümierte resümiert gab gibt warf wirft"""
 )
 _FR_SPEECH = wordset(
     """dit déclaré déclare affirmé affirme expliqué explique ajouté ajoute réagi réagit estimé estime
@@ -77,7 +81,8 @@ _FR_SPEECH = wordset(
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
     dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
     constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
-    ironise ironisé promet promis tranche tranché soupire soupiré tempête peste fulmine fulminé sourit souri
+    ironise ironisé promet promis relève relevé nie nié tranche tranché soupire soupiré tempête peste fulmine
+    fulminé sourit souri
     détaille détaillé nuance nuancé tempère tempéré plaide plaidé témoigne témoigné"""
 )
 _ES_SPEECH = wordset(
@@ -88,7 +93,8 @@ _ES_SPEECH = wordset(
     relata relató dicho calificó califica tildó tilda declarado afirmado asegurado explicado señalado
     indicado añadido advertido reconocido subrayado insistido admitido lamenta lamentó lamentado
     recuerda recordó recordado resume resumió resumido denunciado confesado destacado apuntado comentado
-    manifestado promete prometió sentenció remarcó enfatizó zanjó aseveró asevera puntualizó puntualiza
+    manifestado promete prometió negó niega habló habla sentenció remarcó enfatizó zanjó aseveró asevera
+    puntualizó puntualiza
     expresó expresa detalló detalla remató replicó replica opinó opina alertó alerta recalcó recalca aclaró
     aclara matizó matiza ironizó escribió escribe escrito defendió defiende defendido informó informa
     informado"""
@@ -106,7 +112,10 @@ _ROLES_EN = wordset(
     historian surgeon paramedic firefighter detective sergeant constable veteran fan fans member members
     organiser organizer trader investor banker novelist artist composer activist volunteer victim survivor
     glaciologist physicist chemist biologist engineer architect planner pensioner shopkeeper farmer
-    dad mum hero heroine widow widower tenant landlord journalist reporter pal mate"""
+    dad mum hero heroine widow widower tenant landlord journalist reporter pal mate director filmmaker
+    manager midfielder defender goalkeeper forward referee coroner magistrate barrister solicitor sheriff
+    chairperson treasurer principal headteacher dean registrar counsel defendant claimant plaintiff
+    grandmother grandfather gran granny grandad nan"""
 )
 _ORG_ROLES_EN = wordset(
     """company firm bank group ministry department government council committee club agency authority
@@ -123,7 +132,10 @@ _ROLES_DE = wordset(
     spielerin kapitän mutter vater landwirt landwirtin gründer gründerin fahrer fahrerin nachbar nachbarin
     schauspieler schauspielerin lehrer lehrerin journalist journalistin moderator moderatorin beamter
     beamtin künstler künstlerin freund freundin volkswirt volkswirtin inhaber inhaberin kunde kundin
-    rentner rentnerin"""
+    rentner rentnerin richter richterin staatsanwalt staatsanwältin verteidiger verteidigerin
+    regisseur regisseurin autor autorin schriftsteller schriftstellerin geschäftsführer geschäftsführerin
+    intendant intendantin torwart stürmer verteidiger oppositionsführer oppositionsführerin landrat
+    landrätin bürger bürgerin anwohner anwohnerin zeuge zeugin angeklagte angeklagter"""
 )
 _ROLES_FR = wordset(
     """porte-parole ministre maire président présidente directeur directrice secrétaire avocat avocate
@@ -133,7 +145,10 @@ _ROLES_FR = wordset(
     technicienne héros héroïne mère père locataire voisin voisine agriculteur agricultrice policier
     policière salarié salariée élu élue producteur productrice fondateur fondatrice patron patronne
     acteur actrice attaquant attaquante journaliste présentateur présentatrice fonctionnaire artiste ami
-    amie infirmier infirmière retraité retraitée"""
+    amie infirmier infirmière retraité retraitée juge procureur procureure réalisateur
+    réalisatrice cinéaste écrivain écrivaine romancier romancière édile préfet préfète gardien milieu
+    défenseur arbitre prévenu prévenue accusé accusée témoin directeur-général inspecteur inspectrice
+    commissaire conseiller conseillère élève étudiant étudiante militant militante"""
 )
 _ROLES_ES = wordset(
     """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario
@@ -143,7 +158,10 @@ _ROLES_ES = wordset(
     cantante actor actriz delantero portero aficionado aficionada padre madre agricultor agricultora
     inquilino inquilina atleta fundador fundadora consejero consejera gobernador gobernadora periodista
     presentador presentadora funcionario funcionaria artista amigo amiga mandatario mandataria jubilado
-    jubilada enfermero enfermera"""
+    jubilada enfermero enfermera fiscal juez jueza magistrado magistrada acusado acusada patrón patrona
+    alcalde escritor escritora novelista director cineasta guardameta defensa árbitro concejal concejala
+    delegado delegada comisario comisaria inspector inspectora agente militante estudiante alumno alumna
+    vecino trabajador trabajadora empresario empresaria propietario propietaria"""
 )
 
 _EN = Lexicon(
@@ -154,7 +172,9 @@ _EN = Lexicon(
     naming_cues=frozenset(["so-called", "so called", "known as", "nicknamed", "codenamed", "code-named", "named",
                            "titled", "entitled", "the word", "the words", "the term", "the phrase", "the slogan",
                            "the hashtag", "the motto", "the label", "the name", "reading", "which read",
-                           "emblazoned with", "the title", "headlined", "the headline"]),
+                           "emblazoned with", "the title", "headlined", "the headline", "book", "novel",
+                           "film", "movie", "album", "song", "series", "documentary", "play", "campaign",
+                           "petition", "operation", "programme", "exhibition", "podcast"]),
     noun_markers=wordset("the a an its his her their our this"),
     title_small_words=wordset("of and the a an in on for to at by with or from"),
     according_to=("according to",),
@@ -188,9 +208,11 @@ _DE = Lexicon(
     calendar=wordset("""montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april mai
                      juni juli august september oktober november dezember"""),
     naming_cues=wordset("""sogenannte sogenannten sogenannter sogenanntes sogenanntem genannt genannte genannten
-                        namens motto begriff wort titel stichwort schlagwort slogan aufschrift parole""")
+                        namens motto begriff wort titel stichwort schlagwort slogan aufschrift parole buch roman film
+                        album lied serie stück kampagne operation programm ausstellung podcast""")
     | {"so genannte", "so genannten"},
-    noun_markers=wordset("ein eine einen einem einer eines"),  # not der/die: "die sagte" is a relative clause
+    noun_markers=wordset("ein eine einen einem einer eines"),
+    capitalises_nouns=True,  # not der/die: "die sagte" is a relative clause
     # no small words: German capitalises every noun, so "Experiment auf Kosten der Stammkundschaft" is prose
     reported_speech=wordset("sei seien habe haben hätte hätten werde würden könne müsse dürfe solle wolle"),
     according_to=("laut", "zufolge", "nach angaben von"),
@@ -214,7 +236,8 @@ _FR = Lexicon(
     speech_verbs=_FR_SPEECH,
     naming_cues=wordset("""dit dite dits dites surnommé surnommée surnommés surnommées baptisé baptisée baptisés
                         baptisées nommé nommée intitulé intitulée mot terme expression formule slogan devise
-                        titre"""),
+                        titre roman livre film album chanson série pièce documentaire long-métrage opération
+                        campagne programme exposition podcast"""),
     noun_markers=wordset("le la les l' un une son sa ses leur cette"),
     title_small_words=wordset("le la les l' de du des d' et à au aux en un une sur pour"),
     according_to=("selon", "d'après", "pour"),
@@ -237,7 +260,8 @@ _ES = Lexicon(
     speech_verbs=_ES_SPEECH,
     naming_cues=wordset("""llamado llamada llamados llamadas denominado denominada denominados denominadas
                         apodado apodada bautizado bautizada titulado titulada palabra término expresión lema
-                        eslogan rezaba""")
+                        eslogan rezaba novela libro película disco canción serie obra documental operación
+                        campaña programa exposición pódcast""")
     | {"conocido como", "conocida como", "conocidos como", "conocidas como", "se leía", "se lee"},
     noun_markers=wordset("el la los las un una su sus"),
     title_small_words=wordset("el la los las de del y en a al un una por para con"),
@@ -285,58 +309,6 @@ SENTENCE_STARTERS = wordset(
 )
 
 # First names by usual gender: common given names across Europe (general knowledge, for pronoun agreement).
-MALE_NAMES = wordset(
-    """aaron abdul adam adrian ahmed al alan alastair albert alberto alec alejandro alessandro alex alexander alfie
-    alfred ali alistair allan alvin amir andre andreas andrew andrés andy angelo angus anthony antonio archie
-    arnold arthur barack barney barry basil ben benjamin bernard bernie bert bill billy bob bobby boris brad
-    bradley brendan brett brian bruce bryan callum calvin cameron carl carlos cecil charles charlie chris
-    christian christopher chuck clarence claude clint clive colin conor cormac craig curtis cyril dale damian
-    damien dan daniel danny darren dave david dean declan denis dennis derek des desmond dick diego dmitry
-    dominic don donald doug douglas duncan dwayne dylan ed eddie edgar edmund eduardo edward edwin elliot elton
-    emmanuel eric ernest ernie eugene evan fabio felipe felix fernando francesco francis francisco frank frankie
-    franz françois fred freddie frederick gareth garry gary gavin geoff geoffrey george gerald gerard gerry
-    giles glen glenn gordon graeme graham grant greg gregory guy hamish hank hans harold harry harvey hector
-    henrik henry herbert howard hugh hugo iain ian igor isaac ivan jack jacob jacques jake james jamie jan jason
-    jean jeff jeffrey jens jeremy jerome jerry jesse jim jimmy joe joel johan johann johannes john johnny jon
-    jonathan jordan jorge jose joseph josh joshua josé juan julian julien julio justin jürgen karl keith ken
-    kenneth kenny kevin kieran kirk klaus kofi kurt kyle lance larry lars lee leo leon leonard leonardo les
-    lewis liam lionel lloyd louis luca lucas luis luke malcolm marc marco marcus mario mark markus martin marvin
-    mathew matt matthew maurice max michael michel mick mickey miguel mike miles mitchell mohamed mohammed
-    muhammad murray nathan neil nelson nicholas nick nicolas nigel noel norman oliver omar oscar oskar owen
-    pablo paddy paolo patrick paul pedro pete peter phil philip philippe phillip pierre piers quentin rafael
-    ralf ralph ray raymond reg reginald rex rhys ricardo rich richard rick ricky rob robbie robert rod rodney
-    roger roman ronald ronnie ross rowan roy rudolph rupert russell ryan sam sammy samuel scott sean sebastian
-    sergei sergio seth shane shaun sidney silvio simon stan stanley stefan stephen steve steven stewart stuart
-    ted terence terry theo thierry thomas tim timothy toby todd tom tommy tony trevor troy tyler uwe victor
-    vijay vince vincent vladimir walt walter warren wayne wesley will william willie wolfgang xavier yusuf zach
-    zachary jorg dieter horst heinz gunter helmut manfred werner rainer detlef ulrich benoit etienne yves
-    herve luc gilles didier pascal alain christophe laurent olivier sebastien frederic rachid karim youssef"""
-)
-FEMALE_NAMES = wordset(
-    """abigail ada adele agnes aisha alexandra alexis alice alicia alison amanda amber amelia amy ana andrea angela
-    angelina angie anita anja ann anna anne annette annie antonia april audrey barbara beatrice becky belinda
-    beth bethany betty beverly brenda bridget britney brittany camilla carla carmen carol carole caroline
-    carolyn cassandra cat cate catherine cathy cecilia celia charlene charlotte chelsea cheryl chloe christina
-    christine cindy claire clara clare claudia colleen connie courtney cynthia daisy dana daniela danielle
-    daphne dawn debbie deborah debra denise diana diane dolores donna doris dorothy edith edna eileen elaine
-    eleanor elena elisabeth eliza elizabeth ella ellen eloise elsa emily emma erica erin esther ethel eva eve
-    evelyn fatima felicity fiona florence frances françoise gabriele gail gemma georgia geraldine gillian gina
-    ginny giselle gladys gloria grace gwen gwyneth hannah harriet hazel heather heidi helen helena hilary
-    hillary holly ida imelda ingrid irene iris isabel isabella isabelle jackie jacqueline jade jan jane janet
-    janice jasmine jean jeanette jennifer jenny jessica jill jo joan joanna joanne jodie josephine joy joyce
-    judith judy julia julie juliet justine karen kate katharina katherine kathleen kathryn kathy katie kay kayla
-    keira kelly kerry kirsty kristin laura lauren leah lena lily linda lindsay lisa liz lorraine louise lucy
-    lucía lydia lynn lynne madeleine madison madonna maggie mandy margaret margot maria marian marie marilyn
-    marion marjorie marta martha martina mary maureen maxine megan melanie melissa mia michelle mildred miranda
-    molly monica monika nadia nancy naomi natalie natasha nathalie niamh nicola nicole nina nora norma olga
-    olivia paige pamela patricia paula pauline penelope penny petra phoebe phyllis polly priya rachel rebecca
-    regina renee rita roberta rosa rose rosemary ruth sabine sally samantha sandra sara sarah serena sharon
-    sheila shirley siobhan sonia sophia sophie stacey stella stephanie sue susan suzanne svetlana sylvia sylvie
-    tamara tanya teresa tessa theresa tina tracey tracy ursula valerie valérie vanessa vera veronica victoria
-    violet virginia wendy whitney yvonne zoe erika gabi brigitte renate helga heike susanne birgit jutta
-    anke silke helene genevieve ines lea aurelie martine monique sandrine celine veronique josiane colette
-    odile chantal mireille"""
-)
 _GENERIC = LEXICONS["english"]
 
 

@@ -20,6 +20,7 @@ _SO_CALLED = re.compile(r"\bso[- ]called\s*$|\bsogenannte[nmrs]?\s*$|\bdit[es]?\
 _NEWLINE = re.compile(r"\n\s*")
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"\w+")
+_SAID_SELF = re.compile(r"\bs['’](?:est|était)\s+dite?s?\s*$|\bse\s+(?:sont\s+)?dite?s?\s*$", re.I)  # "s'est dit"
 _GUILLEMET = re.compile(r"[«»]")
 _REPORTED_TAIL = re.compile(r",\s*(?:[\w'’-]+\s+){1,4}?(?:has|have)\s+(?:been\s+)?([a-z]+)[.!?]?[\"”]?\s*$")
 _CLAUSE_SPAN = 250
@@ -117,7 +118,10 @@ def find_spans(paragraphs: Sequence[str], dashes: bool = False, max_spans: int =
         base = starts[pi]
         limit = base + len(para)
         frm = base
-        if current is not None and not _opens(para, marks, doc, base, low9, book):
+        resume = -1
+        if current is not None and not book and para.lstrip()[:1] == "»":
+            resume = frm = base + para.index("»") + 1  # Spanish and French: "»" opens a continued paragraph
+        elif current is not None and not _opens(para, marks, doc, base, low9, book):
             # a quotation left open at the end of the previous paragraph: continued without its opening
             # mark (scraped text) when this paragraph's first mark closes it, else it ended there
             close = _closes_first(para, marks, doc, base, low9, book)
@@ -131,7 +135,8 @@ def find_spans(paragraphs: Sequence[str], dashes: bool = False, max_spans: int =
         if dashes and current is None and para[:1] in "—–" and marks.search(para) is None:
             spans.append(_dialogue(doc, base, limit, pi))
             continue
-        current, part_start = _scan(doc, para, base, frm, marks, low9, book, pi, spans, current, max_spans)
+        current, part_start = _scan(doc, para, base, frm, marks, low9, book, pi, spans, current, max_spans,
+                                    resume)
         if current is not None and part_start >= 0:
             current.parts.append(doc[part_start:limit].strip())
             current.inner.append((part_start, limit))
@@ -142,9 +147,8 @@ def find_spans(paragraphs: Sequence[str], dashes: bool = False, max_spans: int =
 
 
 def _scan(doc: str, para: str, base: int, frm: int, marks: re.Pattern[str], low9: bool, book: bool, pi: int,
-          spans: list[Span], current: Span | None = None, max_spans: int = 1_000_000
+          spans: list[Span], current: Span | None = None, max_spans: int = 1_000_000, part_start: int = -1
           ) -> tuple[Span | None, int]:
-    part_start = -1
     for m in marks.finditer(doc, frm, base + len(para)):
         if len(spans) > max_spans:
             break
@@ -205,8 +209,12 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
     at = sentence.find(text)
     # the clause around a short phrase, bounded so a huge unpunctuated "sentence" costs no more
     before = sentence[max(0, at - _CLAUSE_SPAN):at].rstrip(_MARKS_AND_SPACE) if at > 0 else ""
-    if before and (_SO_CALLED.search(before[-40:]) or naming_pattern(lex).search(before[-40:])):
+    if before and not _SAID_SELF.search(before[-40:]) and (
+            _SO_CALLED.search(before[-40:]) or naming_pattern(lex).search(before[-40:])):
         return False
+    if len(words) == 1 and words[0][:1].isupper() and not lex.capitalises_nouns and before.split()[-1:] and \
+            before.split()[-1].lower() in lex.determiners:
+        return False  # 'the “Colonel”', 'el «Bancobús»': a name
     if _title_case(words, lex):
         return False  # Title Case: a book, film, newspaper or programme
     if len(words) >= 5:
@@ -302,7 +310,7 @@ def naming_pattern(lex: Lexicon) -> re.Pattern[str]:
     if not cues:
         return re.compile(r"(?!)")
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues)
-                      + r")\s*:?$", re.IGNORECASE)  # "Sa devise : « … »"
+                      + r")\s*[:,]?$", re.IGNORECASE)  # "Sa devise : « … »", "Su nueva novela, «…»"
 
 
 @cache
