@@ -72,7 +72,8 @@ _DE_SPEECH = wordset(
     antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
     zitiert zitierte mahnte mahnt nannte nennt bezeichnete bezeichnet schimpfte schimpft klagte klagt
     fragte fragt rief ruft versprach verspricht erzählte erzählt beklagte beklagt lobte lobt gestand
-    gesteht resümierte resümiert gab gibt warf wirft"""
+    gesteht resümierte resümiert gab gibt warf wirft gewarnt betont kritisiert gefordert
+    angekündigt heißt"""
 )
 _FR_SPEECH = wordset(
     """dit déclaré déclare affirmé affirme expliqué explique ajouté ajoute réagi réagit estimé estime
@@ -81,7 +82,7 @@ _FR_SPEECH = wordset(
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
     dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
     constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
-    ironise ironisé promet promis relève relevé nie nié tranche tranché soupire soupiré tempête peste fulmine
+    ironise ironisé promet promis décrit relève relevé nie nié tranche tranché soupire soupiré tempête peste fulmine
     fulminé sourit souri
     détaille détaillé nuance nuancé tempère tempéré plaide plaidé témoigne témoigné"""
 )
@@ -93,7 +94,7 @@ _ES_SPEECH = wordset(
     relata relató dicho calificó califica tildó tilda declarado afirmado asegurado explicado señalado
     indicado añadido advertido reconocido subrayado insistido admitido lamenta lamentó lamentado
     recuerda recordó recordado resume resumió resumido denunciado confesado destacado apuntado comentado
-    manifestado promete prometió negó niega habló habla sentenció remarcó enfatizó zanjó aseveró asevera
+    manifestado promete prometió negó niega habló habla define definió sentenció remarcó enfatizó zanjó aseveró asevera
     puntualizó puntualiza
     expresó expresa detalló detalla remató replicó replica opinó opina alertó alerta recalcó recalca aclaró
     aclara matizó matiza ironizó escribió escribe escrito defendió defiende defendido informó informa
@@ -121,7 +122,8 @@ _ORG_ROLES_EN = wordset(
     """company firm bank group ministry department government council committee club agency authority
     party union police army commission board court regulator airline retailer charity university
     school hospital league federation association newspaper embassy operator maker producer supplier provider
-    carrier chain lender insurer manufacturer developer broadcaster publisher brand"""
+    carrier chain lender insurer manufacturer developer broadcaster publisher brand organisation organization
+    body institution"""
 )
 _ROLES_DE = wordset(
     """sprecher sprecherin minister ministerin chef chefin präsident präsidentin vorsitzende vorsitzender
@@ -221,7 +223,8 @@ _DE = Lexicon(
     pronouns={"er": "m", "sie": "f"},
     first_person=wordset("ich wir mich uns mein meine unser unsere"),
     roles=_ROLES_DE,
-    org_roles=wordset("unternehmen konzern firma verein ministerium regierung partei polizei verband botschaft"),
+    org_roles=wordset("""unternehmen konzern firma verein ministerium regierung partei polizei verband botschaft
+                      behörde stadt gemeinde verwaltung"""),
     titles=wordset("herr frau dr prof professor"),
     male_titles=wordset("herr"),
     female_titles=wordset("frau"),
@@ -247,7 +250,8 @@ _FR = Lexicon(
     subordinators=wordset("quand lorsque alors si comme après avant bien parce"),
     first_person=wordset("je nous me mon ma mes notre nos j'"),
     roles=_ROLES_FR,
-    org_roles=wordset("entreprise société groupe ministère gouvernement parti police syndicat mairie ambassade"),
+    org_roles=wordset("""entreprise société groupe ministère gouvernement parti police syndicat mairie ambassade
+                      organisme établissement préfecture"""),
     titles=wordset("m mme mlle dr pr"),
     male_titles=wordset("m"),
     female_titles=wordset("mme mlle"),
@@ -273,7 +277,8 @@ _ES = Lexicon(
     subordinators=wordset("cuando mientras si aunque porque tras como"),
     first_person=wordset("yo nosotros nosotras me mi mis nuestro nuestra"),
     roles=_ROLES_ES,
-    org_roles=wordset("empresa compañía grupo ministerio gobierno partido policía sindicato ayuntamiento embajada"),
+    org_roles=wordset("""empresa compañía grupo ministerio gobierno partido policía sindicato ayuntamiento embajada
+                      entidad organismo"""),
     titles=wordset("sr sra srta don doña dr dra"),
     male_titles=wordset("sr don"),
     female_titles=wordset("sra srta doña"),
@@ -334,7 +339,11 @@ ORG_WORDS = wordset(
     Reserve Research School Securities Service Services Shipping Society Street Team Times Trust Union
     United University Verband Ministerium Partei Verein Zeitung Gewerkschaft Regierung Bundesregierung
     Ministère Syndicat Gouvernement Assemblée Ministerio Gobierno Asociación Sindicato Consejo Ayuntamiento
-    Reuters AFP AP EFE BBC CNN dpa"""
+    Reuters AFP AP EFE BBC CNN dpa Autoridad Banco Caja Agencia Instituto Universidad Fundación Tribunal
+    Audiencia Comisión Consejería Junta Diputación Federación Confederación Banque Agence Institut Université
+    Fondation Cour Commission Conseil Fédération Confédération Préfecture Mairie Caisse Société Sparkasse
+    Agentur Institut Universität Stiftung Gericht Landgericht Amtsgericht Kommission Behörde Landesamt
+    Bundesamt Feuerwehr GmbH AG"""
 )
 # Before a capitalised run these make it a place or an object, not someone who speaks.
 PLACE_PREPOSITIONS = wordset(
@@ -348,4 +357,5 @@ ANONYMOUS_ROLES = wordset(
 # "the company said": the organisation the article named, not the word.
 COMPANY_NOUNS = wordset(
     """company firm group bank club airline retailer charity unternehmen konzern firma entreprise société groupe
-    empresa compañía grupo""")
+    empresa compañía grupo entidad organismo organisme établissement behörde organisation organization
+    institution""")

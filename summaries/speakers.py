@@ -45,6 +45,7 @@ _REPORTED = re.compile(
     r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
 # '"…" — Gwen, Aberaeron': a signature after a dash, the way readers' messages and letters are credited
 _SIGNATURE = re.compile(r"[ \t]*[—–][ \t]*(?=[A-ZÀ-Þ])")
+_COMPLEMENT = re.compile(r"\s*(?:that|que|qu['’]|dass|daß)\b", re.IGNORECASE)
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
 
@@ -109,6 +110,8 @@ class _Attributor:
         if verb.group(0).lower() in self.lex.listener_verbs:
             return None  # "the 24-year-old told BBC Sport": the speaker is before the verb or unknown here
         rest = text[verb.end():]
+        if _COMPLEMENT.match(rest):
+            return None  # "aseguró que el organismo …": the clause after "que" is what was said
         rest_at = at + verb.end()
         recipient = _RECIPIENT.match(rest)
         if recipient:
