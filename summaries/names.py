@@ -47,8 +47,16 @@ def _role_pattern(lex: Lexicon) -> re.Pattern[str]:
 @lru_cache(maxsize=512)
 def _named_role_pattern(role: str) -> re.Pattern[str]:
     """Compiled once per role noun, not once per article that uses it."""
-    return re.compile(r"(?i:\b" + re.escape(role) + r")\b(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?"
-                      r",?\s+(?:the\s+)?(" + RUN.pattern + ")")
+    # "the coach, Ann Lee", "el patrón mayor de la cofradía, Ana Gil"; or an appositive after the name:
+    # "Ann Lee, former coach," / "Bernard du Fresnel, ancien maire de …" (not "In the Echo, the Bishop said")
+    return re.compile(r"(?i:\b" + re.escape(role) + r")\b(?P<mods>(?:\s+[a-zà-ÿ]+){0,2}?)"
+                      r"(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?,?\s+(?:the\s+)?(?P<name>" + RUN.pattern + ")"
+                      r"|(?P<name2>" + RUN.pattern + r"),\s+(?:(?:the|an?|le|la|l['’]|el|der|die|ein|eine|un|une|una)\s*)?"
+                      r"(?P<mods2>(?:[a-zà-ÿ-]+\s+){0,2}?)(?i:" + re.escape(role) + r")\b"
+                      r"(?=\s*[,;.(]|\s+(?:of|for|at|de|du|des|del|von|der|in)\b)")
+
+
+_NEXT_NAME = re.compile(r",\s+(" + RUN.pattern + ")")
 
 
 class NameIndex:
@@ -92,7 +100,7 @@ class NameIndex:
         self.starts = [p.start for p in self.people]
         self._learn_genders()
         self.org_starts = [o[0] for o in self.orgs]
-        self._roles: dict[str, list[tuple[int, str]]] = {}
+        self._roles: dict[str, list[tuple[int, str, tuple[str, ...]]]] = {}
 
     def _add(self, m: re.Match[str], name: str, gender: str | None, marked: bool, alone: set[str],
              person_keys: set[str]) -> None:
@@ -100,8 +108,8 @@ class NameIndex:
         if is_org(words) or ACRONYM.fullmatch(name) or self._org_context(m):
             self.orgs.append((m.start(), name))
             return
-        if words[0].lower() in self.lex.capitalised_function_words:
-            return
+        if words[0].lower() in self.lex.capitalised_function_words or len(name) < 2:
+            return  # a grammar word, or an interview's "P." / "Q:" marker
         # a first name gives the gender; alone only when no full name ends in it ("Wendy", not "Grant")
         gender = gender or (first_name_gender(words[0]) if len(words) >= 2 or (
             words[0] not in self.fullest and words[0].lower() not in self.lex.calendar
@@ -342,17 +350,26 @@ class NameIndex:
                 return name
         return self.orgs[k - 1][1] if k else None
 
-    def named_role(self, role: str, at: int | None = None) -> str | None:
+    def named_role(self, role: str, at: int | None = None, modifiers: str = "") -> str | None:
         """The person the article names with this role before `at` ("the minister, Jane Roe" / "minister Jane
         Roe"); when several are, the latest: "the coach said" means the coach named last, never one named
-        only after the quotation."""
+        only after the quotation. A role with other modifiers is someone else: "el técnico local" is not
+        "el técnico visitante"."""
         key = role.lower()
         found = self._roles.get(key)
         if found is None:
             found = self._roles[key] = []
             for m in _named_role_pattern(key).finditer(self.doc):
-                name, _, _ = clean_name(m.group(1), self.lex)
+                run = m.group("name") or m.group("name2")
+                after = _NEXT_NAME.match(self.doc, m.end())
+                if m.group("name") and after and len(after.group(1).split()) >= 2 and not is_org(run.split()) \
+                        and first_name_gender(after.group(1).split()[0]):
+                    run = after.group(1)  # "patrón de la Cofradía X, Ana Gil": the appositive is the person
+                name, _, _ = clean_name(run, self.lex)
+                mods = (m.group("mods") or m.group("mods2") or "").split()
                 if len(name.split()) >= 2 and not is_org(name.split()):
-                    found.append((m.start(), self.full(name)))
-        names = [name for start, name in found if at is None or start <= at]
+                    found.append((m.start(), self.full(name), tuple(mods)))
+        wanted = tuple(modifiers.lower().split())
+        names = [name for start, name, mods in found if (at is None or start <= at)
+                 and not (mods and wanted and not set(mods) & set(wanted))]
         return names[-1] if names else None

@@ -15,6 +15,7 @@ TOKEN = re.compile(r"[\w'’.-]+")
 _INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)
 _ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
 _AGED = re.compile(r"\d{1,3}-(?:year-old|jährige[rn]?)")  # "the 24-year-old", "der 48-Jährige"
+_ELIDED_ARTICLE = re.compile(r"[Ll]['’]\w")
 _OWNER = re.compile(r"['’]s?$")
 
 
@@ -96,7 +97,8 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
         lo += 1
     desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
     if words[i] in lex.roles or _AGED.fullmatch(words[i]):  # "the 24-year-old": the person just named
-        definite = lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")
+        definite = (lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")) or _ELIDED_ARTICLE.match(
+            tokens[0][0]) is not None  # "l'ancien maire"
         # "the singer", "le joueur au micro de Canal Sud": a plain role; a name after it would be a modifier
         unmodified = all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i]) and (
             j == i + 1 or words[i + 1] in LISTENER_PREPOSITIONS

@@ -49,6 +49,17 @@ _COMPLEMENT = re.compile(r"\s*(?:that|que|qu['’]|dass|daß)\b", re.IGNORECASE)
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
 
+def _modifiers(doc: str, at: int, role: str, lex: Lexicon) -> str:
+    """The words right after a role noun that tell two holders apart: "el técnico local" / "visitante"."""
+    m = re.compile(r"(?i:\b" + re.escape(role) + r")\b((?:[ \t]+[a-zà-ÿ]+){0,2})").search(doc, at, at + 80)
+    out = []
+    for word in (m.group(1).split() if m else ()):
+        if word in lex.prepositions or word in lex.determiners or word in ("que", "who", "qui", "der"):
+            break
+        out.append(word)
+    return " ".join(out)
+
+
 def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
     found = None
     for found in matches:  # noqa: B007 - only the last one is wanted
@@ -84,8 +95,11 @@ class _Attributor:
         if parsed.kind == "org":
             return index.org_before(parsed.at) or parsed.text
         if parsed.kind in ("role", "the-role"):
-            role = next((w for w in reversed(parsed.text.lower().split()) if w in self.lex.roles), "")
-            named = index.named_role(role, parsed.at + len(parsed.text)) if role else None
+            words = parsed.text.lower().split()
+            k = next((k for k in range(len(words) - 1, -1, -1) if words[k] in self.lex.roles), -1)
+            role = words[k] if k >= 0 else ""
+            modifiers = _modifiers(self.doc, parsed.at, role, self.lex)
+            named = index.named_role(role, parsed.at + len(parsed.text), modifiers) if role else None
             if named is None and role not in ANONYMOUS_ROLES and parsed.kind == "the-role":
                 named = index.resolve_pronoun(None, parsed.at, previous, since)  # "the presenter said"
             return named or parsed.text
