@@ -82,7 +82,7 @@ _FR_SPEECH = wordset(
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
     dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
     constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
-    ironise ironisé promet promis décrit relève relevé nie nié tranche tranché soupire soupiré tempête peste fulmine
+    ironise ironisé promet promis décrit relève relevé nie nié tranche tranché soupire soupiré peste fulmine
     fulminé sourit souri
     détaille détaillé nuance nuancé tempère tempéré plaide plaidé témoigne témoigné"""
 )
@@ -241,7 +241,7 @@ _FR = Lexicon(
                         baptisées nommé nommée intitulé intitulée mot terme expression formule slogan devise
                         titre roman livre film album chanson série pièce documentaire long-métrage opération
                         campagne programme exposition podcast"""),
-    noun_markers=wordset("le la les l' un une son sa ses leur cette"),
+    noun_markers=wordset("un une son sa ses leur cette"),  # not le/la/les/l': also pronouns ("la qualifie")
     title_small_words=wordset("le la les l' de du des d' et à au aux en un une sur pour"),
     according_to=("selon", "d'après", "pour"),
     determiners=wordset("le la les l' un une son sa ses leur"),
@@ -267,7 +267,7 @@ _ES = Lexicon(
                         eslogan rezaba novela libro película disco canción serie obra documental operación
                         campaña programa exposición pódcast""")
     | {"conocido como", "conocida como", "conocidos como", "conocidas como", "se leía", "se lee"},
-    noun_markers=wordset("el la los las un una su sus"),
+    noun_markers=wordset("el un una su sus"),  # not la/los/las: also pronouns ("la define como")
     title_small_words=wordset("el la los las de del y en a al un una por para con"),
     according_to=("según", "de acuerdo con"),
     determiners=wordset("el la los las un una su sus"),

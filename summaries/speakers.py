@@ -10,6 +10,7 @@ speaker's words.
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterator, Sequence
 
@@ -46,6 +47,7 @@ _REPORTED = re.compile(
 # '"…" — Gwen, Aberaeron': a signature after a dash, the way readers' messages and letters are credited
 _SIGNATURE = re.compile(r"[ \t]*[—–][ \t]*(?=[A-ZÀ-Þ])")
 _COMPLEMENT = re.compile(r"\s*(?:that|que|qu['’]|dass|daß)\b", re.IGNORECASE)
+_CONJUNCTIONS = frozenset(["and", "und", "et", "y"])
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
 
@@ -111,9 +113,13 @@ class _Attributor:
         if verb is None:
             return None
         before = text[: verb.start()]
+        shared: Parsed | None = None
         if last:  # only this verb's own clause: from the last clause break before it
             cut = _last(_CLAUSE_BREAK.finditer(before))
             if cut is not None:
+                if not before[cut.end():].strip() and cut.group(0).strip(" ,").lower() in _CONJUNCTIONS:
+                    # "Der Bürgermeister kündigte an, …, und betonte:": coordinated verbs share the subject
+                    shared = subject(before[:cut.start()], at, self.lex, "before", self.known)
                 at, text, before = at + cut.end(), text[cut.end():], before[cut.end():]
                 verb = self.verbs.search(text, len(before)) or verb
         words = [w.lower() for w in TOKEN.findall(before)]
@@ -121,6 +127,8 @@ class _Attributor:
             found = subject(before, at, self.lex, "before", self.known)
             if found is not None:
                 return found
+        if shared is not None and shared.kind in ("name", "pronoun", "role", "the-role", "org"):
+            return shared
         if verb.group(0).lower() in self.lex.listener_verbs:
             return None  # "the 24-year-old told BBC Sport": the speaker is before the verb or unknown here
         rest = text[verb.end():]
@@ -263,6 +271,10 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
             found = who.before(Span([], para_end, para_end, 0), max(0, pstart, prev[0].end if prev else 0))
     if found is None and not continues and tail[:1].islower():
         found = who.after(end)  # mid-sentence: 'seien „mindestens fragwürdig“ gewesen, sagte der 48-Jährige'
+    if found is None and doc[:span.start].rstrip().endswith(":"):
+        colon = _colon_speaker(who, span, prev[0].end if prev else 0)
+        if colon is not None:
+            return colon, None
     if found is not None:
         speaker = who.resolve(found, previous, prev[0].end if prev else -1)
         if speaker is not None:
@@ -286,6 +298,21 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
         if gap.count("\n") <= 2 and len(gap) < 400:
             return previous, None
     return _previous_subject(who, span), None
+
+
+def _colon_speaker(who: _Attributor, span: Span, since: int) -> str | None:
+    """'Sobre el cajero lo tiene claro: «…»' with no subject to parse: the person named in that sentence, or
+    else the subject of the sentence before it, when no quotation stands between."""
+    doc, index = who.doc, who.index
+    lo, _ = sentence_bounds(doc, span.start - 1, span.start)
+    k = bisect.bisect_left(index.starts, max(lo, since))
+    named = [p for p in index.people[k:k + 20] if p.start < span.start and not p.quoted]
+    if named:
+        return index.full(named[-1].name)
+    if lo < 2:
+        return None
+    prev_lo, _ = sentence_bounds(doc, lo - 2, lo - 1)
+    return index.first_subject(prev_lo, lo) if prev_lo >= since else None
 
 
 def _told_before(who: _Attributor, span: Span, prev: tuple[Span, str | None] | None) -> str | None:
