@@ -52,7 +52,7 @@ def _named_role_pattern(role: str) -> re.Pattern[str]:
     return re.compile(r"(?i:\b" + re.escape(role) + r")\b(?P<mods>(?:\s+[a-zà-ÿ]+){0,2}?)"
                       r"(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?,?\s+(?:the\s+)?(?P<name>" + RUN.pattern + ")"
                       r"|(?P<name2>" + RUN.pattern + r"),\s+"
-                      r"(?:(?:the|an?|le|la|l['’]|el|der|die|ein|eine|un|une|una)\s*)?"
+                      r"(?:(?:the|an?|le|la|el|der|die|ein|eine|un|une|una)\s+|l['’])?"
                       r"(?P<mods2>(?:[a-zà-ÿ-]+\s+){0,2}?)(?i:" + re.escape(role) + r")\b"
                       r"(?=\s*[,;.(]|\s+(?:of|for|at|de|du|des|del|von|der|in)\b)")
 

@@ -15,6 +15,8 @@ TOKEN = re.compile(r"[\w'’.-]+")
 _INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)
 _ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
 _AGED = re.compile(r"\d{1,3}-(?:year-old|jährige[rn]?)")  # "the 24-year-old", "der 48-Jährige"
+# a lowercase word that is not a verb form or a linking word: "forestry", "department" (not "declined", "and")
+_PLAIN_NOUN = re.compile(r"(?!(?:and|or|but|who|which|that|has|had|was|is|will|would|y|et|und)$)[a-zà-ÿ]+(?<!ed)(?<!ó)")
 _ELIDED_ARTICLE = re.compile(r"[Ll]['’]\w")
 _OWNER = re.compile(r"['’]s?$")
 
@@ -31,11 +33,27 @@ def _nouns(lex: Lexicon) -> frozenset[str]:
     return lex.roles | lex.org_roles
 
 
+@cache
+def _compound_roles(lex: Lexicon) -> re.Pattern[str]:
+    """German compounds end in their head noun: "Polizeisprecher" is a "sprecher"."""
+    heads = sorted((r for r in lex.roles if len(r) >= 5), key=len, reverse=True)
+    return re.compile(r"\w{3,}?(" + "|".join(re.escape(r) for r in heads) + r")$")
+
+
 def plain(word: str, lex: Lexicon) -> str:
-    """Lowercase, with a plural role reduced to its singular ("officials", "the two firms")."""
+    """Lowercase, with a plural role reduced to its singular ("officials", "the two firms"), and in German a
+    compound reduced to its head role ("Polizeisprecher")."""
     w = word.lower()
     nouns = _nouns(lex)
-    return w[:-1] if w not in nouns and w[:-1] in nouns else w
+    if w in nouns:
+        return w
+    if w[:-1] in nouns:
+        return w[:-1]
+    if lex.capitalises_nouns and word[:1].isupper():
+        compound = _compound_roles(lex).fullmatch(w)
+        if compound:
+            return compound.group(1)
+    return w
 
 
 def _skip_chunk(first: str, lex: Lexicon, mode: str) -> bool:
@@ -85,13 +103,17 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
             break
         i = k
     j = i + 1
-    if j < len(words) and words[j] in lex.prepositions:  # "spokesman for the Labour Party"
+    if j < len(words) and (words[j] in lex.prepositions  # "spokesman for the Labour Party"
+                           or (lex.capitalises_nouns and words[j] in ("der", "des"))):  # "Sprecher der Stadt"
         j += 1
         first = j
         while j < len(words) and (words[j] in lex.determiners or tokens[j][0][:1].isupper()):
             j += 1
         if j < len(words) and all(words[k] in lex.determiners for k in range(first, j)):
             j += 1  # no name follows: one common noun does ("spokesman for the council", "portavoz del hospital")
+            while j < len(words) and j - first < 4 and _PLAIN_NOUN.fullmatch(tokens[j][0]) \
+                    and words[j] not in lex.prepositions and words[j] not in lex.speech_verbs:
+                j += 1  # or a few: "spokesperson for the state forestry department"
     lo = 0
     while lo < i and words[lo] in lex.determiners:
         lo += 1

@@ -232,6 +232,8 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
     closes = text.rstrip()[-1:] in ",;:?!…—–-" or (after[:1] != "" and not after[0].isalnum())
     if closes and (verbs.search(after) is not None or according_pattern(lex).search(after)):
         return True
+    if lex.capitalises_nouns and verbs.match(after) is not None:
+        return True  # verb-final: 'hatte vor einem „Förderprogramm nach dem Gießkannenprinzip“ gewarnt'
     if lex.reported_speech and verbs.search(after) is not None and \
             lex.reported_speech.intersection(_WORD.findall(before[-_CLAUSE_SPAN // 2:].lower())):
         return True  # indirect speech: 'Die Entscheidungen seien „mindestens fragwürdig“ gewesen, sagte er'

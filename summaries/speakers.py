@@ -17,6 +17,7 @@ from collections.abc import Iterator, Sequence
 from .cleaning import clean, quote_paragraphs
 from .lexicon import ANONYMOUS_ROLES, Lexicon, lexicon
 from .model import Quote
+from .nameforms import ELIDED
 from .names import NameIndex
 from .phrases import TOKEN, Parsed, subject
 from .quotes import (
@@ -53,8 +54,9 @@ _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe
 
 def _modifiers(doc: str, at: int, role: str, lex: Lexicon) -> str:
     """The words right after a role noun that tell two holders apart: "el técnico local" / "visitante"."""
-    m = re.compile(r"(?i:\b" + re.escape(role) + r")\b((?:[ \t]+[a-zà-ÿ]+){0,2})").search(doc, at, at + 80)
-    out = []
+    m = re.compile(r"(?i:\b" + re.escape(role) + r")\b((?:[ \t]+[a-zà-ÿ]+(?![\w'’-])){0,2})").search(doc, at, at + 80)
+    out = [w for w in ELIDED.sub("", doc[at:m.start()]).lower().split() if w.isalpha()
+           and w not in lex.determiners] if m else []  # "l'ancien maire": before the role too
     for word in (m.group(1).split() if m else ()):
         if word in lex.prepositions or word in lex.determiners or word in ("que", "who", "qui", "der"):
             break
@@ -271,6 +273,10 @@ def _attribute_one(who: _Attributor, span: Span, prev: tuple[Span, str | None] |
             found = who.before(Span([], para_end, para_end, 0), max(0, pstart, prev[0].end if prev else 0))
     if found is None and not continues and tail[:1].islower():
         found = who.after(end)  # mid-sentence: 'seien „mindestens fragwürdig“ gewesen, sagte der 48-Jährige'
+        if found is None and who.lex.capitalises_nouns and who.verbs.match(doc, end + 1) is not None:
+            # verb-final: 'Deren Präsident, Bernd Eschweiler, hatte vor einem „…“ gewarnt'
+            lo = max(sentence_bounds(doc, span.start, span.start + 1)[0], prev[0].end if prev else 0)
+            found = subject(doc[lo:span.start], lo, who.lex, "before", who.known)
     if found is None and doc[:span.start].rstrip().endswith(":"):
         colon = _colon_speaker(who, span, prev[0].end if prev else 0)
         if colon is not None:
