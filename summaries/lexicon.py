@@ -345,6 +345,12 @@ ORG_WORDS = wordset(
     Agentur Institut Universität Stiftung Gericht Landgericht Amtsgericht Kommission Behörde Landesamt
     Bundesamt Feuerwehr GmbH AG"""
 )
+# Public bodies: "the company said" never means one of these.
+PUBLIC_BODY_WORDS = wordset(
+    """Council Ministry Government Parliament Court Police Commission Committee University School Hospital Party
+    Church Assembly Senate Congress Army Navy Ministerium Regierung Gericht Polizei Parlament Ministère
+    Gouvernement Assemblée Tribunal Ministerio Gobierno Congreso Senado Ayuntamiento Policía Audiencia"""
+)
 # Before a capitalised run these make it a place or an object, not someone who speaks.
 PLACE_PREPOSITIONS = wordset(
     "in from at near to into across around outside inside aus nach en à dans vers desde hacia")

@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache, lru_cache
 
-from .lexicon import ANONYMOUS_ROLES, COMPANY_NOUNS, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
+from .lexicon import (
+    ANONYMOUS_ROLES,
+    COMPANY_NOUNS,
+    PLACE_PREPOSITIONS,
+    PUBLIC_BODY_WORDS,
+    Lexicon,
+    first_name_gender,
+    wordset,
+)
 from .nameforms import ACRONYM, ELIDED, RUN, clean_name, is_org, is_role, sentence_initial
 
 __all__ = ["RUN", "NameIndex", "Person", "clean_name", "is_org", "sentence_initial"]
@@ -119,7 +127,8 @@ class NameIndex:
         after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
         if before and before[-1].lower() == "of" and not (marked or gender):
             return  # "the Association of Probation Officers": part of a longer name
-        if len(words) == 1 and not (marked or gender) and self._after_determiner(before):
+        if len(words) == 1 and not (marked or gender) and (self._after_determiner(before) or (
+                m.group(0).split()[0].lower() in self.lex.determiners)):
             return  # "einer schriftlichen Erklärung", "the Colonel": a noun, not somebody's name
         key = words[-1]
         strong = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None
@@ -345,9 +354,11 @@ class NameIndex:
         return None
 
     def org_before(self, at: int) -> str | None:
+        """The body "the company" or "la entidad" means: the nearest one named before, passing over public
+        bodies ("the Security Council"), which a company noun never stands for."""
         k = bisect.bisect_left(self.org_starts, at)
         for _, name in reversed(self.orgs[max(0, k - 20):k]):
-            if not ACRONYM.fullmatch(name) and len(name.split()) >= 2:
+            if not ACRONYM.fullmatch(name) and len(name.split()) >= 2 and not PUBLIC_BODY_WORDS & set(name.split()):
                 return name
         return self.orgs[k - 1][1] if k else None
 

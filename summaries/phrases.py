@@ -17,6 +17,7 @@ _ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?
 _AGED = re.compile(r"\d{1,3}-(?:year-old|jährige[rn]?)")  # "the 24-year-old", "der 48-Jährige"
 # a lowercase word that is not a verb form or a linking word: "forestry", "department" (not "declined", "and")
 _PLAIN_NOUN = re.compile(r"(?!(?:and|or|but|who|which|that|has|had|was|is|will|would|y|et|und)$)[a-zà-ÿ]+(?<!ed)(?<!ó)")
+_NAME_PARTICLES = frozenset(["of", "de", "del", "des", "du", "von", "la"])
 _ELIDED_ARTICLE = re.compile(r"[Ll]['’]\w")
 _OWNER = re.compile(r"['’]s?$")
 
@@ -107,8 +108,13 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
                            or (lex.capitalises_nouns and words[j] in ("der", "des"))):  # "Sprecher der Stadt"
         j += 1
         first = j
-        while j < len(words) and (words[j] in lex.determiners or tokens[j][0][:1].isupper()):
-            j += 1
+        while j < len(words):
+            if words[j] in lex.determiners or tokens[j][0][:1].isupper():
+                j += 1
+            elif j > first and words[j] in _NAME_PARTICLES and j + 1 < len(words) and tokens[j + 1][0][:1].isupper():
+                j += 2  # "portavoz del Puerto de Almar"
+            else:
+                break
         if j < len(words) and all(words[k] in lex.determiners for k in range(first, j)):
             j += 1  # no name follows: one common noun does ("spokesman for the council", "portavoz del hospital")
             while j < len(words) and j - first < 4 and _PLAIN_NOUN.fullmatch(tokens[j][0]) \

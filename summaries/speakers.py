@@ -178,8 +178,11 @@ class _Attributor:
                 return found
         verbs = list(self.verbs.finditer(seg))
         if verbs:
-            head = seg[: verbs[-1].end()]
-            return self.clause(head, seg_start, last=True)
+            end = verbs[-1].end()
+            inverted = seg[end:].rstrip()
+            if inverted.endswith(":") and len(inverted.split()) <= 6:
+                end = len(seg)  # the subject after the verb: 'teilte das Unternehmen mit:', 'said the mayor:'
+            return self.clause(seg[:end], seg_start, last=True)
         if seg.rstrip().endswith(":"):
             head = seg.rstrip()[:-1]
             cut = max(head.rfind(":"), head.rfind("\n"))  # "LIVE: 10:15 Chancellor Rachel Hart:"

@@ -1,0 +1,138 @@
+"""Attribution rules added in session 18, each from the structure of a sentence rather than a word list.
+Invented text with names that appear in no dataset."""
+
+import pytest
+
+from summaries import extract_quotes
+
+
+def quotes(text: str, language: str = "english") -> list[tuple[str, str | None]]:
+    return [(q.text, q.speaker) for q in extract_quotes(text, language)]
+
+
+def speakers(text: str, language: str = "english") -> list[str | None]:
+    return [q.speaker for q in extract_quotes(text, language)]
+
+
+@pytest.mark.parametrize(("text", "language"), [
+    ("Two years on, the promised “efficiencies” have not appeared in any budget.", "english"),
+    ("La conjonction des marées fait craindre un « effet domino » sur le littoral.", "french"),
+    ("Her 2019 report, “Dry Rivers: Water and the Modern City”, is still quoted.", "english"),
+    ("Sa devise : « Le travail bien fait ».", "french"),
+    ("Los vecinos colgaron pancartas en las que se leía «Sin agua no hay futuro».", "spanish"),
+    ("Su último libro, «Las noches del puerto», sale a la venta el martes.", "spanish"),
+    ("The trust now runs a minibus, the “Hopper”, twice a week, the chairman said.", "english"),
+])
+def test_names_titles_and_signs_are_not_quotations(text, language):
+    assert quotes(text, language) == []
+
+
+def test_a_speech_verb_after_a_pronoun_object_is_still_a_verb():
+    text = "Su agente, Rafael Montes Lago, la define como «la mejor voz de su generación»."
+    assert speakers(text, "spanish") == ["Rafael Montes Lago"]
+
+
+def test_german_indirect_speech_credits_its_short_quote():
+    text = ("Gästetrainer Boris Lenz ärgerte sich über den Schiedsrichter. Die Elfmeterentscheidung sei "
+            "„schlicht falsch“ gewesen, sagte der 51-Jährige.")
+    assert quotes(text, "german") == [("schlicht falsch", "Boris Lenz")]
+
+
+def test_german_verb_final_credit_after_the_quote():
+    text = ("Die Präsidentin der Kammer, Dr. Helga Simmel, hatte schon im Mai vor einem "
+            "„Flickenteppich aus Einzelregeln“ gewarnt.")
+    assert quotes(text, "german") == [("Flickenteppich aus Einzelregeln", "Helga Simmel")]
+
+
+def test_a_role_means_the_holder_named_before_the_quote_not_one_named_after():
+    text = ("The home coach, Dermot Quill, praised his side. “We never stopped running,” the coach said.\n\n"
+            "The visiting coach, Anton Reyes, was less happy.")
+    assert speakers(text) == ["Dermot Quill"]
+
+
+def test_a_role_with_other_modifiers_is_another_holder():
+    text = ("El técnico visitante, Julián Oroz Vidal, lamentó la derrota. Su homólogo, Marcos Peña Ruiz, "
+            "celebró el pase. «Este equipo no se rinde», afirmó el técnico local.")
+    assert speakers(text, "spanish") == ["Marcos Peña Ruiz"]
+
+
+def test_a_role_in_an_appositive_after_the_name():
+    text = ("Le tribunal a condamné Gérard de Montval, ancien maire de Saint-Hilaire, à un an avec sursis. "
+            "À la sortie, l'ancien maire s'est dit « abasourdi ».")
+    assert quotes(text, "french") == [("abasourdi", "Gérard de Montval")]
+
+
+def test_the_bishop_said_after_a_newspaper_name_is_not_the_newspaper():
+    text = ("The Bishop of Ardley, Dr Colin Marsh, spoke on Sunday. Writing in the Ardley Courier, the Bishop "
+            "said: \"Nobody should spend this winter alone, and nobody has to.\"")
+    assert speakers(text) == ["Colin Marsh"]
+
+
+def test_a_body_named_by_the_words_around_it_speaks_for_the_company():
+    text = ("Grid operator Halden Power, the region's largest supplier, says 9,000 homes are cut off. "
+            "The UN Security Council meets later. In a statement, the company said: \"Crews cannot reach "
+            "the substations until the water goes down.\"")
+    assert speakers(text) == ["Halden Power"]
+
+
+def test_der_firma_names_the_company_that_speaks():
+    text = ("Das Feuer brach in einer Halle der Firma Brenner Metallbau aus. Kreisbrandmeister Uwe Salz "
+            "leitete den Einsatz. In einer Erklärung teilte das Unternehmen mit: „Wir bedauern die "
+            "Belastungen für die Nachbarschaft sehr.“")
+    assert speakers(text, "german")[-1] == "Brenner Metallbau"
+
+
+def test_a_complement_clause_never_gives_the_speaker():
+    text = ("Una portavoz del Puerto de Almar señaló que la tasa «se destinará a renovar los muelles» y "
+            "aseguró que el organismo sigue «abierto al diálogo».")
+    assert speakers(text, "spanish") == ["portavoz del Puerto de Almar", "portavoz del Puerto de Almar"]
+
+
+def test_a_pronoun_subject_of_the_sentence_before_an_unattributed_quote():
+    text = ("Ruth Okafor resigned in March. Speaking at her office, she was calm but blunt.\n\n"
+            "“Nobody modelled a dry summer, and when I asked I was told it was out of scope.”")
+    assert speakers(text) == ["Ruth Okafor"]
+
+
+def test_a_first_name_alone_after_the_full_name_is_that_person():
+    text = ("GRANDMOTHER IRIS COLE, 81, chased the fox off with a broom. Her hen, Dolly, survived.\n\n"
+            "Iris has agreed to pose for a charity calendar. ‘Only if I can hold the broom,’ she laughed.")
+    assert speakers(text)[-1] == "Iris Cole"
+
+
+def test_coordinated_verbs_share_the_subject():
+    text = ("Bürgermeister Anton Weill kündigte an, noch im Juni einen Plan vorzulegen, und betonte: "
+            "„Das Bad ist nicht tot. Es ist nur krank.“")
+    assert speakers(text, "german") == ["Anton Weill"]
+
+
+def test_a_colon_with_no_subject_credits_the_person_of_the_sentence_before():
+    text = ("Pilar Esteve Roca, de 84 años, cobra su pensión en esa oficina desde hace treinta años. "
+            "Sobre el autobús lo tiene claro: «Pasa dos veces al mes y nunca a la hora que yo puedo».")
+    assert speakers(text, "spanish") == ["Pilar Esteve Roca"]
+
+
+def test_german_compound_roles_and_genitives_describe_an_unnamed_speaker():
+    text = ("15:20 Uhr – Die Sperrzone ist geräumt. Ein Polizeisprecher: „Wir mussten heute nur zwei Menschen "
+            "ein zweites Mal ansprechen.“\n\n16:00 Uhr – „Von der Bombe geht keine Gefahr mehr aus“, sagte ein "
+            "Sprecher der Stadt.")
+    assert speakers(text, "german") == ["Polizeisprecher", "Sprecher der Stadt"]
+
+
+def test_an_unnamed_body_keeps_its_common_nouns():
+    text = ("A spokesperson for the county fire and rescue service said that \"nothing has been ruled out at "
+            "this stage of the inquiry.\"")
+    assert speakers(text) == ["spokesperson for the county fire"]
+
+
+def test_a_spanish_paragraph_opening_with_a_closing_guillemet_continues_the_quote():
+    text = ("La fiscal Ana Ruiz Peral se dirigió al tribunal: «El acusado no cometió un error. Lo planeó "
+            "durante años.\n\n»Los socios confiaron en él y lo perdieron todo».\n\nEl juicio sigue el lunes.")
+    assert quotes(text, "spanish") == [
+        ("El acusado no cometió un error. Lo planeó durante años. Los socios confiaron en él y lo perdieron todo",
+         "Ana Ruiz Peral")]
+
+
+def test_a_french_reflexive_dit_is_speech_not_a_naming_cue():
+    text = "Interrogé à la sortie, le maire, Paul Verdier, s'est dit « très surpris »."
+    assert quotes(text, "french") == [("très surpris", "Paul Verdier")]
