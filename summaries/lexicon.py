@@ -72,7 +72,7 @@ _DE_SPEECH = wordset(
     antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
     zitiert zitierte mahnte mahnt nannte nennt bezeichnete bezeichnet schimpfte schimpft klagte klagt
     fragte fragt rief ruft versprach verspricht erzählte erzählt beklagte beklagt lobte lobt gestand
-    gesteht resümierte resümiert gab gibt warf wirft gewarnt betont kritisiert gefordert
+    gesteht resümierte resümiert gab gibt warf wirft gewarnt betont kritisiert gefordert ausgesagt
     angekündigt heißt"""
 )
 _FR_SPEECH = wordset(
@@ -176,7 +176,8 @@ _EN = Lexicon(
                            "the hashtag", "the motto", "the label", "the name", "reading", "which read",
                            "emblazoned with", "the title", "headlined", "the headline", "book", "novel",
                            "film", "movie", "album", "song", "series", "documentary", "play", "campaign",
-                           "petition", "operation", "programme", "exhibition", "podcast"]),
+                           "petition", "operation", "programme", "exhibition", "podcast", "motto", "slogan",
+                           "tagline", "catchphrase", "hashtag"]),
     noun_markers=wordset("the a an its his her their our this"),
     title_small_words=wordset("of and the a an in on for to at by with or from"),
     according_to=("according to",),
@@ -218,7 +219,7 @@ _DE = Lexicon(
     # no small words: German capitalises every noun, so "Experiment auf Kosten der Stammkundschaft" is prose
     reported_speech=wordset("sei seien habe haben hätte hätten werde würden könne müsse dürfe solle wolle"),
     according_to=("laut", "zufolge", "nach angaben von"),
-    determiners=wordset("der die das den dem des ein eine einer einem eines sein seine ihr ihre"),
+    determiners=wordset("der die das den dem des ein eine einen einer einem eines sein seine seinen ihr ihre ihren"),
     prepositions=wordset("von vom bei beim aus für mit im in an am zu zum zur gegen"),
     pronouns={"er": "m", "sie": "f"},
     first_person=wordset("ich wir mich uns mein meine unser unsere"),
@@ -266,7 +267,8 @@ _ES = Lexicon(
                         apodado apodada bautizado bautizada titulado titulada palabra término expresión lema
                         eslogan rezaba novela libro película disco canción serie obra documental operación
                         campaña programa exposición pódcast""")
-    | {"conocido como", "conocida como", "conocidos como", "conocidas como", "se leía", "se lee"},
+    | {"conocido como", "conocida como", "conocidos como", "conocidas como", "se leía", "se lee",
+       "bautizado como", "bautizada como", "denominado como", "denominada como"},
     noun_markers=wordset("el un una su sus"),  # not la/los/las: also pronouns ("la define como")
     title_small_words=wordset("el la los las de del y en a al un una por para con"),
     according_to=("según", "de acuerdo con"),
@@ -343,7 +345,8 @@ ORG_WORDS = wordset(
     Audiencia Comisión Consejería Junta Diputación Federación Confederación Banque Agence Institut Université
     Fondation Cour Commission Conseil Fédération Confédération Préfecture Mairie Caisse Société Sparkasse
     Agentur Institut Universität Stiftung Gericht Landgericht Amtsgericht Kommission Behörde Landesamt
-    Bundesamt Feuerwehr GmbH AG"""
+    Bundesamt Feuerwehr GmbH AG FC CF SC SV TSV VfB VfL CD UD SD AS Eintracht Borussia Fortuna Deportivo
+    Atlético Sporting Olympique Racing Athletic Rovers Wanderers Albion Hotspur Dynamo Juventus"""
 )
 # Public bodies: "the company said" never means one of these.
 PUBLIC_BODY_WORDS = wordset(

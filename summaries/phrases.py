@@ -50,6 +50,8 @@ def plain(word: str, lex: Lexicon) -> str:
         return w
     if w[:-1] in nouns:
         return w[:-1]
+    if w.endswith("es") and w[:-2] in nouns:
+        return w[:-2]  # "bosses"
     if lex.capitalises_nouns and word[:1].isupper():
         compound = _compound_roles(lex).fullmatch(w)
         if compound:
@@ -89,6 +91,8 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
         return Parsed("role", stripped[tokens[lo][1]:].rstrip(" ,.:"), at + tokens[lo][1])
     name = _head_name(head, stripped, lex, known, alone_ok=mode == "after")
     if name is not None:
+        if words[0] in lex.prepositions and is_org(name[0].split()):
+            return None  # «…», declaró a la salida de la Audiencia: a place, not the speaker
         return Parsed("name", name[0], at + name[1])
     for (_tok, pos), low in zip(tokens[:3], words[:3], strict=False):
         inv = _INVERTED.search(low)
@@ -143,7 +147,16 @@ def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool]
     runs = [m for m in RUN.finditer(head) if not _OWNER.search(m.group(0))]  # owners: "X's chief"
     names = []
     alone = alone_ok and len(runs) == 1 and head.strip(" .,;:!?\"'”’»«“‘") == runs[0].group(0)
-    for m in runs:
+    for run in runs:
+        m = run
+        if lex.capitalises_nouns and run.group(0).split()[0].lower() in lex.determiners \
+                and run.group(0).split()[1:2] and run.group(0).split()[1].lower().rstrip(".") not in lex.titles:
+            # German: "Einen Zusammenhang" is a noun phrase; in "Seine Frau GABI" the name follows the noun
+            words = run.group(0).split()
+            rest = RUN.match(head, head.index(words[2], run.start())) if len(words) > 2 else None
+            if rest is None:
+                continue
+            m = rest
         name, _, _ = clean_name(m.group(0), lex)
         low = name.lower()
         if name and not (len(name) <= 3 and name.isupper()) and (" " in name or known(name) or (

@@ -217,6 +217,8 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
         return False  # 'the “Colonel”', 'el «Bancobús»': a name
     if _title_case(words, lex):
         return False  # Title Case: a book, film, newspaper or programme
+    if len(words) <= 4 and naming_pattern(lex).search(words[0]):
+        return False  # the name's own noun inside the marks: «operación Ladrillo», “Operation Sandstone”
     if len(words) >= 5:
         return True
     verbs = verbs or verb_pattern(lex)
@@ -245,7 +247,7 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
 
 def _title_case(words: list[str], lex: Lexicon) -> bool:
     """'Thin Pipes: Infrastructure and Austerity': capitalised words, small words lowercase between them."""
-    if not 2 <= len(words) < 8 or not words[0][:1].isupper():
+    if not 2 <= len(words) < 12 or not words[0][:1].isupper():
         return False
     capitals = 0
     for w in words:
