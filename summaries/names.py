@@ -33,6 +33,8 @@ _WORD = re.compile(r"[\w'’-]+")
 # "Meret Power, the national grid operator,": an appositive whose head is a body's noun
 _APPOSITIVE = re.compile(r",\s+(?:the|an?|der|die|das|le|la|l['’]|les|el|los|un|une|una|ein|eine)\s*"
                          r"((?:[\w'’-]+\s+){0,3}[\w'’-]+)\s*[,.;]")
+_NICKNAMED = re.compile(r"\b([A-ZÀ-Þ][a-zß-ÿ]+)\s+[‘'“\"«„»][^‘’'“”\"«»„\n]{1,30}[’'”\"»“«]\s+([A-ZÀ-Þ][a-zß-ÿ'’-]+)\b")
+_TEAM_NOUNS = wordset("team équipe equipo mannschaft formation escuadra")  # "l'équipe Cycles Armorique"
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
 
@@ -105,6 +107,14 @@ class NameIndex:
         person_keys: set[str] = set()
         for m, name, gender, marked in found:
             self._add(m, name, gender, marked, alone, person_keys)
+        for nick in _NICKNAMED.finditer(doc):  # "Dave ‘The Cod Father’ Pritchard": one person
+            first, last = nick.group(1), nick.group(2)
+            if first_name_gender(first) is not None or first in self._first_names:
+                self.fullest[last] = f"{first} {last}"
+                self._first_names.add(first)
+                self.gender.setdefault(last, first_name_gender(first) or "")
+                if not self.gender[last]:
+                    del self.gender[last]
         self._add_roles()
         self.starts = [p.start for p in self.people]
         self._learn_genders()
@@ -170,8 +180,8 @@ class NameIndex:
         """'der Firma Kessler Lacke', 'Meret Power, the national grid operator': the words around make the
         name a body's, whatever it is called."""
         run = m.group(0).split()
-        before = self.doc[max(0, m.start() - 16):m.start()].split()
-        nouns = self.lex.org_roles | COMPANY_NOUNS
+        before = [ELIDED.sub("", w) for w in self.doc[max(0, m.start() - 16):m.start()].split()]
+        nouns = self.lex.org_roles | COMPANY_NOUNS | _TEAM_NOUNS
         if (len(run) >= 2 and run[0].lower() in nouns) or (before and before[-1].lower() in nouns):
             return True
         apposition = _APPOSITIVE.match(self.doc, m.end())
@@ -327,14 +337,17 @@ class NameIndex:
 
         exact = [p for p in recent if gender is None or g(p) == gender]
         fresh = [p for p in exact if p.start > since]
-        if fresh:
-            subjects = [p for p in fresh if p.subject]
-            return self.full((subjects or fresh)[-1].name)
-        # a sentence subject of unknown gender named since the last quotation is nearer than anyone older
+        subjects = [p for p in fresh if p.subject]
+        if subjects:
+            return self.full(subjects[-1].name)
+        # a sentence subject of unknown gender named since the last quotation comes before a mere mention
+        # ("… tasted Mr Pritchard's batter") and before anyone older
         unknown_fresh = [p for p in recent if p.start > since and p.subject and g(p) is None
                          and len(self.full(p.name).split()) >= 2]
         if gender is not None and unknown_fresh:
             return self.full(unknown_fresh[-1].name)
+        if fresh:
+            return self.full(fresh[-1].name)
         if previous and (self.gender_of(previous) == gender or ((
                 gender is None or self.gender_of(previous) is None) and len(previous.split()) >= 2)):
             return previous

@@ -48,6 +48,9 @@ _REPORTED = re.compile(
 # '"…" — Gwen, Aberaeron': a signature after a dash, the way readers' messages and letters are credited
 _SIGNATURE = re.compile(r"[ \t]*[—–][ \t]*(?=[A-ZÀ-Þ])")
 _COMPLEMENT = re.compile(r"\s*(?:that|que|qu['’]|dass|daß)\b", re.IGNORECASE)
+# words that open a clause after a quotation without being its verb
+_NOT_VERBS = frozenset("""and but or because as while when which who that so then y pero porque que cuando et mais
+    car quand qui und aber weil denn als wenn dass sagt""".split())
 _CONJUNCTIONS = frozenset(["and", "und", "et", "y"])
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
@@ -158,8 +161,32 @@ class _Attributor:
             return None
         if not self.verbs.search(tail):  # '« … », selon le maire de Lyon, Paul Ferrand.'
             acc = self.according.search(tail)
-            return subject(acc.group(1), end + acc.start(1), self.lex, "after", self.known) if acc else None
+            if acc:
+                return subject(acc.group(1), end + acc.start(1), self.lex, "after", self.known)
+            return self.unknown_verb(tail, end)
         return self.clause(tail, end)
+
+    def unknown_verb(self, tail: str, end: int) -> Parsed | None:
+        """'«…», bromeó el entrenador.' / '"…," the coach grinned.': a short clause closing the sentence
+        right after a quotation is its attribution, whatever its verb; the verb stands first or last."""
+        words = TOKEN.findall(tail)
+        if not tail.lstrip().startswith(",") or not 2 <= len(words) <= 7:
+            return None
+        while len(words) > 2 and words[0].lower() in _AUXILIARIES:  # "ha contado el artista"
+            words.pop(0)
+        first = words[0].lower()
+        lex = self.lex
+        if first[:1].islower() and first not in lex.determiners and first not in lex.pronouns \
+                and first not in _NOT_VERBS:
+            verb_end = tail.index(words[0]) + len(words[0])
+            found = subject(tail[verb_end:], end + verb_end, lex, "after", self.known)
+            if found is None and lex.pro_drop and len(words) <= 3:
+                return Parsed("pronoun", "", end)
+            return found
+        last = tail.rstrip().rsplit(None, 1)
+        if len(last) == 2 and last[1][:1].islower():
+            return subject(last[0], end, lex, "before", self.known)  # '"…," the coach grinned.'
+        return None
 
     def signature(self, end: int) -> Parsed | None:
         m = _SIGNATURE.match(self.doc, end)
