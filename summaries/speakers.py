@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterator, Sequence
 
 from .cleaning import clean, quote_paragraphs
-from .lexicon import ANONYMOUS_ROLES, Lexicon, lexicon
+from .lexicon import ANONYMOUS_ROLES, Lexicon, lexicon, wordset
 from .model import Quote
 from .nameforms import ELIDED
 from .names import NameIndex
@@ -49,8 +49,8 @@ _REPORTED = re.compile(
 _SIGNATURE = re.compile(r"[ \t]*[—–][ \t]*(?=[A-ZÀ-Þ])")
 _COMPLEMENT = re.compile(r"\s*(?:that|que|qu['’]|dass|daß)\b", re.IGNORECASE)
 # words that open a clause after a quotation without being its verb
-_NOT_VERBS = frozenset("""and but or because as while when which who that so then y pero porque que cuando et mais
-    car quand qui und aber weil denn als wenn dass sagt""".split())
+_NOT_VERBS = wordset("""and but or because as while when which who that so then y pero porque que cuando et mais
+    car quand qui und aber weil denn als wenn dass sagt""")
 _CONJUNCTIONS = frozenset(["and", "und", "et", "y"])
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
