@@ -55,16 +55,17 @@ def _role_pattern(lex: Lexicon) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=512)
-def _named_role_pattern(role: str) -> re.Pattern[str]:
-    """Compiled once per role noun, not once per article that uses it."""
-    # "the coach, Ann Lee", "el patrón mayor de la cofradía, Ana Gil"; or an appositive after the name:
-    # "Ann Lee, former coach," / "Bernard du Fresnel, ancien maire de …" (not "In the Echo, the Bishop said")
-    return re.compile(r"(?i:\b" + re.escape(role) + r")\b(?P<mods>(?:\s+[a-zà-ÿ]+){0,2}?)"
-                      r"(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?,?\s+(?:the\s+)?(?P<name>" + RUN.pattern + ")"
-                      r"|(?P<name2>" + RUN.pattern + r"),\s+"
-                      r"(?:(?:the|an?|le|la|el|der|die|ein|eine|un|une|una)\s+|l['’])?"
-                      r"(?P<mods2>(?:[a-zà-ÿ-]+\s+){0,2}?)(?i:" + re.escape(role) + r")\b"
-                      r"(?=\s*[,;.(]|\s+(?:of|for|at|de|du|des|del|von|der|in)\b)")
+def _named_role_patterns(role: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Compiled once per role noun, not once per article that uses it: the role before the name ("the
+    coach, Ann Lee", "el patrón mayor de la cofradía, Ana Gil") and in an appositive after it ("Ann Lee,
+    former coach," / "Bernard du Fresnel, ancien maire de …", never "In the Echo, the Bishop said")."""
+    word = r"(?i:\b" + re.escape(role) + r")\b"
+    before = re.compile(word + r"(?P<mods>(?:\s+[a-zà-ÿ]+){0,2}?)(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?"
+                        r",?\s+(?:the\s+)?(?P<name>" + RUN.pattern + ")")
+    after = re.compile(r"(?P<name>" + RUN.pattern + r"),\s+(?:(?:the|an?|le|la|el|der|die|ein|eine|un|une|una)\s+"
+                       r"|l['’])?(?P<mods>(?:[a-zà-ÿ-]+\s+){0,2}?)" + word
+                       + r"(?=\s*[,;.(]|\s+(?:of|for|at|de|du|des|del|von|der|in)\b)")
+    return before, after
 
 
 _NEXT_NAME = re.compile(r",\s+(" + RUN.pattern + ")")
@@ -384,14 +385,18 @@ class NameIndex:
         found = self._roles.get(key)
         if found is None:
             found = self._roles[key] = []
-            for m in _named_role_pattern(key).finditer(self.doc):
-                run = m.group("name") or m.group("name2")
-                after = _NEXT_NAME.match(self.doc, m.end())
-                if m.group("name") and after and len(after.group(1).split()) >= 2 and not is_org(run.split()) \
-                        and first_name_gender(after.group(1).split()[0]):
-                    run = after.group(1)  # "patrón de la Cofradía X, Ana Gil": the appositive is the person
+            before, after = _named_role_patterns(key)
+            matches = [(m, True) for m in before.finditer(self.doc)] + [(m, False) for m in after.finditer(self.doc)]
+            for m, role_first in sorted(matches, key=lambda hit: hit[0].start()):
+                run = m.group("name")
+                if not role_first and run.split()[0].lower() in self.lex.prepositions | PLACE_PREPOSITIONS:
+                    continue  # "À Port-Ménec, le maire": a place, not the mayor
+                nxt = _NEXT_NAME.match(self.doc, m.end())
+                if role_first and nxt and len(nxt.group(1).split()) >= 2 and not is_org(run.split()) \
+                        and first_name_gender(nxt.group(1).split()[0]):
+                    run = nxt.group(1)  # "patrón de la Cofradía X, Ana Gil": the appositive is the person
                 name, _, _ = clean_name(run, self.lex)
-                mods = (m.group("mods") or m.group("mods2") or "").split()
+                mods = (m.group("mods") or "").split()
                 if len(name.split()) >= 2 and not is_org(name.split()):
                     found.append((m.start(), self.full(name), tuple(mods)))
         wanted = tuple(modifiers.lower().split())

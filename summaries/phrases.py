@@ -124,13 +124,20 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
             while j < len(words) and j - first < 4 and _PLAIN_NOUN.fullmatch(tokens[j][0]) \
                     and words[j] not in lex.prepositions and words[j] not in lex.speech_verbs:
                 j += 1  # or a few: "spokesperson for the state forestry department"
-    lo = 0
+    start = 0  # "sagte der 52-Jährige": the noun phrase starts at its article, after any verb before it
+    for k in range(nouns[0] - 1, -1, -1):
+        if words[k] in lex.determiners:
+            start = k
+            break
+        if not (tokens[k][0][:1].islower() or "-" in tokens[k][0]):
+            break
+    lo = start
     while lo < i and words[lo] in lex.determiners:
         lo += 1
     desc = stripped[tokens[lo][1]: tokens[j - 1][1] + len(tokens[j - 1][0])].rstrip(" ,.:")
     if words[i] in lex.roles or _AGED.fullmatch(words[i]):  # "the 24-year-old": the person just named
-        definite = (lo > 0 and words[0] in ("the", "der", "die", "le", "la", "el")) or _ELIDED_ARTICLE.match(
-            tokens[0][0]) is not None  # "l'ancien maire"
+        definite = (lo > start and words[start] in ("the", "der", "die", "le", "la", "el")) or \
+            _ELIDED_ARTICLE.match(tokens[start][0]) is not None  # "l'ancien maire"
         # "the singer", "le joueur au micro de Canal Sud": a plain role; a name after it would be a modifier
         unmodified = all(t[:1].islower() or "-" in t for t, _ in tokens[lo:i]) and (
             j == i + 1 or words[i + 1] in LISTENER_PREPOSITIONS
