@@ -303,8 +303,10 @@ def quote_text(span: Span) -> str:
 @cache
 def according_pattern(lex: Lexicon) -> re.Pattern[str]:
     """"according to X", "laut X", "selon X": the words after it name the source."""
-    return re.compile(r"(?<!\w)(?:" + "|".join(re.escape(a) for a in lex.according_to)
-                      + r")\s+([^,.:;\"“”„«»]{1,80})", re.IGNORECASE)
+    # French "pour" names a source only before a name or "le/la/les …": "pour sa façon de" is a purpose
+    cues = [re.escape(a) + (r"(?=\s+(?-i:[A-ZÀ-Þ])|\s+l['’]|\s+(?:le|la|les)\s)" if a == "pour" else "")
+            for a in lex.according_to]
+    return re.compile(r"(?<!\w)(?:" + "|".join(cues) + r")\s+([^,.:;\"“”„«»]{1,80})", re.IGNORECASE)
 
 
 @cache
