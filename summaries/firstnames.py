@@ -114,3 +114,5 @@ FEMALE_NAMES = FEMALE_NAMES | _words(
     émilie
     """
 )
+MALE_NAMES = MALE_NAMES | _words("connor jake liam noah ethan mason logan luke owen harry george oscar")
+FEMALE_NAMES = FEMALE_NAMES | _words("bernadette ava mia isla freya poppy evie lily grace ruby sophie megan")

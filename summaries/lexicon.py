@@ -72,7 +72,7 @@ _DE_SPEECH = wordset(
     antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
     zitiert zitierte mahnte mahnt nannte nennt bezeichnete bezeichnet schimpfte schimpft klagte klagt
     fragte fragt rief ruft versprach verspricht erzählte erzählt beklagte beklagt lobte lobt gestand
-    gesteht resümierte resümiert gab gibt warf wirft gewarnt betont kritisiert gefordert ausgesagt
+    gesteht resümierte resümiert gab gibt warf wirft gewarnt betont kritisiert gefordert ausgesagt versprochen hieß
     angekündigt heißt"""
 )
 _FR_SPEECH = wordset(
@@ -82,7 +82,7 @@ _FR_SPEECH = wordset(
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
     dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
     constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
-    ironise ironisé promet promis décrit relève relevé nie nié tranche tranché soupire soupiré peste fulmine
+    ironise ironisé promet promis décrit considère relève relevé nie nié tranche tranché soupire soupiré peste fulmine
     fulminé sourit souri
     détaille détaillé nuance nuancé tempère tempéré plaide plaidé témoigne témoigné"""
 )
@@ -94,7 +94,8 @@ _ES_SPEECH = wordset(
     relata relató dicho calificó califica tildó tilda declarado afirmado asegurado explicado señalado
     indicado añadido advertido reconocido subrayado insistido admitido lamenta lamentó lamentado
     recuerda recordó recordado resume resumió resumido denunciado confesado destacado apuntado comentado
-    manifestado promete prometió negó niega habló habla define definió sentenció remarcó enfatizó zanjó aseveró asevera
+    manifestado promete prometió negó niega habló habla define definió considera consideró
+    sentenció remarcó enfatizó zanjó aseveró asevera
     puntualizó puntualiza
     expresó expresa detalló detalla remató replicó replica opinó opina alertó alerta recalcó recalca aclaró
     aclara matizó matiza ironizó escribió escribe escrito defendió defiende defendido informó informa
@@ -137,7 +138,8 @@ _ROLES_DE = wordset(
     rentner rentnerin richter richterin staatsanwalt staatsanwältin verteidiger verteidigerin
     regisseur regisseurin autor autorin schriftsteller schriftstellerin geschäftsführer geschäftsführerin
     intendant intendantin torwart stürmer verteidiger oppositionsführer oppositionsführerin landrat
-    landrätin bürger bürgerin anwohner anwohnerin zeuge zeugin angeklagte angeklagter"""
+    landrätin bürger bürgerin anwohner anwohnerin zeuge zeugin angeklagte angeklagter mitarbeiter mitarbeiterin
+    besitzer besitzerin"""
 )
 _ROLES_FR = wordset(
     """porte-parole ministre maire président présidente directeur directrice secrétaire avocat avocate
@@ -163,7 +165,7 @@ _ROLES_ES = wordset(
     jubilada enfermero enfermera fiscal juez jueza magistrado magistrada acusado acusada patrón patrona
     alcalde escritor escritora novelista director cineasta guardameta defensa árbitro concejal concejala
     delegado delegada comisario comisaria inspector inspectora agente militante estudiante alumno alumna
-    vecino trabajador trabajadora empresario empresaria propietario propietaria"""
+    vecino trabajador trabajadora empresario empresaria propietario propietaria dueño dueña"""
 )
 
 _EN = Lexicon(
@@ -225,7 +227,7 @@ _DE = Lexicon(
     first_person=wordset("ich wir mich uns mein meine unser unsere"),
     roles=_ROLES_DE,
     org_roles=wordset("""unternehmen konzern firma verein ministerium regierung partei polizei verband botschaft
-                      behörde stadt gemeinde verwaltung"""),
+                      behörde stadt gemeinde verwaltung club"""),
     titles=wordset("herr frau dr prof professor"),
     male_titles=wordset("herr"),
     female_titles=wordset("frau"),
@@ -252,7 +254,7 @@ _FR = Lexicon(
     first_person=wordset("je nous me mon ma mes notre nos j'"),
     roles=_ROLES_FR,
     org_roles=wordset("""entreprise société groupe ministère gouvernement parti police syndicat mairie ambassade
-                      organisme établissement préfecture"""),
+                      organisme établissement préfecture club"""),
     titles=wordset("m mme mlle dr pr"),
     male_titles=wordset("m"),
     female_titles=wordset("mme mlle"),
@@ -280,7 +282,7 @@ _ES = Lexicon(
     first_person=wordset("yo nosotros nosotras me mi mis nuestro nuestra"),
     roles=_ROLES_ES,
     org_roles=wordset("""empresa compañía grupo ministerio gobierno partido policía sindicato ayuntamiento embajada
-                      entidad organismo"""),
+                      entidad organismo club"""),
     titles=wordset("sr sra srta don doña dr dra"),
     male_titles=wordset("sr don"),
     female_titles=wordset("sra srta doña"),
@@ -346,7 +348,9 @@ ORG_WORDS = wordset(
     Fondation Cour Commission Conseil Fédération Confédération Préfecture Mairie Caisse Société Sparkasse
     Agentur Institut Universität Stiftung Gericht Landgericht Amtsgericht Kommission Behörde Landesamt
     Bundesamt Feuerwehr GmbH AG FC CF SC SV TSV VfB VfL CD UD SD AS Eintracht Borussia Fortuna Deportivo
-    Atlético Sporting Olympique Racing Athletic Rovers Wanderers Albion Hotspur Dynamo Juventus"""
+    Atlético Sporting Olympique Racing Athletic Rovers Wanderers Albion Hotspur Dynamo Juventus Rail Railway
+    Air Airways Water Gas Power Electric Telecom Foods Motors Pharma Logistics Media Systems Technologies
+    Solutions Labs Insurance Estates Properties Homes Developments Brewery Bakery Farms"""
 )
 # Public bodies: "the company said" never means one of these.
 PUBLIC_BODY_WORDS = wordset(

@@ -65,6 +65,8 @@ def _role_suffixes(lex: Lexicon) -> tuple[str, ...]:
 
 
 def is_org(words: list[str]) -> bool:
+    if len(words) == 2 and first_name_gender(words[0]) is not None and words[1] in ORG_WORDS:
+        return False  # "Lisa Power", "Tom Banks": a first name makes the organisation word a surname
     return any(_POSSESSIVE.sub("", w) in ORG_WORDS for w in words) or (
         len(words) >= 2 and len(words[-1]) == 1)
 

@@ -326,12 +326,14 @@ class NameIndex:
         if words:
             self.gender.setdefault(words[-1], gender)
 
-    def resolve_pronoun(self, gender: str | None, at: int, previous: str | None, since: int = -1) -> str | None:
+    def resolve_pronoun(self, gender: str | None, at: int, previous: str | None, since: int = -1,
+                        listener: str | None = None) -> str | None:
         """The person a pronoun (or "the presenter") means: a person of that gender named since the last
         quotation (a sentence subject first), else the last speaker when they agree, else the nearest
         earlier person of that gender. Looks back a bounded distance."""
         k = bisect.bisect_left(self.starts, at)
-        recent = [p for p in self.people[max(0, k - 40):k] if not p.quoted and at - p.start <= 3000]
+        recent = [p for p in self.people[max(0, k - 40):k] if not p.quoted and at - p.start <= 3000
+                  and (listener is None or self.full(p.name) != listener)]
 
         def g(p: Person) -> str | None:
             return p.gender or self.gender_of(p.name) or self.gender_of(self.full(p.name))
@@ -349,7 +351,7 @@ class NameIndex:
             return self.full(unknown_fresh[-1].name)
         if fresh:
             return self.full(fresh[-1].name)
-        if previous and (self.gender_of(previous) == gender or ((
+        if previous and previous != listener and (self.gender_of(previous) == gender or ((
                 gender is None or self.gender_of(previous) is None) and len(previous.split()) >= 2)):
             return previous
         if exact:

@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from .cleaning import clean, quote_paragraphs
 from .lexicon import ANONYMOUS_ROLES, Lexicon, lexicon, wordset
 from .model import Quote
-from .nameforms import ELIDED
+from .nameforms import ELIDED, RUN
 from .names import NameIndex
 from .phrases import TOKEN, Parsed, subject
 from .quotes import (
@@ -51,6 +51,8 @@ _COMPLEMENT = re.compile(r"\s*(?:that|que|qu['’]|dass|daß)\b", re.IGNORECASE)
 # words that open a clause after a quotation without being its verb
 _NOT_VERBS = wordset("""and but or because as while when which who that so then y pero porque que cuando et mais
     car quand qui und aber weil denn als wenn dass sagt""")
+_LISTENER = re.compile(r"\s+(\w+)\s+(" + RUN.pattern + ")")
+_SPEAKER_LABEL = re.compile(r"[A-ZÀ-Þ][\w'’-]*(?: [A-ZÀ-Þ][\w'’-]*){0,2}: (?=\S)")
 _CONJUNCTIONS = frozenset(["and", "und", "et", "y"])
 _AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
 
@@ -98,7 +100,11 @@ class _Attributor:
             index.note_speaker(name)
             return name
         if parsed.kind == "pronoun":
-            return index.resolve_pronoun(self.lex.pronouns.get(parsed.text), parsed.at, previous, since)
+            # "she told Hannah": whoever the pronoun means, it is not the listener
+            told = _LISTENER.match(self.doc, parsed.at + len(parsed.text), parsed.at + len(parsed.text) + 60)
+            listener = index.full(told.group(2)) if told and told.group(1).lower() in self.lex.listener_verbs \
+                else None
+            return index.resolve_pronoun(self.lex.pronouns.get(parsed.text), parsed.at, previous, since, listener)
         if parsed.kind == "org":
             return index.org_before(parsed.at) or parsed.text
         if parsed.kind in ("role", "the-role"):
@@ -197,6 +203,9 @@ class _Attributor:
         return subject(line, m.end(), self.lex, "after", self.known)
 
     def before(self, span: Span, seg_start: int) -> Parsed | None:
+        label = _SPEAKER_LABEL.match(self.doc, seg_start, span.start)
+        if label is not None and (seg_start == 0 or self.doc[seg_start - 1] == "\n"):
+            seg_start = label.end()  # an interview's "Haldenwang: " names who answers, not who is quoted
         seg = self.doc[seg_start: span.start]
         acc = _last(self.according.finditer(seg))
         if acc is not None:
