@@ -110,12 +110,16 @@ class NameIndex:
             self._add(m, name, gender, marked, alone, person_keys)
         for nick in _NICKNAMED.finditer(doc):  # "Dave ‘The Cod Father’ Pritchard": one person
             first, last = nick.group(1), nick.group(2)
-            if first_name_gender(first) is not None or first in self._first_names:
+            gender = first_name_gender(first)
+            if gender is not None or first in self._first_names:
                 self.fullest[last] = f"{first} {last}"
                 self._first_names.add(first)
-                self.gender.setdefault(last, first_name_gender(first) or "")
-                if not self.gender[last]:
-                    del self.gender[last]
+                if gender:
+                    self.gender.setdefault(last, gender)
+                if not any(p.start == nick.start() for p in self.people):
+                    subject = sentence_initial(doc, nick.start()) or doc[max(0, nick.start() - 2):nick.start()] == "\n"
+                    self.people.append(Person(f"{first} {last}", nick.start(), gender, subject, False))
+                    self.people.sort(key=lambda p: p.start)
         self._add_roles()
         self.starts = [p.start for p in self.people]
         self._learn_genders()

@@ -136,3 +136,56 @@ def test_a_spanish_paragraph_opening_with_a_closing_guillemet_continues_the_quot
 def test_a_french_reflexive_dit_is_speech_not_a_naming_cue():
     text = "Interrogé à la sortie, le maire, Paul Verdier, s'est dit « très surpris »."
     assert quotes(text, "french") == [("très surpris", "Paul Verdier")]
+
+
+@pytest.mark.parametrize(("text", "language", "who"), [
+    ("El técnico, Ramiro Sastre, dio entrada a Pol Vidal. «A veces el fútbol te da la razón», bromeó el "
+     "entrenador.", "spanish", "Ramiro Sastre"),
+    ("Quinn Harlow, 44, runs the stall. \"Nobody here has seen prices like this before,\" Harlow grinned.",
+     "english", "Quinn Harlow"),
+    ("« Nous ne lâcherons rien », a martelé Odile Renaud. « Rien du tout », a-t-elle ajouté en souriant.",
+     "french", "Odile Renaud"),
+])
+def test_a_short_clause_after_the_quote_credits_it_whatever_its_verb(text, language, who):
+    assert speakers(text, language)[0] == who
+
+
+def test_a_nickname_inside_a_name_is_one_person():
+    text = ("Dave ‘The Pike’ Morrow, 58, has run the bait shop for 30 years. He says the new shop is a ‘carbon "
+            "copy’ of his own.\n\n‘I was here first,’ fumed Dave.")
+    assert set(speakers(text)) == {"Dave Morrow"}
+
+
+def test_she_told_the_reporter_is_not_the_reporter():
+    text = ("09:48 – Our reporter Hannah Gale is in Elmford, where she has been speaking to Bernadette Vey, 67, "
+            "whose kitchen has flooded again. “I’ve had enough of mopping up,” she told Hannah.")
+    assert speakers(text) == ["Bernadette Vey"]
+
+
+def test_a_subject_of_unknown_gender_before_a_possessive_mention():
+    text = ("But rival Keelan Rusk, 26, who opened his bar last month, said he had never tasted Mr Pardoe’s "
+            "beer. ‘I wouldn’t know it if it hit me in the face,’ he laughed.")
+    assert speakers(text) == ["Keelan Rusk"]
+
+
+def test_a_sports_club_is_not_a_person():
+    text = ("Der FC Grünhain hat gegen Eintracht Solmsbach gewonnen. Der eingewechselte Timo Berger traf in der "
+            "89. Minute.\n\n»Ich habe den Ball gar nicht richtig getroffen«, gestand der 19-Jährige.")
+    assert speakers(text, "german") == ["Timo Berger"]
+
+
+def test_an_interview_speaker_label_is_not_the_subject():
+    text = ("Frage: Die Regierung sieht das anders.\n\nKessler: Umweltminister Bodo Arndt hat im Landtag "
+            "versprochen, man werde „jeden Meter Deich halten“. Das ist physikalisch unmöglich.")
+    assert speakers(text, "german") == ["Bodo Arndt"]
+
+
+def test_french_pour_with_a_possessive_is_a_purpose_not_a_source():
+    text = ("Surnommé « le Phoque » pour sa façon de souffler, il a placé son attaque dans le « mur » à 14 % "
+            "qui précède l'arrivée.")
+    assert quotes(text, "french") == []
+
+
+def test_a_first_name_before_an_organisation_word_is_a_person():
+    text = 'Lisa Water, a campaigner, said: "Nobody asked the people who actually live on this estate."'
+    assert speakers(text) == ["Lisa Water"]
