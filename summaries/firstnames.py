@@ -115,4 +115,4 @@ FEMALE_NAMES = FEMALE_NAMES | _words(
     """
 )
 MALE_NAMES = MALE_NAMES | _words("connor jake liam noah ethan mason logan luke owen harry george oscar")
-FEMALE_NAMES = FEMALE_NAMES | _words("bernadette ava mia isla freya poppy evie lily grace ruby sophie megan")
+FEMALE_NAMES = FEMALE_NAMES | _words("marguerite bernadette ava mia isla freya poppy evie lily grace ruby sophie megan")

@@ -34,6 +34,7 @@ _WORD = re.compile(r"[\w'’-]+")
 _APPOSITIVE = re.compile(r",\s+(?:the|an?|der|die|das|le|la|l['’]|les|el|los|un|une|una|ein|eine)\s*"
                          r"((?:[\w'’-]+\s+){0,3}[\w'’-]+)\s*[,.;]")
 _NICKNAMED = re.compile(r"\b([A-ZÀ-Þ][a-zß-ÿ]+)\s+[‘'“\"«„»][^‘’'“”\"«»„\n]{1,30}[’'”\"»“«]\s+([A-ZÀ-Þ][a-zß-ÿ'’-]+)\b")
+_OWNED = re.compile(r"['’]s?\s")
 _TEAM_NOUNS = wordset("team équipe equipo mannschaft formation escuadra")  # "l'équipe Cycles Armorique"
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
@@ -139,7 +140,9 @@ class NameIndex:
             words[0] not in self.fullest and words[0].lower() not in self.lex.calendar
             and not sentence_initial(self.doc, m.start())) else None)
         before = self.doc[max(0, m.start() - 30):m.start()].split()
-        after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS
+        # "in Marguerite Pell’s bookshop": the preposition governs the bookshop, not the owner
+        after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS and not (
+            _OWNED.match(self.doc, m.end()) or m.group(0).endswith(("'s", "’s")))
         if before and before[-1].lower() == "of" and not (marked or gender):
             return  # "the Association of Probation Officers": part of a longer name
         if len(words) == 1 and not (marked or gender) and (self._after_determiner(before) or (
@@ -225,6 +228,8 @@ class NameIndex:
         return k >= 0 and self._quoted[k][0] <= at < self._quoted[k][1]
 
     def _after_place_word(self, m: re.Match[str]) -> bool:
+        if _OWNED.match(self.doc, m.end()) or m.group(0).endswith(("'s", "’s")):
+            return False  # "in Marguerite Pell’s bookshop": the bookshop is the place
         before = self.doc[max(0, m.start() - 12):m.start()].split()
         return bool(before) and before[-1].lower() in _PLACE_ONLY
 
