@@ -1,4 +1,5 @@
-"""Every word list the summarizer uses, one `Lexicon` per language, in one leaf module (imports nothing of ours).
+"""Every word list the summarizer uses, one `Lexicon` per language, in one place: this module and the first
+names it reads from `firstnames.py` (neither imports anything else of ours).
 
 The lists are general language knowledge (grammar words, common titles, speech verbs), never names or
 phrases from any benchmark article. Attribution works for the languages in `QUOTE_LANGUAGES`; the others
@@ -358,6 +359,20 @@ PUBLIC_BODY_WORDS = wordset(
     Church Assembly Senate Congress Army Navy Ministerium Regierung Gericht Polizei Parlament Ministère
     Gouvernement Assemblée Tribunal Ministerio Gobierno Congreso Senado Ayuntamiento Policía Audiencia"""
 )
+# Grammar words the attribution rules share, all languages together.
+# words that open a clause after a quotation without being its verb
+CLAUSE_OPENERS = wordset("""and but or because as while when which who that so then y pero porque que cuando et mais
+    car quand qui und aber weil denn als wenn dass sagt""")
+# the conjunctions that join two verbs of one subject ("… kündigte an, …, und betonte:")
+COORDINATORS = frozenset(["and", "und", "et", "y"])
+# auxiliaries and adverbs that may stand between a subject or a quotation and the speech verb
+AUXILIARIES = frozenset(["a", "ha", "has", "had", "have", "hat", "hatte", "habe", "then", "also", "later"])
+# the small words inside a body's name: "portavoz del Puerto de Almar"
+NAME_PARTICLES = frozenset(["of", "de", "del", "des", "du", "von", "la"])
+TEAM_NOUNS = wordset("team équipe equipo mannschaft formation escuadra")  # "l'équipe Cycles Armorique"
+# words before a capitalised run that make it a place
+PLACE_ONLY_WORDS = wordset("in across near into around outside inside throughout aus nach dans desde")
+
 # Before a capitalised run these make it a place or an object, not someone who speaks.
 PLACE_PREPOSITIONS = wordset(
     "in from at near to into across around outside inside aus nach en à dans vers desde hacia")

@@ -4,9 +4,9 @@ roles and modifiers dropped, tabloid capitals read as names. Pure functions; `na
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 
-from .lexicon import ORG_WORDS, Lexicon, first_name_gender, wordset
+from .lexicon import ANONYMOUS_ROLES, ORG_WORDS, Lexicon, first_name_gender, wordset
 
 _CAP = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
 _DOTTED_TITLES = wordset("Mr Mrs Ms Dr St Prof Sen Gov Rev Gen Sr Sra Mme M")
@@ -141,3 +141,28 @@ def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple
     if len(caps) > lex.max_name_words:
         words = words[caps[-2]:]
     return " ".join(words), gender, marked
+
+
+@cache
+def role_pattern(lex: Lexicon) -> re.Pattern[str]:
+    """An unnamed speaker's role phrase: "a spokesman for the group", "the official"."""
+    anonymous = sorted((r for r in lex.roles if r in ANONYMOUS_ROLES), key=len, reverse=True)
+    return re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+(?:[\w'’-]+\s+){0,2}?(?P<role>(?i:" + "|".join(anonymous)
+                      + r"))\b(?:\s+(?:for|of|at)\s+(?:the\s+)?" + RUN.pattern + ")?")
+
+
+@lru_cache(maxsize=512)
+def named_role_patterns(role: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """Compiled once per role noun, not once per article that uses it: the role before the name ("the
+    coach, Ann Lee", "el patrón mayor de la cofradía, Ana Gil") and in an appositive after it ("Ann Lee,
+    former coach," / "Bernard du Fresnel, ancien maire de …", never "In the Echo, the Bishop said")."""
+    word = r"(?i:\b" + re.escape(role) + r")\b"
+    before = re.compile(word + r"(?P<mods>(?:\s+[a-zà-ÿ]+){0,2}?)(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?"
+                        r",?\s+(?:the\s+)?(?P<name>" + RUN.pattern + ")")
+    after = re.compile(r"(?P<name>" + RUN.pattern + r"),\s+(?:(?:the|an?|le|la|el|der|die|ein|eine|un|une|una)\s+"
+                       r"|l['’])?(?P<mods>(?:[a-zà-ÿ-]+\s+){0,2}?)" + word
+                       + r"(?=\s*[,;.(]|\s+(?:of|for|at|de|du|des|del|von|der|in)\b)")
+    return before, after
+
+
+NEXT_NAME = re.compile(r",\s+(" + RUN.pattern + ")")

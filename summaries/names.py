@@ -7,18 +7,28 @@ import bisect
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache, lru_cache
 
 from .lexicon import (
-    ANONYMOUS_ROLES,
     COMPANY_NOUNS,
+    PLACE_ONLY_WORDS,
     PLACE_PREPOSITIONS,
     PUBLIC_BODY_WORDS,
+    TEAM_NOUNS,
     Lexicon,
     first_name_gender,
-    wordset,
 )
-from .nameforms import ACRONYM, ELIDED, RUN, clean_name, is_org, is_role, sentence_initial
+from .nameforms import (
+    ACRONYM,
+    ELIDED,
+    NEXT_NAME,
+    RUN,
+    clean_name,
+    is_org,
+    is_role,
+    named_role_patterns,
+    role_pattern,
+    sentence_initial,
+)
 
 __all__ = ["RUN", "NameIndex", "Person", "clean_name", "is_org", "sentence_initial"]
 
@@ -26,8 +36,6 @@ __all__ = ["RUN", "NameIndex", "Person", "clean_name", "is_org", "sentence_initi
 # (not a dateline: "LIMA, 3 abr")
 _AGE = re.compile(r"['’]?s?,\s*(?:(?:de|di)\s+)?(?:\d{1,3}(?!\d)(?:\s+(?i:ans|años|anni|jahre|years?))?(?!\s*[^\W\d])"
                   r"|who\b|whose\b|aged\b)|\.?\s\(\d{1,3}\)")
-# words before a capitalised run that make it a place
-_PLACE_ONLY = wordset("in across near into around outside inside throughout aus nach dans desde")
 _LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
 _WORD = re.compile(r"[\w'’-]+")
 # "Meret Power, the national grid operator,": an appositive whose head is a body's noun
@@ -35,7 +43,6 @@ _APPOSITIVE = re.compile(r",\s+(?:the|an?|der|die|das|le|la|l['’]|les|el|los|u
                          r"((?:[\w'’-]+\s+){0,3}[\w'’-]+)\s*[,.;]")
 _NICKNAMED = re.compile(r"\b([A-ZÀ-Þ][a-zß-ÿ]+)\s+[‘'“\"«„»][^‘’'“”\"«»„\n]{1,30}[’'”\"»“«]\s+([A-ZÀ-Þ][a-zß-ÿ'’-]+)\b")
 _OWNED = re.compile(r"['’]s?\s")
-_TEAM_NOUNS = wordset("team équipe equipo mannschaft formation escuadra")  # "l'équipe Cycles Armorique"
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
 
@@ -46,30 +53,6 @@ class Person:
     gender: str | None
     subject: bool  # the first person named in its sentence
     quoted: bool  # named inside a quotation: talked about, not talking
-
-
-@cache
-def _role_pattern(lex: Lexicon) -> re.Pattern[str]:
-    anonymous = sorted((r for r in lex.roles if r in ANONYMOUS_ROLES), key=len, reverse=True)
-    return re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+(?:[\w'’-]+\s+){0,2}?(?P<role>(?i:" + "|".join(anonymous)
-                      + r"))\b(?:\s+(?:for|of|at)\s+(?:the\s+)?" + RUN.pattern + ")?")
-
-
-@lru_cache(maxsize=512)
-def _named_role_patterns(role: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
-    """Compiled once per role noun, not once per article that uses it: the role before the name ("the
-    coach, Ann Lee", "el patrón mayor de la cofradía, Ana Gil") and in an appositive after it ("Ann Lee,
-    former coach," / "Bernard du Fresnel, ancien maire de …", never "In the Echo, the Bishop said")."""
-    word = r"(?i:\b" + re.escape(role) + r")\b"
-    before = re.compile(word + r"(?P<mods>(?:\s+[a-zà-ÿ]+){0,2}?)(?:\s+(?:of|for|de|des|du|del)\s+[\w'’ ]{1,40}?)?"
-                        r",?\s+(?:the\s+)?(?P<name>" + RUN.pattern + ")")
-    after = re.compile(r"(?P<name>" + RUN.pattern + r"),\s+(?:(?:the|an?|le|la|el|der|die|ein|eine|un|une|una)\s+"
-                       r"|l['’])?(?P<mods>(?:[a-zà-ÿ-]+\s+){0,2}?)" + word
-                       + r"(?=\s*[,;.(]|\s+(?:of|for|at|de|du|des|del|von|der|in)\b)")
-    return before, after
-
-
-_NEXT_NAME = re.compile(r",\s+(" + RUN.pattern + ")")
 
 
 class NameIndex:
@@ -189,7 +172,7 @@ class NameIndex:
         name a body's, whatever it is called."""
         run = m.group(0).split()
         before = [ELIDED.sub("", w) for w in self.doc[max(0, m.start() - 16):m.start()].split()]
-        nouns = self.lex.org_roles | COMPANY_NOUNS | _TEAM_NOUNS
+        nouns = self.lex.org_roles | COMPANY_NOUNS | TEAM_NOUNS
         if (len(run) >= 2 and run[0].lower() in nouns) or (before and before[-1].lower() in nouns):
             return True
         apposition = _APPOSITIVE.match(self.doc, m.end())
@@ -231,7 +214,7 @@ class NameIndex:
         if _OWNED.match(self.doc, m.end()) or m.group(0).endswith(("'s", "’s")):
             return False  # "in Marguerite Pell’s bookshop": the bookshop is the place
         before = self.doc[max(0, m.start() - 12):m.start()].split()
-        return bool(before) and before[-1].lower() in _PLACE_ONLY
+        return bool(before) and before[-1].lower() in PLACE_ONLY_WORDS
 
     def _pronoun_follows(self, m: re.Match[str]) -> bool:
         """'Pia Lund won her heat': a his/her in the rest of the clause makes a full name a person; so does a
@@ -275,7 +258,7 @@ class NameIndex:
 
     def _add_roles(self) -> None:
         """'A spokesman for the group said …. He added': an unnamed speaker's role phrase is an antecedent."""
-        roles = _role_pattern(self.lex)
+        roles = role_pattern(self.lex)
         found = []
         for m in roles.finditer(self.doc):  # unnamed speakers only: "a spokesman for X"
             role = m.group("role").lower()
@@ -396,13 +379,13 @@ class NameIndex:
         found = self._roles.get(key)
         if found is None:
             found = self._roles[key] = []
-            before, after = _named_role_patterns(key)
+            before, after = named_role_patterns(key)
             matches = [(m, True) for m in before.finditer(self.doc)] + [(m, False) for m in after.finditer(self.doc)]
             for m, role_first in sorted(matches, key=lambda hit: hit[0].start()):
                 run = m.group("name")
                 if not role_first and run.split()[0].lower() in self.lex.prepositions | PLACE_PREPOSITIONS:
                     continue  # "À Port-Ménec, le maire": a place, not the mayor
-                nxt = _NEXT_NAME.match(self.doc, m.end())
+                nxt = NEXT_NAME.match(self.doc, m.end())
                 if role_first and nxt and len(nxt.group(1).split()) >= 2 and not is_org(run.split()) \
                         and first_name_gender(nxt.group(1).split()[0]):
                     run = nxt.group(1)  # "patrón de la Cofradía X, Ana Gil": the appositive is the person

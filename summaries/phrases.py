@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from .lexicon import COMPANY_NOUNS, LISTENER_PREPOSITIONS, Lexicon, first_name_gender
+from .lexicon import COMPANY_NOUNS, LISTENER_PREPOSITIONS, NAME_PARTICLES, Lexicon, first_name_gender
 from .nameforms import RUN, clean_name, is_org
 
 TOKEN = re.compile(r"[\w'’.-]+")
@@ -17,7 +17,6 @@ _ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?
 _AGED = re.compile(r"\d{1,3}-(?:year-old|jährige[rn]?)")  # "the 24-year-old", "der 48-Jährige"
 # a lowercase word that is not a verb form or a linking word: "forestry", "department" (not "declined", "and")
 _PLAIN_NOUN = re.compile(r"(?!(?:and|or|but|who|which|that|has|had|was|is|will|would|y|et|und)$)[a-zà-ÿ]+(?<!ed)(?<!ó)")
-_NAME_PARTICLES = frozenset(["of", "de", "del", "des", "du", "von", "la"])
 _ELIDED_ARTICLE = re.compile(r"[Ll]['’]\w")
 _OWNER = re.compile(r"['’]s?$")
 
@@ -115,7 +114,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
         while j < len(words):
             if words[j] in lex.determiners or tokens[j][0][:1].isupper():
                 j += 1
-            elif j > first and words[j] in _NAME_PARTICLES and j + 1 < len(words) and tokens[j + 1][0][:1].isupper():
+            elif j > first and words[j] in NAME_PARTICLES and j + 1 < len(words) and tokens[j + 1][0][:1].isupper():
                 j += 2  # "portavoz del Puerto de Almar"
             else:
                 break
