@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from .lexicon import ANONYMOUS_ROLES, AUXILIARIES, CLAUSE_OPENERS, COORDINATORS, Lexicon
+from .lexicon import ANONYMOUS_ROLES, ARTICLE_GENDER, AUXILIARIES, CLAUSE_OPENERS, COORDINATORS, Lexicon
 from .nameforms import ELIDED, RUN
 from .names import NameIndex
 from .phrases import TOKEN, Parsed, subject
@@ -78,6 +78,11 @@ class Attributor:
             listener = index.full(told.group(2)) if told and told.group(1).lower() in self.lex.listener_verbs \
                 else None
             return index.resolve_pronoun(self.lex.pronouns.get(parsed.text), parsed.at, previous, since, listener)
+        if parsed.kind == "description":
+            article = parsed.text.split()[0].lower()
+            gender = ARTICLE_GENDER.get(article) or ("f" if parsed.text.endswith("woman") else
+                                                     "m" if parsed.text.endswith("man") else None)
+            return index.resolve_pronoun(gender, parsed.at, previous, since)
         if parsed.kind == "org":
             return index.org_before(parsed.at) or parsed.text
         if parsed.kind in ("role", "the-role"):

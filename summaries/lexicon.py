@@ -153,7 +153,8 @@ _ROLES_FR = wordset(
     amie infirmier infirmière retraité retraitée juge procureur procureure réalisateur
     réalisatrice cinéaste écrivain écrivaine romancier romancière édile préfet préfète gardien milieu
     défenseur arbitre prévenu prévenue accusé accusée témoin directeur-général inspecteur inspectrice
-    commissaire conseiller conseillère élève étudiant étudiante militant militante"""
+    commissaire conseiller conseillère élève étudiant étudiante militant militante quadragénaire
+    quinquagénaire sexagénaire septuagénaire octogénaire nonagénaire trentenaire"""
 )
 _ROLES_ES = wordset(
     """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario
@@ -166,7 +167,9 @@ _ROLES_ES = wordset(
     jubilada enfermero enfermera fiscal juez jueza magistrado magistrada acusado acusada patrón patrona
     alcalde escritor escritora novelista director cineasta guardameta defensa árbitro concejal concejala
     delegado delegada comisario comisaria inspector inspectora agente militante estudiante alumno alumna
-    vecino trabajador trabajadora empresario empresaria propietario propietaria dueño dueña"""
+    vecino trabajador trabajadora empresario empresaria propietario propietaria dueño dueña cuarentón
+    cuarentona cincuentón cincuentona sexagenario sexagenaria septuagenario septuagenaria octogenario
+    octogenaria"""
 )
 
 _EN = Lexicon(
@@ -360,6 +363,8 @@ PUBLIC_BODY_WORDS = wordset(
     Gouvernement Assemblée Tribunal Ministerio Gobierno Congreso Senado Ayuntamiento Policía Audiencia"""
 )
 # Grammar words the attribution rules share, all languages together.
+# the definite articles and the gender they give the noun after them ("la sexagénaire", "der Torschütze")
+ARTICLE_GENDER: dict[str, str | None] = {"the": None, "le": "m", "la": "f", "der": "m", "die": "f", "el": "m"}
 # words that open a clause after a quotation without being its verb
 CLAUSE_OPENERS = wordset("""and but or because as while when which who that so then y pero porque que cuando et mais
     car quand qui und aber weil denn als wenn dass sagt""")

@@ -332,15 +332,13 @@ class NameIndex:
 
         exact = [p for p in recent if gender is None or g(p) == gender]
         fresh = [p for p in exact if p.start > since]
-        subjects = [p for p in fresh if p.subject]
+        # the latest sentence subject named since the last quotation whose gender does not clash (unknown
+        # genders count: "Entonces apareció Solana" for "el veterano atacante"), before a mere mention
+        # ("… tasted Mr Pritchard's batter") and before anyone older
+        subjects = [p for p in recent if p.start > since and p.subject and (
+            gender is None or g(p) == gender or (g(p) is None and len(self.full(p.name).split()) >= 2))]
         if subjects:
             return self.full(subjects[-1].name)
-        # a sentence subject of unknown gender named since the last quotation comes before a mere mention
-        # ("… tasted Mr Pritchard's batter") and before anyone older
-        unknown_fresh = [p for p in recent if p.start > since and p.subject and g(p) is None
-                         and len(self.full(p.name).split()) >= 2]
-        if gender is not None and unknown_fresh:
-            return self.full(unknown_fresh[-1].name)
         if fresh:
             return self.full(fresh[-1].name)
         if previous and previous != listener and (self.gender_of(previous) == gender or ((

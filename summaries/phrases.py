@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
-from .lexicon import COMPANY_NOUNS, LISTENER_PREPOSITIONS, NAME_PARTICLES, Lexicon, first_name_gender
+from .lexicon import ARTICLE_GENDER, COMPANY_NOUNS, LISTENER_PREPOSITIONS, NAME_PARTICLES, Lexicon, first_name_gender
 from .nameforms import RUN, clean_name, is_org
 
 TOKEN = re.compile(r"[\w'’.-]+")
@@ -100,7 +100,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     nouns = [i for i, (_, pos) in enumerate(tokens)
              if pos < cut and (words[i] in lex.roles or words[i] in lex.org_roles or _AGED.fullmatch(words[i]))]
     if not nouns:
-        return None
+        return _description(tokens, words, at, lex, mode, known)
     i = nouns[0]  # the head noun is the last of the first group: "a government spokesperson", not a later
     for k in nouns[1:]:  # object ("prosecutors were pursuing three journalists")
         if k - i > 3:
@@ -143,6 +143,22 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
             or not any(t[:1].isupper() for t, _ in tokens[i + 1:j]))
         return Parsed("the-role" if definite and unmodified else "role", desc, at)
     return Parsed("org" if i == lo and words[i] in COMPANY_NOUNS else "desc", desc, at)
+
+
+def _description(tokens: list[tuple[str, int]], words: list[str], at: int, lex: Lexicon, mode: str,
+                 known: Callable[[str], bool]) -> Parsed | None:
+    """'“…,” the Corkman said', '«…», a reconnu le Breton', 'gestand der Torschütze': a definite description
+    standing for someone named before. After the quotation any such noun phrase is one; before it only a
+    capitalised noun (a demonym) in a language that does not capitalise every noun, so "The contest asked …"
+    is not."""
+    if len(tokens) < 2 or len(tokens) > 3 or words[0] not in ARTICLE_GENDER:
+        return None
+    noun = tokens[-1][0]
+    if not noun.isalpha() or known(noun) or is_org([noun]) or words[-1] in lex.prepositions:
+        return None
+    if mode == "before" and not (noun[:1].isupper() and not lex.capitalises_nouns):
+        return None
+    return Parsed("description", " ".join(t for t, _ in tokens), at + tokens[0][1])
 
 
 def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool], alone_ok: bool = False
