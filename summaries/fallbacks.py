@@ -7,10 +7,13 @@ import bisect
 import re
 
 from .clauses import MAX_SCAN, Attributor
-from .lexicon import Lexicon
+from .lexicon import ARTICLE_GENDER, Lexicon
 from .phrases import TOKEN, Parsed, subject
 from .quotes import Span, quote_text, sentence_bounds
 
+# a sentence opening with an article and up to three words before its verb: "The veteran skipper was"
+_DESCRIPTION_HEAD = re.compile(r"\s*(\w+)(?:\s+[\w'’-]+){1,3}?(?=\s+(?:was|is|had|has|shrugged|war|ist|hat|était|est|a|"
+                               r"estaba|está|era|es|ha)\b)")
 _REPORTED = re.compile(
     r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
 
@@ -140,11 +143,18 @@ def previous_subject(who: Attributor, span: Span) -> str | None:
         if first is not None and first.group(0).lower() in who.lex.pronouns:
             gender = who.lex.pronouns[first.group(0).lower()]
             return who.index.resolve_pronoun(gender, lo + first.start(), None)
+        # "The judge was not persuaded.", "the 64-year-old shrugged.", "The veteran skipper was blunt."
+        head = _DESCRIPTION_HEAD.match(sentence, clause_start)
+        if head is not None and head.group(1).lower() in ARTICLE_GENDER:
+            found = subject(head.group(0), lo + head.start(), who.lex, "after", who.known)
+            if found is not None and found.kind in ("the-role", "description"):
+                return who.resolve(found, None, -1)
     return None
 
 
 def _skip_opening(opening: str, lex: Lexicon) -> bool:
-    """An opening phrase before the subject: 'Speaking at her home,', 'In a statement,', 'Later,'."""
+    """An opening phrase before the subject: 'Speaking at her home,', 'In a statement,', 'Later,', 'Asked
+    whether …,'."""
     first = TOKEN.search(opening)
-    return first is not None and (first.group(0).lower().endswith("ing") or first.group(0).lower() in
+    return first is not None and (first.group(0).lower().endswith(("ing", "ed")) or first.group(0).lower() in
                                   lex.prepositions | lex.subordinators or len(opening.split()) == 1)

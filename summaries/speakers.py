@@ -149,7 +149,11 @@ def _attribute_one(who: Attributor, span: Span, prev: tuple[Span, str | None] | 
     if prev is not None:
         gap = doc[prev[0].end: span.start]
         if gap.count("\n") <= 2 and len(gap) < 400:
-            return previous, None
+            # the previous speaker goes on, unless a sentence between is about someone else
+            lo = sentence_bounds(doc, max(0, span.start - 2), max(0, span.start - 1))[0]
+            between = doc[lo:span.start]
+            about = previous_subject(who, span) if lo >= prev[0].end and len(between.split()) >= 3 else None
+            return about or previous, None
     return previous_subject(who, span), None
 
 def _speaker_gender(who: Attributor, found: Parsed) -> str | None:
