@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 
 from .lexicon import ANONYMOUS_ROLES, ARTICLE_GENDER, AUXILIARIES, CLAUSE_OPENERS, COORDINATORS, Lexicon
-from .nameforms import ELIDED, RUN
+from .nameforms import ELIDED, RUN, clean_name
 from .names import NameIndex
 from .phrases import TOKEN, Parsed, subject
 from .quotes import Span, according_pattern, verb_pattern
@@ -26,6 +26,9 @@ _CLAUSE_BREAK = re.compile(
 # '"…" — Gwen, Aberaeron': a signature after a dash, the way readers' messages and letters are credited
 _SIGNATURE = re.compile(r"[ \t]*[—–][ \t]*(?=[A-ZÀ-Þ])")
 _COMPLEMENT = re.compile(r"\s*(?:that|que|qu['’]|dass|daß)\b", re.IGNORECASE)
+# a relative pronoun right before the verb (auxiliaries between): the speaker is the noun phrase it follows
+_RELATIVE = re.compile(r",\s*(?:who|qui|quien|que|der|die)"
+                       r"(?:\s+(?:had|has|have|had\s+been|avait|a|había|ha|hatte|hat))?\s*$")
 _LISTENER = re.compile(r"\s+(\w+)\s+(" + RUN.pattern + ")")
 _SPEAKER_LABEL = re.compile(r"[A-ZÀ-Þ][\w'’-]*(?: [A-ZÀ-Þ][\w'’-]*){0,2}: (?=\S)")
 
@@ -111,6 +114,13 @@ class Attributor:
                     shared = subject(before[:cut.start()], at, self.lex, "before", self.known)
                 at, text, before = at + cut.end(), text[cut.end():], before[cut.end():]
                 verb = self.verbs.search(text, len(before)) or verb
+        relative = _RELATIVE.search(before)
+        if relative is not None:  # "… the historian Sir Lionel Ashcombe, who had argued": the antecedent
+            runs = list(RUN.finditer(before, max(0, relative.start() - 80), relative.start()))
+            if runs and runs[-1].end() == relative.start():
+                name, _, _ = clean_name(runs[-1].group(0), self.lex)
+                if len(name.split()) >= 2 or self.known(name):
+                    return Parsed("name", name, at + runs[-1].start())
         words = [w.lower() for w in TOKEN.findall(before)]
         if words and not all(w in AUXILIARIES for w in words):
             found = subject(before, at, self.lex, "before", self.known)

@@ -183,7 +183,7 @@ _EN = Lexicon(
                            "emblazoned with", "the title", "headlined", "the headline", "book", "novel",
                            "film", "movie", "album", "song", "series", "documentary", "play", "campaign",
                            "petition", "operation", "programme", "exhibition", "podcast", "motto", "slogan",
-                           "tagline", "catchphrase", "hashtag"]),
+                           "tagline", "catchphrase", "hashtag", "labelled", "labeled", "marked", "tagged"]),
     noun_markers=wordset("the a an its his her their our this"),
     title_small_words=wordset("of and the a an in on for to at by with or from"),
     according_to=("according to",),

@@ -70,7 +70,13 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     """The head of one comma-separated chunk: a name, a pronoun, a role description or an org role."""
     stripped = chunk.strip()
     tokens = [(m.group(0), m.start()) for m in TOKEN.finditer(stripped)]
-    if not tokens or _skip_chunk(tokens[0][0], lex, mode):
+    if not tokens:
+        return None
+    if _skip_chunk(tokens[0][0], lex, mode):
+        # "At our first meeting she put the script down and told me": the subject after the opening phrase
+        for tok, pos in tokens[1:8]:
+            if tok.lower() in lex.pronouns:
+                return Parsed("pronoun", tok.lower(), at + chunk.find(stripped) + pos)
         return None
     at += chunk.find(stripped)
     words = [plain(t, lex) for t, _ in tokens]
