@@ -83,7 +83,9 @@ _FR_SPEECH = wordset(
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
     dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
     constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
-    ironise ironisé promet promis décrit considère relève relevé nie nié tranche tranché soupire soupiré peste fulmine
+    ironise ironisé promet promis décrit considère expliquait disait racontait
+    confiait affirmait assurait ajoutait estimait soulignait lançait répétait relève
+    relevé nie nié tranche tranché soupire soupiré peste fulmine
     fulminé sourit souri
     détaille détaillé nuance nuancé tempère tempéré plaide plaidé témoigne témoigné"""
 )
@@ -154,7 +156,7 @@ _ROLES_FR = wordset(
     réalisatrice cinéaste écrivain écrivaine romancier romancière édile préfet préfète gardien milieu
     défenseur arbitre prévenu prévenue accusé accusée témoin directeur-général inspecteur inspectrice
     commissaire conseiller conseillère élève étudiant étudiante militant militante quadragénaire
-    quinquagénaire sexagénaire septuagénaire octogénaire nonagénaire trentenaire"""
+    quinquagénaire sexagénaire septuagénaire octogénaire nonagénaire trentenaire comédien comédienne"""
 )
 _ROLES_ES = wordset(
     """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario
@@ -352,7 +354,7 @@ ORG_WORDS = wordset(
     Fondation Cour Commission Conseil Fédération Confédération Préfecture Mairie Caisse Société Sparkasse
     Agentur Institut Universität Stiftung Gericht Landgericht Amtsgericht Kommission Behörde Landesamt
     Bundesamt Feuerwehr GmbH AG FC CF SC SV TSV VfB VfL CD UD SD AS Eintracht Borussia Fortuna Deportivo
-    Atlético Sporting Olympique Racing Athletic Rovers Wanderers Albion Hotspur Dynamo Juventus Rail Railway
+    Atlético Sporting Olympique Racing Real Unión Athletic Rovers Wanderers Albion Hotspur Dynamo Juventus Rail Railway
     Air Airways Water Gas Power Electric Telecom Foods Motors Pharma Logistics Media Systems Technologies
     Solutions Labs Insurance Estates Properties Homes Developments Brewery Bakery Farms"""
 )

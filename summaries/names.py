@@ -113,7 +113,7 @@ class NameIndex:
     def _add(self, m: re.Match[str], name: str, gender: str | None, marked: bool, alone: set[str],
              person_keys: set[str]) -> None:
         words = name.split()
-        if is_org(words) or ACRONYM.fullmatch(name) or self._org_context(m):
+        if is_org(words) or ACRONYM.fullmatch(name) or self._org_context(m, name):
             self.orgs.append((m.start(), name))
             return
         if words[0].lower() in self.lex.capitalised_function_words or len(name) < 2:
@@ -167,13 +167,15 @@ class NameIndex:
             len(before) >= 2 and before[-2].lower() in dets and before[-1][:1].islower()
             and not before[-1].endswith(",")))
 
-    def _org_context(self, m: re.Match[str]) -> bool:
+    def _org_context(self, m: re.Match[str], name: str) -> bool:
         """'der Firma Kessler Lacke', 'Meret Power, the national grid operator': the words around make the
         name a body's, whatever it is called."""
         run = m.group(0).split()
         before = [ELIDED.sub("", w) for w in self.doc[max(0, m.start() - 16):m.start()].split()]
         nouns = self.lex.org_roles | COMPANY_NOUNS | TEAM_NOUNS
-        if (len(run) >= 2 and run[0].lower() in nouns) or (before and before[-1].lower() in nouns):
+        # the body's noun right before the name: "der Firma Kessler Lacke" (not "Mannschaft von Trainer X")
+        if (len(run) >= 2 and run[0].lower() in nouns and " ".join(run[1:]) == name) or (
+                before and before[-1].lower() in nouns):
             return True
         apposition = _APPOSITIVE.match(self.doc, m.end())
         if apposition is None:
