@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .lexicon import (
+    ARTICLE_GENDER,
     COMPANY_NOUNS,
     PLACE_ONLY_WORDS,
     PLACE_PREPOSITIONS,
@@ -42,6 +43,9 @@ _WORD = re.compile(r"[\w'’-]+")
 _APPOSITIVE = re.compile(r",\s+(?:the|an?|der|die|das|le|la|l['’]|les|el|los|un|une|una|ein|eine)\s*"
                          r"((?:[\w'’-]+\s+){0,3}[\w'’-]+)\s*[,.;]")
 _NICKNAMED = re.compile(r"\b([A-ZÀ-Þ][a-zß-ÿ]+)\s+[‘'“\"«„»][^‘’'“”\"«»„\n]{1,30}[’'”\"»“«]\s+([A-ZÀ-Þ][a-zß-ÿ'’-]+)\b")
+# an article and a role right before a name: "la procureure, ", "der Trainer "
+_ARTICLE_ROLE = re.compile(r"\b(le|la|el|der|die)\s+(?:[a-zà-ÿ-]+\s+)?([\w-]+),?\s+(?:(?:Dr|Prof|Me)\.?\s+)?$",
+                           re.IGNORECASE)
 _OWNED = re.compile(r"['’]s?\s")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
@@ -190,6 +194,11 @@ class NameIndex:
     def _learn_genders(self) -> None:
         """'Okoro, 30, had set his sights' → Okoro is male: the first pronoun after a mention (before the next
         person) votes; a name keeps a gender only when its votes agree."""
+        for p in self.people:  # "la procureure, Soizic Le Bihan", "die Ministerin Anke Roth": the article
+            article = _ARTICLE_ROLE.search(self.doc, max(0, p.start - 40), p.start)
+            gender = ARTICLE_GENDER.get(article.group(1).lower()) if article else None
+            if gender and article is not None and article.group(2).lower() in self.lex.roles:
+                self.gender.setdefault(p.name.split()[-1], gender)
         pattern = self.lex.object_pronouns
         if pattern is None:
             return

@@ -99,7 +99,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
         if words[0] in lex.prepositions and is_org(name[0].split()):
             return None  # «…», declaró a la salida de la Audiencia: a place, not the speaker
         return Parsed("name", name[0], at + name[1])
-    for (_tok, pos), low in zip(tokens[:3], words[:3], strict=False):
+    for (_tok, pos), low in zip(tokens[:5], words[:5], strict=False):  # "Then one day she … said"
         inv = _INVERTED.search(low)
         if low in lex.pronouns or (inv and inv.group(1) in lex.pronouns):
             return Parsed("pronoun", low if low in lex.pronouns else inv.group(1) if inv else low, at + pos)

@@ -247,7 +247,8 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
 
 def _title_case(words: list[str], lex: Lexicon) -> bool:
     """'Thin Pipes: Infrastructure and Austerity': capitalised words, small words lowercase between them."""
-    if not 2 <= len(words) < 12 or not words[0][:1].isupper():
+    if not 2 <= len(words) < 12 or not (words[0][:1].isupper() or (
+            len(words) >= 3 and words[0].lower() in lex.title_small_words and words[1][:1].isupper())):
         return False
     capitals = 0
     for w in words:
@@ -316,7 +317,8 @@ def naming_pattern(lex: Lexicon) -> re.Pattern[str]:
     if not cues:
         return re.compile(r"(?!)")
     return re.compile(r"(?<![\w-])(?:" + "|".join(re.escape(c).replace(r"\ ", r"\s+") for c in cues)
-                      + r")\s*[:,]?$", re.IGNORECASE)  # "Sa devise : « … »", "Su nueva novela, «…»"
+                      + r")(?:\s+(?:the|a|an|le|la|el|der|die|das))?\s*[:,]?$", re.IGNORECASE)
+    # "Sa devise : « … »", "Su nueva novela, «…»", "known as the “…”"
 
 
 @cache
