@@ -96,8 +96,8 @@ class Attributor:
             named = index.named_role(role, parsed.at + len(parsed.text), modifiers) if role else None
             if named is None and role not in ANONYMOUS_ROLES and parsed.kind == "the-role":
                 # "the presenter said"; "le sexagénaire", "die frühere Ministerin": the article gives the gender
-                article = self.doc[max(0, parsed.at - 12):parsed.at].split()[-1:]
-                gender = ARTICLE_GENDER.get(article[0].lower()) if article else None
+                before = self.doc[max(0, parsed.at - 12):parsed.at].split()
+                gender = ARTICLE_GENDER.get(before[-1].lower()) if before else None
                 named = index.resolve_pronoun(gender, parsed.at, previous, since)
             return named or parsed.text
         return parsed.text
