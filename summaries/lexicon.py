@@ -53,6 +53,7 @@ class Lexicon:
     # verb forms of indirect speech (German Konjunktiv I): a sentence in them reports its speaker's words
     reported_speech: frozenset[str] = frozenset()
     capitalises_nouns: bool = False  # German: a capitalised word after an article is any noun, not a name
+    incises: bool = False  # French: the attribution may stand inside the marks (« A, rappelle l'élu, B »)
 
 
 _EN_SPEECH = wordset(
@@ -83,7 +84,7 @@ _FR_SPEECH = wordset(
     répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
     dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
     constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
-    ironise ironisé promet promis décrit considère expliquait disait racontait
+    ironise ironisé promet promis décrit considère concède concédé expliquait disait racontait
     confiait affirmait assurait ajoutait estimait soulignait lançait répétait relève
     relevé nie nié tranche tranché soupire soupiré peste fulmine
     fulminé sourit souri
@@ -97,7 +98,7 @@ _ES_SPEECH = wordset(
     relata relató dicho calificó califica tildó tilda declarado afirmado asegurado explicado señalado
     indicado añadido advertido reconocido subrayado insistido admitido lamenta lamentó lamentado
     recuerda recordó recordado resume resumió resumido denunciado confesado destacado apuntado comentado
-    manifestado promete prometió negó niega habló habla define definió considera consideró
+    manifestado promete prometió negó niega habló habla avanzó avanza define definió considera consideró
     sentenció remarcó enfatizó zanjó aseveró asevera
     puntualizó puntualiza
     expresó expresa detalló detalla remató replicó replica opinó opina alertó alerta recalcó recalca aclaró
@@ -250,6 +251,7 @@ _FR = Lexicon(
                         baptisées nommé nommée intitulé intitulée mot terme expression formule slogan devise
                         titre roman livre film album chanson série pièce documentaire long-métrage opération
                         campagne programme exposition podcast"""),
+    incises=True,
     noun_markers=wordset("un une son sa ses leur cette"),  # not le/la/les/l': also pronouns ("la qualifie")
     title_small_words=wordset("le la les l' de du des d' et à au aux en un une sur pour"),
     according_to=("selon", "d'après", "pour"),
@@ -353,7 +355,8 @@ ORG_WORDS = wordset(
     Audiencia Comisión Consejería Junta Diputación Federación Confederación Banque Agence Institut Université
     Fondation Cour Commission Conseil Fédération Confédération Préfecture Mairie Caisse Société Sparkasse
     Agentur Institut Universität Stiftung Gericht Landgericht Amtsgericht Kommission Behörde Landesamt
-    Bundesamt Feuerwehr GmbH AG FC CF SC SV TSV VfB VfL CD UD SD AS Eintracht Borussia Fortuna Deportivo
+    Bundesamt Feuerwehr GmbH AG FC CF SC SV TSV VfB VfL SpVgg TuS
+    TSG SSV FSV MSV VfR SG CD UD SD AS Eintracht Borussia Fortuna Deportivo
     Atlético Sporting Olympique Racing Real Unión Athletic Rovers Wanderers Albion Hotspur Dynamo Juventus Rail Railway
     Air Airways Water Gas Power Electric Telecom Foods Motors Pharma Logistics Media Systems Technologies
     Solutions Labs Insurance Estates Properties Homes Developments Brewery Bakery Farms"""

@@ -24,13 +24,16 @@ from .fallbacks import (
     reported,
     told_before,
 )
-from .lexicon import lexicon
+from .lexicon import Lexicon, lexicon
 from .model import Quote
+from .nameforms import ELIDED
 from .names import NameIndex
 from .phrases import Parsed, subject
 from .quotes import Span, find_spans, is_quotation, quote_text, sentence_around, sentence_bounds, verb_pattern
 
 MAX_QUOTES = 100  # a summary lists at most this many quotations (the first ones in the article)
+_APPOSITION = re.compile(r",\s*((?:[\w'’-]+\s+){0,9}[\w'’-]+)\s*,\s*")  # ", professeur de maths, "
+_COMMA_CLAUSE = re.compile(r",\s*((?:[\w'’-]+\s+){1,4}?[\w'’-]+)\s*,\s*")  # ", rappelle l'élu, "
 _INCISE = re.compile(r",\s*(?:[\w'’]+\s+){0,2}[\w'’]+-(?:t-)?(?:il|elle)(?:\s+[\w'’]+){0,2}\s*,\s*", re.I)
 
 
@@ -52,14 +55,23 @@ def _merge_split(doc: str, spans: list[Span], verbs: re.Pattern[str]) -> list[Sp
     return out
 
 
-def _cut_incise(doc: str, span: Span, verbs: re.Pattern[str]) -> None:
-    """« C'est difficile, a-t-il reconnu, mais nécessaire » : the narration inside the marks is attribution."""
+def _cut_incise(doc: str, span: Span, verbs: re.Pattern[str], lex: Lexicon) -> None:
+    """« C'est difficile, a-t-il reconnu, mais nécessaire » : the narration inside the marks is attribution; in
+    French also a speech verb opening a short clause between commas (« La fonderie, rappelle l'élu, c'est … »),
+    with the speaker's appositive after it (« …, sourit Karim Benali, professeur de maths, comme … »)."""
     for k, part in enumerate(span.parts):
         m = _INCISE.search(part)
+        if m is None and lex.incises:
+            clauses = (_COMMA_CLAUSE.match(part, i) for i, ch in enumerate(part) if ch == ",")
+            m = next((c for c in clauses if c is not None and verbs.match(part, c.start(1))), None)
         if m and verbs.search(m.group(0)):
+            start, end = m.start(), m.end()
+            apposition = _APPOSITION.match(part, part.rfind(",", start, end))
+            if apposition is not None and ELIDED.sub("", apposition.group(1).split()[0]).lower() in lex.roles:
+                end = apposition.end()
             lo, _ = span.inner[k] if k < len(span.inner) else (span.start + 1, 0)
-            span.parts[k] = part[: m.start()] + ", " + part[m.end():]
-            span.attribution = (lo + m.start(), lo + m.end())
+            span.parts[k] = part[:start] + ", " + part[end:]
+            span.attribution = (lo + start, lo + end)
             return
 
 
@@ -71,16 +83,17 @@ def attribute(paragraphs: Sequence[str], language: str = "english") -> tuple[Quo
         return ()
     verbs = verb_pattern(lex)
     spans = _merge_split(doc, spans, verbs)
+    titles = _repeated_titles(spans)
     # names are read up to a little past the last quotation considered: bounded work on huge inputs
     index = NameIndex(doc[: spans[-1].start + 3000], lex, [r for span in spans for r in span.inner])
     who = Attributor(doc, lex, index)
     out: list[Quote] = []
     prev: tuple[Span, str | None] | None = None
     for span in spans:
-        _cut_incise(doc, span, verbs)
+        _cut_incise(doc, span, verbs, lex)
         text = quote_text(span)
         sentence = sentence_around(doc, span.start, span.end)
-        if span.attribution is None and not is_quotation(text, sentence, verbs, lex):
+        if span.attribution is None and (text in titles or not is_quotation(text, sentence, verbs, lex)):
             continue
         if is_interviewer(doc, span, spans):
             continue
@@ -90,6 +103,17 @@ def attribute(paragraphs: Sequence[str], language: str = "english") -> tuple[Quo
         if len(out) == MAX_QUOTES:
             break
     return tuple(out)
+
+
+def _repeated_titles(spans: list[Span]) -> set[str]:
+    """A short capitalised phrase in marks twice or more, without a full stop, is a title or a name («La casa
+    de las mareas» in the headline and the review): people's words are not printed twice."""
+    seen: dict[str, int] = {}
+    for span in spans:
+        text = quote_text(span)
+        if text[:1].isupper() and len(text.split()) <= 6 and text.rstrip()[-1:] not in ".!?…":
+            seen[text] = seen.get(text, 0) + 1
+    return {text for text, count in seen.items() if count >= 2}
 
 
 def _attribute_one(who: Attributor, span: Span, prev: tuple[Span, str | None] | None

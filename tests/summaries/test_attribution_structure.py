@@ -183,3 +183,17 @@ def test_french_pour_with_a_possessive_is_a_purpose_not_a_source():
 def test_a_first_name_before_an_organisation_word_is_a_person():
     text = 'Lisa Water, a campaigner, said: "Nobody asked the people who actually live on this estate."'
     assert speakers(text) == ["Lisa Water"]
+
+
+def test_a_french_incise_with_a_noun_subject_and_its_apposition_is_cut_out():
+    text = ("« Au début, ils voulaient tous jouer vite, sourit Karim Dufay, professeur de mathématiques et "
+            "initiateur du projet, comme sur leur téléphone. Maintenant, ils réfléchissent. »")
+    assert quotes(text, "french") == [
+        ("Au début, ils voulaient tous jouer vite, comme sur leur téléphone. Maintenant, ils réfléchissent.",
+         "Karim Dufay")]
+
+
+def test_a_short_title_printed_twice_is_not_a_quotation():
+    text = ("«La casa del faro»: el regreso de Marta Olivé\n\nMarta Olivé vuelve con «La casa del faro» "
+            "(Editorial Brisa). «Escribí la novela para despedirme de un lugar», contó la autora.")
+    assert [q.text for q in extract_quotes(text, "spanish")] == ["Escribí la novela para despedirme de un lugar"]
