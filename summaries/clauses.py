@@ -117,6 +117,11 @@ class Attributor:
                     shared = subject(before[:cut.start()], at, self.lex, "before", self.known)
                 at, text, before = at + cut.end(), text[cut.end():], before[cut.end():]
                 verb = self.verbs.search(text, len(before)) or verb
+        if verb.group(0).lower().endswith("ing") and "," in before:
+            # "A spokeswoman declined to comment, saying only that": the main clause's subject
+            main = subject(before.split(",", 1)[0], at, self.lex, "before", self.known)
+            if main is not None:
+                return main
         relative = _RELATIVE.search(before)
         if relative is not None:  # "… the historian Sir Lionel Ashcombe, who had argued": the antecedent
             runs = list(RUN.finditer(before, max(0, relative.start() - 80), relative.start()))

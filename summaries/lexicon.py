@@ -281,7 +281,7 @@ _ES = Lexicon(
        "bautizado como", "bautizada como", "denominado como", "denominada como"},
     noun_markers=wordset("el un una su sus"),  # not la/los/las: also pronouns ("la define como")
     title_small_words=wordset("el la los las de del y en a al un una por para con"),
-    according_to=("según", "de acuerdo con"),
+    according_to=("según", "de acuerdo con", "para"),
     determiners=wordset("el la los las un una su sus"),
     prepositions=wordset("de del a al en con para por desde"),
     pronouns={"él": "m", "ella": "f"},

@@ -304,8 +304,10 @@ def quote_text(span: Span) -> str:
 @cache
 def according_pattern(lex: Lexicon) -> re.Pattern[str]:
     """"according to X", "laut X", "selon X": the words after it name the source."""
-    # French "pour" names a source only before a name or "le/la/les …": "pour sa façon de" is a purpose
-    cues = [re.escape(a) + (r"(?=\s+(?-i:[A-ZÀ-Þ])|\s+l['’]|\s+(?:le|la|les)\s)" if a == "pour" else "")
+    # French "pour" names a source only before a name or "le/la/les …": "pour sa façon de" is a purpose;
+    # Spanish "para" only before a name ("Para Antonio Ruiz, …")
+    cues = [re.escape(a) + (r"(?=\s+(?-i:[A-ZÀ-Þ])|\s+l['’]|\s+(?:le|la|les)\s)" if a == "pour" else
+                            r"(?=\s+(?-i:[A-ZÀ-Þ]))" if a == "para" else "")
             for a in lex.according_to]
     return re.compile(r"(?<!\w)(?:" + "|".join(cues) + r")\s+([^,.:;\"“”„«»]{1,80})", re.IGNORECASE)
 
