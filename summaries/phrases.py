@@ -79,7 +79,7 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
                 return Parsed("pronoun", tok.lower(), at + chunk.find(stripped) + pos)
         return None
     at += chunk.find(stripped)
-    words = [plain(t, lex) for t, _ in tokens]
+    words = [plain(t.rstrip(".") if len(t) > 2 else t, lex) for t, _ in tokens]  # "sagt er."
     cut = len(stripped)
     for i in range(1, len(tokens)):
         if words[i] in lex.prepositions and words[i - 1] not in lex.determiners:
