@@ -135,6 +135,9 @@ class NameIndex:
         if len(words) == 1 and not (marked or gender) and (self._after_determiner(before) or (
                 m.group(0).split()[0].lower() in self.lex.determiners)):
             return  # "einer schriftlichen Erklärung", "the Colonel": a noun, not somebody's name
+        if not (marked or gender) and before and before[-1].lower() in ("a", "an") \
+                and self.doc[m.end():m.end() + 2].strip()[:1].islower():
+            return  # "a South African father", "a Labour MP": an adjective, not a person
         key = words[-1]
         strong = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None
         if not strong:  # weaker evidence is looked for only when needed (each look is a regex)
@@ -208,6 +211,8 @@ class NameIndex:
                 continue
             stop = min(p.start + 300, nxt.start if nxt else len(self.doc))
             m = pattern.search(self.doc, p.start + len(p.name), stop)
+            if m and self.doc[p.start + len(p.name):m.start()].strip() == "," and m.group(0).lower() in ("his", "her"):
+                m = pattern.search(self.doc, m.end(), stop)  # "survived by Carys, his son": someone else's
             if m and self._inside_quote(m.start()):
                 continue  # "He was warned," she said: the quoted "He" is somebody else
             if m:
@@ -339,7 +344,12 @@ class NameIndex:
                   and (listener is None or self.full(p.name) != listener)]
 
         def g(p: Person) -> str | None:
-            return p.gender or self.gender_of(p.name) or self.gender_of(self.full(p.name))
+            # a first name's own gender before the surname's, which relatives share ("Naledi Hart", "Geoffrey Hart")
+            if p.gender:
+                return p.gender
+            full = self.full(p.name)
+            first, last = self.gender.get(full.split()[0]), self.gender_of(p.name) or self.gender_of(full)
+            return None if first and last and first != last else first or last
 
         exact = [p for p in recent if gender is None or g(p) == gender]
         fresh = [p for p in exact if p.start > since]
