@@ -147,8 +147,9 @@ def clean_name(run: str, lex: Lexicon, lowered: set[str] | None = None) -> tuple
 def role_pattern(lex: Lexicon) -> re.Pattern[str]:
     """An unnamed speaker's role phrase: "a spokesman for the group", "the official"."""
     anonymous = sorted((r for r in lex.roles if r in ANONYMOUS_ROLES), key=len, reverse=True)
-    return re.compile(r"\b(?:[Tt]he|[Aa]n?)\s+(?:[\w'’-]+\s+){0,2}?(?P<role>(?i:" + "|".join(anonymous)
-                      + r"))\b(?:\s+(?:for|of|at)\s+(?:the\s+)?" + RUN.pattern + ")?")
+    return re.compile(r"\b(?:[Tt]he|[Aa]n?|[Ee]ine?|[Dd](?:er|ie)|[Uu]ne?|[Ll][ae]|[Ee]l|[Uu]na)\s+"
+                      r"(?:[\w'’-]+\s+){0,2}?(?P<role>(?i:" + "|".join(anonymous)
+                      + r"))\b(?:\s+(?:for|of|at|de|del|de\s+la|du|des|der|von)\s+(?:the\s+)?" + RUN.pattern + ")?")
 
 
 @lru_cache(maxsize=512)

@@ -46,6 +46,7 @@ _NICKNAMED = re.compile(r"\b([A-ZÀ-Þ][a-zß-ÿ]+)\s+[‘'“\"«„»][^‘’
 # an article and a role right before a name: "la procureure, ", "der Trainer "
 _ARTICLE_ROLE = re.compile(r"\b(le|la|el|der|die)\s+(?:[a-zà-ÿ-]+\s+)?([\w-]+),?\s+(?:(?:Dr|Prof|Me)\.?\s+)?$",
                            re.IGNORECASE)
+_NAMED_AFTER = re.compile(r"[^,.;:\n]{0,40},\s+(?:[A-ZÀ-Þ][\w'’-]+\s+){1,3}")  # "…, Lucía Serrano"
 _OWNED = re.compile(r"['’]s?\s")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
@@ -74,6 +75,7 @@ class NameIndex:
         self._by_lower: dict[str, str] | None = None  # built on first look-up, after the index is complete
         self._by_first: dict[str, str] = {}
         self._first_names: set[str] = set()
+        self._full_names: set[str] = set()
         self.gender: dict[str, str] = {}
         self.people: list[Person] = []
         self.orgs: list[tuple[int, str]] = []
@@ -153,6 +155,7 @@ class NameIndex:
         person_keys.add(key)
         if len(words) >= 2:
             self._first_names.add(words[0])  # "Edna" after "Edna Price": the same person
+            self._full_names.add(name)
         if len(words) > len(self.fullest.get(key, "").split()):
             self.fullest[key] = name
         if gender:
@@ -277,8 +280,11 @@ class NameIndex:
         roles = role_pattern(self.lex)
         found = []
         for m in roles.finditer(self.doc):  # unnamed speakers only: "a spokesman for X"
+            if _NAMED_AFTER.match(self.doc, m.end()) or RUN.match(self.doc, m.end() + 1):
+                continue  # "La portavoz de la oposición, Lucía Serrano": named right after
             role = m.group("role").lower()
-            gender = "f" if role.endswith("woman") else "m" if role.endswith("man") else None
+            gender = "f" if role.endswith("woman") or (role.endswith("in") and role[:-2] in self.lex.roles) \
+                else "m" if role.endswith("man") or role + "in" in self.lex.roles else None
             found.append(Person(m.group(0).split(None, 1)[1], m.start(), gender, False, False))
         if not found:
             return
@@ -312,7 +318,7 @@ class NameIndex:
         if self._by_lower is None:
             self._by_lower = {k.lower(): v for k, v in self.fullest.items()}
             firsts: dict[str, set[str]] = {}
-            for v in self.fullest.values():
+            for v in {*self.fullest.values(), *self._full_names}:  # relatives share a surname key
                 if " " in v:
                     firsts.setdefault(v.split()[0].lower(), set()).add(v)
             self._by_first = {k: next(iter(v)) for k, v in firsts.items() if len(v) == 1}
