@@ -41,7 +41,7 @@ _BYLINE_LINE = re.compile(
 _BYLINE_PREFIX = re.compile(r"^By\s+(?:[A-Z][\w'’-]+\s+){1,3}(?:and\s+(?:[A-Z][\w'’-]+\s+){1,3})?(?=[A-Z(])")
 # "WASHINGTON - ", "LONDON (Reuters) -", "NEW YORK, March 3 (AP) —", "(CNN)"
 _DATELINE = re.compile(
-    r"^(?:[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?)?\s*(?:\([\w .]+\))?\s*[-–—]{1,2}\s+"
+    r"^(?:[A-Z][A-Z.'’ -]{1,40}(?:,\s*[A-Z][\w.]*(?:\s+\d{1,2})?){0,2}\s*(?:\([\w .]+\))?\s*[-–—]{1,2}\s+"
     r"|(?:[A-Z][\w.'’-]*(?:,? [A-Z][\w.'’-]*){0,3} ?)?\((?:CNN|Reuters|AP|AFP)\)\s*(?:[-–—]+\s*)?)"
 )
 _CAPTION_TAIL = re.compile(r"\((?:Photo|Image|Picture|Credit)[^)]*\)$|(?:Getty Images|AFP|AP|Reuters)$", re.I)

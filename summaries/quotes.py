@@ -215,6 +215,9 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
     if len(words) == 1 and words[0][:1].isupper() and not lex.capitalises_nouns and before.split()[-1:] and \
             before.split()[-1].lower() in lex.determiners:
         return False  # 'the “Colonel”', 'el «Bancobús»': a name
+    if len(words) == 2 and words[0].lower() in lex.determiners and words[1][:1].isupper() \
+            and not lex.capitalises_nouns:
+        return False  # "the Castle", "the Company": a name or a defined term
     if _title_case(words, lex):
         return False  # Title Case: a book, film, newspaper or programme
     if len(words) <= 4 and naming_pattern(lex).search(words[0]):

@@ -197,3 +197,21 @@ def test_a_short_title_printed_twice_is_not_a_quotation():
     text = ("«La casa del faro»: el regreso de Marta Olivé\n\nMarta Olivé vuelve con «La casa del faro» "
             "(Editorial Brisa). «Escribí la novela para despedirme de un lugar», contó la autora.")
     assert [q.text for q in extract_quotes(text, "spanish")] == ["Escribí la novela para despedirme de un lugar"]
+
+
+def test_a_dateline_with_region_and_date_is_not_a_speaker():
+    text = ("MARROWBY, Kestria, March 3 (Halden Press) — Governor Ilse Varnholt of Kestria on Tuesday vetoed a "
+            "bill, saying the measure would “freeze construction for a decade.”")
+    assert speakers(text) == ["Ilse Varnholt"]
+
+
+def test_a_first_name_alone_among_relatives_sharing_a_surname():
+    text = ("LOVE-RAT landlord DESMOND FARRIDGE has been booted out of his pub.\n\nSHARON FARRIDGE, 47, changed "
+            "the locks.\n\n‘He thought I’d never find out,’ Sharon told us last night.")
+    assert speakers(text) == ["Sharon Farridge"]
+
+
+def test_an_unnamed_german_spokeswoman_is_the_pronoun_after_her():
+    text = ("Bürgermeister Konrad Raab verteidigte die Pläne. Eine Sprecherin der Stadtverwaltung ergänzte, es "
+            "würden neue Bäume gepflanzt. „Wir verstehen den Ärger“, sagte sie.")
+    assert speakers(text, "german") == ["Sprecherin der Stadtverwaltung"]
