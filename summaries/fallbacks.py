@@ -149,6 +149,11 @@ def previous_subject(who: Attributor, span: Span) -> str | None:
             found = subject(head.group(0), lo + head.start(), who.lex, "after", who.known)
             if found is not None and found.kind in ("the-role", "description"):
                 return who.resolve(found, None, -1)
+    if who.lex.reported_speech and who.lex.reported_speech.intersection(sentence.lower().split()) and lo >= 2:
+        # German indirect speech carries on the sentence before: "Raab verteidigte die Pläne. Eine Sanierung
+        # sei „technisch nicht machbar“."
+        before, _ = sentence_bounds(who.doc, lo - 2, lo - 1)
+        return who.index.first_subject(before, lo)
     return None
 
 

@@ -239,9 +239,9 @@ def is_quotation(text: str, sentence: str, verbs: re.Pattern[str] | None = None,
         return True
     if lex.capitalises_nouns and verbs.match(after) is not None:
         return True  # verb-final: 'hatte vor einem „Förderprogramm nach dem Gießkannenprinzip“ gewarnt'
-    if lex.reported_speech and verbs.search(after) is not None and \
-            lex.reported_speech.intersection(_WORD.findall(before[-_CLAUSE_SPAN // 2:].lower())):
-        return True  # indirect speech: 'Die Entscheidungen seien „mindestens fragwürdig“ gewesen, sagte er'
+    if lex.reported_speech and lex.reported_speech.intersection(_WORD.findall(before[-_CLAUSE_SPAN // 2:].lower())):
+        return True  # indirect speech reports someone: 'Die Entscheidungen seien „mindestens fragwürdig“ gewesen'
+
     # a lede reported as a whole ("…, MPs have warned." / "…, it has been claimed."): its quoted words
     # are the source's
     tail = _REPORTED_TAIL.search(sentence, max(at + len(text), len(sentence) - 60))
