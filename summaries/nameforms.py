@@ -167,3 +167,22 @@ def named_role_patterns(role: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
 
 
 NEXT_NAME = re.compile(r",\s+(" + RUN.pattern + ")")
+
+
+# Context patterns the name index reads around a capitalised run.
+# an age or a relative clause marks a person: "Ann Lee, 34,", "Ana Gil, de 58 años", "Timo Rasch (29)"
+# (not a dateline: "LIMA, 3 abr")
+AGE_OR_CLAUSE = re.compile(r"['’]?s?,\s*(?:(?:de|di)\s+)?"
+                           r"(?:\d{1,3}(?!\d)(?:\s+(?i:ans|años|anni|jahre|years?))?(?!\s*[^\W\d])"
+                           r"|who\b|whose\b|aged\b)|\.?\s\(\d{1,3}\)")
+LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
+WORD = re.compile(r"[\w'’-]+")
+# "Meret Power, the national grid operator,": an appositive whose head is a body's noun
+APPOSITIVE = re.compile(r",\s+(?:the|an?|der|die|das|le|la|l['’]|les|el|los|un|une|una|ein|eine)\s*"
+                         r"((?:[\w'’-]+\s+){0,3}[\w'’-]+)\s*[,.;]")
+NICKNAMED = re.compile(r"\b([A-ZÀ-Þ][a-zß-ÿ]+)\s+[‘'“\"«„»][^‘’'“”\"«»„\n]{1,30}[’'”\"»“«]\s+([A-ZÀ-Þ][a-zß-ÿ'’-]+)\b")
+# an article and a role right before a name: "la procureure, ", "der Trainer "
+ARTICLE_ROLE = re.compile(r"\b(le|la|el|der|die)\s+(?:[a-zà-ÿ-]+\s+)?([\w-]+),?\s+(?:(?:Dr|Prof|Me)\.?\s+)?$",
+                           re.IGNORECASE)
+NAMED_AFTER = re.compile(r"[^,.;:\n]{0,40},\s+(?:[A-ZÀ-Þ][\w'’-]+\s+){1,3}")  # "…, Lucía Serrano"
+OWNED = re.compile(r"['’]s?\s")

@@ -20,9 +20,17 @@ from .lexicon import (
 )
 from .nameforms import (
     ACRONYM,
+    AGE_OR_CLAUSE,
+    APPOSITIVE,
+    ARTICLE_ROLE,
     ELIDED,
+    LOWER_WORD,
+    NAMED_AFTER,
     NEXT_NAME,
+    NICKNAMED,
+    OWNED,
     RUN,
+    WORD,
     clean_name,
     is_org,
     is_role,
@@ -33,21 +41,6 @@ from .nameforms import (
 
 __all__ = ["RUN", "NameIndex", "Person", "clean_name", "is_org", "sentence_initial"]
 
-# an age or a relative clause marks a person: "Ann Lee, 34,", "Ana Gil, de 58 años", "Timo Rasch (29)"
-# (not a dateline: "LIMA, 3 abr")
-_AGE = re.compile(r"['’]?s?,\s*(?:(?:de|di)\s+)?(?:\d{1,3}(?!\d)(?:\s+(?i:ans|años|anni|jahre|years?))?(?!\s*[^\W\d])"
-                  r"|who\b|whose\b|aged\b)|\.?\s\(\d{1,3}\)")
-_LOWER_WORD = re.compile(r"(?<![\w'’-])[a-zß-öø-ÿ][\w'’-]*")
-_WORD = re.compile(r"[\w'’-]+")
-# "Meret Power, the national grid operator,": an appositive whose head is a body's noun
-_APPOSITIVE = re.compile(r",\s+(?:the|an?|der|die|das|le|la|l['’]|les|el|los|un|une|una|ein|eine)\s*"
-                         r"((?:[\w'’-]+\s+){0,3}[\w'’-]+)\s*[,.;]")
-_NICKNAMED = re.compile(r"\b([A-ZÀ-Þ][a-zß-ÿ]+)\s+[‘'“\"«„»][^‘’'“”\"«»„\n]{1,30}[’'”\"»“«]\s+([A-ZÀ-Þ][a-zß-ÿ'’-]+)\b")
-# an article and a role right before a name: "la procureure, ", "der Trainer "
-_ARTICLE_ROLE = re.compile(r"\b(le|la|el|der|die)\s+(?:[a-zà-ÿ-]+\s+)?([\w-]+),?\s+(?:(?:Dr|Prof|Me)\.?\s+)?$",
-                           re.IGNORECASE)
-_NAMED_AFTER = re.compile(r"[^,.;:\n]{0,40},\s+(?:[A-ZÀ-Þ][\w'’-]+\s+){1,3}")  # "…, Lucía Serrano"
-_OWNED = re.compile(r"['’]s?\s")
 _SENTENCE_END = re.compile(r"[.!?][\"'”’“»«]?\s|\n")
 
 
@@ -80,7 +73,7 @@ class NameIndex:
         self.people: list[Person] = []
         self.orgs: list[tuple[int, str]] = []
         self.places: set[str] = set()
-        lowered = set(_LOWER_WORD.findall(doc))
+        lowered = set(LOWER_WORD.findall(doc))
         found = []
         cleaned: dict[tuple[str, bool], tuple[str, str | None, bool]] = {}  # names recur: clean each once
         for m in RUN.finditer(doc):
@@ -98,7 +91,7 @@ class NameIndex:
         person_keys: set[str] = set()
         for m, name, gender, marked in found:
             self._add(m, name, gender, marked, alone, person_keys)
-        for nick in _NICKNAMED.finditer(doc):  # "Dave ‘The Cod Father’ Pritchard": one person
+        for nick in NICKNAMED.finditer(doc):  # "Dave ‘The Cod Father’ Pritchard": one person
             first, last = nick.group(1), nick.group(2)
             gender = first_name_gender(first)
             if gender is not None or first in self._first_names:
@@ -131,7 +124,7 @@ class NameIndex:
         before = self.doc[max(0, m.start() - 30):m.start()].split()
         # "in Marguerite Pell’s bookshop": the preposition governs the bookshop, not the owner
         after_prep = bool(before) and before[-1].lower() in PLACE_PREPOSITIONS and not (
-            _OWNED.match(self.doc, m.end()) or m.group(0).endswith(("'s", "’s")))
+            OWNED.match(self.doc, m.end()) or m.group(0).endswith(("'s", "’s")))
         if before and before[-1].lower() == "of" and not (marked or gender):
             return  # "the Association of Probation Officers": part of a longer name
         if len(words) == 1 and not (marked or gender) and (self._after_determiner(before) or (
@@ -141,7 +134,7 @@ class NameIndex:
                 and self.doc[m.end():m.end() + 2].strip()[:1].islower():
             return  # "a South African father", "a Labour MP": an adjective, not a person
         key = words[-1]
-        strong = marked or gender is not None or _AGE.match(self.doc, m.end()) is not None
+        strong = marked or gender is not None or AGE_OR_CLAUSE.match(self.doc, m.end()) is not None
         if not strong:  # weaker evidence is looked for only when needed (each look is a regex)
             if key in self._placey:
                 self.places.add(key)
@@ -187,7 +180,7 @@ class NameIndex:
         if (len(run) >= 2 and run[0].lower() in nouns and " ".join(run[1:]) == name) or (
                 before and before[-1].lower() in nouns):
             return True
-        apposition = _APPOSITIVE.match(self.doc, m.end())
+        apposition = APPOSITIVE.match(self.doc, m.end())
         if apposition is None:
             return False
         head = []  # "a geologist at Kestrel University": the head noun stands before the preposition
@@ -201,7 +194,7 @@ class NameIndex:
         """'Okoro, 30, had set his sights' → Okoro is male: the first pronoun after a mention (before the next
         person) votes; a name keeps a gender only when its votes agree."""
         for p in self.people:  # "la procureure, Soizic Le Bihan", "die Ministerin Anke Roth": the article
-            article = _ARTICLE_ROLE.search(self.doc, max(0, p.start - 40), p.start)
+            article = ARTICLE_ROLE.search(self.doc, max(0, p.start - 40), p.start)
             gender = ARTICLE_GENDER.get(article.group(1).lower()) if article else None
             if gender and article is not None and article.group(2).lower() in self.lex.roles:
                 self.gender.setdefault(p.name.split()[-1], gender)
@@ -230,7 +223,7 @@ class NameIndex:
         return k >= 0 and self._quoted[k][0] <= at < self._quoted[k][1]
 
     def _after_place_word(self, m: re.Match[str]) -> bool:
-        if _OWNED.match(self.doc, m.end()) or m.group(0).endswith(("'s", "’s")):
+        if OWNED.match(self.doc, m.end()) or m.group(0).endswith(("'s", "’s")):
             return False  # "in Marguerite Pell’s bookshop": the bookshop is the place
         before = self.doc[max(0, m.start() - 12):m.start()].split()
         return bool(before) and before[-1].lower() in PLACE_ONLY_WORDS
@@ -248,7 +241,7 @@ class NameIndex:
             return False  # the name must open its sentence as the subject of a verb: "Pia Lund ran …"
         end = self.doc.find(".", m.end(), m.end() + 200)
         nxt = self.doc.find(".", end + 1, end + 80) if end > 0 else -1
-        return nxt > 0 and any(w in self.lex.pronouns for w in _WORD.findall(self.doc, end + 1, nxt))
+        return nxt > 0 and any(w in self.lex.pronouns for w in WORD.findall(self.doc, end + 1, nxt))
 
     def _early(self, start: int) -> bool:
         """Near the start of its sentence, or right after an opening phrase: where subjects stand."""
@@ -258,12 +251,12 @@ class NameIndex:
 
     def _role_or_verb_near(self, m: re.Match[str]) -> bool:
         """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
-        before = _WORD.findall(self.doc, max(0, m.start() - 40), m.start())
+        before = WORD.findall(self.doc, max(0, m.start() - 40), m.start())
         # an appositive: "le directeur du musée de Nantes, Jean Roux" - the role may stand a few words back
         several = " " in m.group(0).strip()
         before = before[-6:] if several and self.doc[max(0, m.start() - 2):m.start()].strip() == "," \
             else before[-1:]
-        after = _WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
+        after = WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
         if after and after[0].lower() in self.lex.roles:
             # "the Harbour Band singer": the name only modifies a role; "Ana Gil, singer": an appositive
             return "," in self.doc[m.end():m.end() + 2]
@@ -280,7 +273,7 @@ class NameIndex:
         roles = role_pattern(self.lex)
         found = []
         for m in roles.finditer(self.doc):  # unnamed speakers only: "a spokesman for X"
-            if _NAMED_AFTER.match(self.doc, m.end()) or RUN.match(self.doc, m.end() + 1):
+            if NAMED_AFTER.match(self.doc, m.end()) or RUN.match(self.doc, m.end() + 1):
                 continue  # "La portavoz de la oposición, Lucía Serrano": named right after
             role = m.group("role").lower()
             gender = "f" if role.endswith("woman") or (role.endswith("in") and role[:-2] in self.lex.roles) \
