@@ -127,6 +127,7 @@ HELDOUT = {  # never tuned on: each was written before the rule changes it judge
     "held-out 4": Path(__file__).resolve().parent / "data" / "quotes_heldout4.jsonl",
     "held-out 5": Path(__file__).resolve().parent / "data" / "quotes_heldout5.jsonl",
     "held-out 6": Path(__file__).resolve().parent / "data" / "quotes_heldout6.jsonl",
+    "held-out 7": Path(__file__).resolve().parent / "data" / "quotes_heldout7.jsonl",
 }
 
 
