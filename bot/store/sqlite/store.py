@@ -40,7 +40,26 @@ PRAGMAS = (
     "PRAGMA foreign_keys = ON",
 )
 READ_CONNECTIONS = 3
+LOCKED_RETRY_SECONDS = 10.0  # as long as busy_timeout
 __all__ = ["PENDING_SQL", "PRAGMAS", "READ_CONNECTIONS", "SQLiteStore"]
+
+
+async def _pragma(conn: aiosqlite.Connection, pragma: str) -> None:
+    """Switching a fresh file to WAL can fail at once with "database is locked" while another process
+    opening the same file holds its lock (SQLite does not always call the busy handler there): retry for
+    as long as busy_timeout would have waited."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + LOCKED_RETRY_SECONDS
+    delay = 0.01
+    while True:
+        try:
+            await conn.execute(pragma)
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or loop.time() >= deadline:
+                raise
+            await asyncio.sleep(delay)
+            delay = min(0.25, delay * 2)
 
 
 async def _connect(path: str) -> aiosqlite.Connection:
@@ -51,7 +70,7 @@ async def _connect(path: str) -> aiosqlite.Connection:
     try:
         conn.row_factory = aiosqlite.Row
         for pragma in PRAGMAS:
-            await conn.execute(pragma)
+            await _pragma(conn, pragma)
     except sqlite3.DatabaseError as exc:
         await conn.close()
         raise StoreError(f"cannot use the database {path}: {exc} (is it a newsbot database?)") from exc
