@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 
 from .lexicon import ANONYMOUS_ROLES, ARTICLE_GENDER, AUXILIARIES, CLAUSE_OPENERS, COORDINATORS, Lexicon
 from .nameforms import ELIDED, RUN, clean_name
@@ -33,9 +34,14 @@ _LISTENER = re.compile(r"\s+(\w+)\s+(" + RUN.pattern + ")")
 _SPEAKER_LABEL = re.compile(r"[A-ZÀ-Þ][\w'’-]*(?: [A-ZÀ-Þ][\w'’-]*){0,2}: (?=\S)")
 
 
+@lru_cache(maxsize=512)
+def _role_and_modifiers(role: str) -> re.Pattern[str]:
+    return re.compile(r"(?i:\b" + re.escape(role) + r")\b((?:[ \t]+[a-zà-ÿ]+(?![\w'’-])){0,2})")
+
+
 def _modifiers(doc: str, at: int, role: str, lex: Lexicon) -> str:
     """The words right after a role noun that tell two holders apart: "el técnico local" / "visitante"."""
-    m = re.compile(r"(?i:\b" + re.escape(role) + r")\b((?:[ \t]+[a-zà-ÿ]+(?![\w'’-])){0,2})").search(doc, at, at + 80)
+    m = _role_and_modifiers(role).search(doc, at, at + 80)
     out = [w for w in ELIDED.sub("", doc[at:m.start()]).lower().split() if w.isalpha()
            and w not in lex.determiners] if m else []  # "l'ancien maire": before the role too
     for word in (m.group(1).split() if m else ()):
@@ -55,8 +61,6 @@ def _last(matches: Iterator[re.Match[str]]) -> re.Match[str] | None:
 # the listener right after the verb: "dijo a EFE X", "reconoció a este diario una portavoz"
 _RECIPIENT = re.compile(r"\s*(?:a|à|al|to)\s+(?:l['’]|la\s+|el\s+)?[¡¿]?[A-ZÀ-Þ][\w'’.-]*[!?]?"
                         r"|\s*(?:a|al)\s+(?:(?:este|esta|ese|esa|la|el|los|las|un|una)\s+)?[a-zñáéíóú]+(?=\s)")
-
-
 
 
 class Attributor:

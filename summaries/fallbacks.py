@@ -7,13 +7,13 @@ import bisect
 import re
 
 from .clauses import MAX_SCAN, Attributor
-from .lexicon import ARTICLE_GENDER, Lexicon
+from .lexicon import ARTICLE_GENDER, DESCRIPTION_VERBS, Lexicon
 from .phrases import TOKEN, Parsed, subject
 from .quotes import Span, quote_text, sentence_bounds
 
 # a sentence opening with an article and up to three words before its verb: "The veteran skipper was"
-_DESCRIPTION_HEAD = re.compile(r"\s*(\w+)(?:\s+[\w'’-]+){1,3}?(?=\s+(?:was|is|had|has|shrugged|war|ist|hat|était|est|a|"
-                               r"estaba|está|era|es|ha)\b)")
+_DESCRIPTION_HEAD = re.compile(r"\s*(\w+)(?:\s+[\w'’-]+){1,3}?(?=\s+(?:" + "|".join(sorted(DESCRIPTION_VERBS))
+                               + r")\b)")
 _REPORTED = re.compile(
     r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
 

@@ -368,6 +368,8 @@ PUBLIC_BODY_WORDS = wordset(
     Gouvernement Assemblée Tribunal Ministerio Gobierno Congreso Senado Ayuntamiento Policía Audiencia"""
 )
 # Grammar words the attribution rules share, all languages together.
+# the verbs after which a sentence's opening noun phrase is its subject: "The veteran skipper was blunt."
+DESCRIPTION_VERBS = wordset("was is had has shrugged war ist hat était est a estaba está era es ha")
 # the definite articles and the gender they give the noun after them ("la sexagénaire", "der Torschütze")
 ARTICLE_GENDER: dict[str, str | None] = {"the": None, "le": "m", "la": "f", "der": "m", "die": "f", "el": "m"}
 # words that open a clause after a quotation without being its verb

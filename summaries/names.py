@@ -91,6 +91,7 @@ class NameIndex:
         person_keys: set[str] = set()
         for m, name, gender, marked in found:
             self._add(m, name, gender, marked, alone, person_keys)
+        indexed = {p.start for p in self.people}
         for nick in NICKNAMED.finditer(doc):  # "Dave ‘The Cod Father’ Pritchard": one person
             first, last = nick.group(1), nick.group(2)
             gender = first_name_gender(first)
@@ -99,10 +100,10 @@ class NameIndex:
                 self._first_names.add(first)
                 if gender:
                     self.gender.setdefault(last, gender)
-                if not any(p.start == nick.start() for p in self.people):
+                if nick.start() not in indexed:
                     subject = sentence_initial(doc, nick.start()) or doc[max(0, nick.start() - 2):nick.start()] == "\n"
                     self.people.append(Person(f"{first} {last}", nick.start(), gender, subject, False))
-                    self.people.sort(key=lambda p: p.start)
+        self.people.sort(key=lambda p: p.start)
         self._add_roles()
         self.starts = [p.start for p in self.people]
         self._learn_genders()
