@@ -54,6 +54,10 @@ class Lexicon:
     reported_speech: frozenset[str] = frozenset()
     capitalises_nouns: bool = False  # German: a capitalised word after an article is any noun, not a name
     incises: bool = False  # French: the attribution may stand inside the marks (« A, rappelle l'élu, B »)
+    # endings of agent nouns, so a profession no list holds still marks a person: "biologist", "la bióloga",
+    # "die Forscherin"; words that end so but name no one are left out
+    agent_endings: tuple[str, ...] = ()
+    not_agents: frozenset[str] = frozenset()
 
 
 _EN_SPEECH = wordset(
@@ -198,6 +202,8 @@ _EN = Lexicon(
     subordinators=wordset("as when while although though if because since after before once until whereas"),
     first_person=wordset("i we me us my our mine ours myself ourselves"),
     roles=_ROLES_EN,
+    agent_endings=("ologist", "ician", "ographer", "ist", "eer", "ian"),
+    not_agents=wordset("against persist assist christian"),
     org_roles=_ORG_ROLES_EN,
     titles=wordset(
         """mr mrs ms miss dr sir lord lady dame prof professor rev sen senator gov governor rep president
@@ -233,6 +239,7 @@ _DE = Lexicon(
     pronouns={"er": "m", "sie": "f"},
     first_person=wordset("ich wir mich uns mein meine unser unsere"),
     roles=_ROLES_DE,
+    agent_endings=("erin", "istin", "loge", "login", "iker", "ikerin", "ler", "lerin", "ist"),
     org_roles=wordset("""unternehmen konzern firma verein ministerium regierung partei polizei verband botschaft
                       behörde stadt gemeinde verwaltung club"""),
     titles=wordset("herr frau dr prof professor"),
@@ -261,9 +268,10 @@ _FR = Lexicon(
     subordinators=wordset("quand lorsque alors si comme après avant bien parce"),
     first_person=wordset("je nous me mon ma mes notre nos j'"),
     roles=_ROLES_FR,
+    agent_endings=("logue", "iste", "trice", "euse", "cheur"),
     org_roles=wordset("""entreprise société groupe ministère gouvernement parti police syndicat mairie ambassade
                       organisme établissement préfecture club"""),
-    titles=wordset("m mme mlle dr pr"),
+    titles=wordset("m mme mlle dr pr me maître"),
     male_titles=wordset("m"),
     female_titles=wordset("mme mlle"),
     capitalised_function_words=wordset(
@@ -289,6 +297,8 @@ _ES = Lexicon(
     subordinators=wordset("cuando mientras si aunque porque tras como"),
     first_person=wordset("yo nosotros nosotras me mi mis nuestro nuestra"),
     roles=_ROLES_ES,
+    agent_endings=("ólogo", "óloga", "ista", "dor", "dora", "ífico", "ífica"),
+    not_agents=wordset("revista entrevista conquista ordenador comedor corredor mostrador"),
     org_roles=wordset("""empresa compañía grupo ministerio gobierno partido policía sindicato ayuntamiento embajada
                       entidad organismo club"""),
     titles=wordset("sr sra srta don doña dr dra"),

@@ -59,6 +59,14 @@ def is_role(word: str, lex: Lexicon) -> bool:
     return len(w) > 6 and w.endswith(_role_suffixes(lex))
 
 
+def is_agent(word: str, lex: Lexicon) -> bool:
+    """A role, or a noun formed like one ("glaciologist", "la investigadora"): before a name it marks a
+    person. Too loose to strip from names, where only `is_role` is used."""
+    w = word.lower().rstrip(".")
+    return is_role(w, lex) or (len(w) > 6 and w.endswith(lex.agent_endings) and w.isalpha()
+                               and w not in lex.not_agents)
+
+
 @cache
 def _role_suffixes(lex: Lexicon) -> tuple[str, ...]:
     return tuple(r for r in lex.roles if len(r) >= 4)
@@ -184,5 +192,22 @@ NICKNAMED = re.compile(r"\b([A-ZÀ-Þ][a-zß-ÿ]+)\s+[‘'“\"«„»][^‘’'
 # an article and a role right before a name: "la procureure, ", "der Trainer "
 ARTICLE_ROLE = re.compile(r"\b(le|la|el|der|die)\s+(?:[a-zà-ÿ-]+\s+)?([\w-]+),?\s+(?:(?:Dr|Prof|Me)\.?\s+)?$",
                            re.IGNORECASE)
+
+
+def article_names_gender(match: re.Match[str], lex: Lexicon) -> bool:
+    """'la bióloga Itziar', 'le boulanger Yves', 'die Forscherin Anna': in French and Spanish any noun
+    right before a name agrees with the person (not one before a comma: "l'avocat de la laiterie, Me
+    X"); in German, where "der" and "die" are also other cases and plurals, only a role or a feminine
+    "-in" noun."""
+    article, noun = match.group(1), match.group(2)
+    if noun.lower() in lex.roles:
+        return True
+    if "," in match.group(0):
+        return False
+    if article.lower() in ("le", "la", "el"):
+        return noun[:1].islower() and noun.isalpha() and noun not in lex.prepositions
+    return article.lower() == "die" and noun[:1].isupper() and noun.endswith("in") and len(noun) > 5
+
+
 NAMED_AFTER = re.compile(r"[^,.;:\n]{0,40},\s+(?:[A-ZÀ-Þ][\w'’-]+\s+){1,3}")  # "…, Lucía Serrano"
 OWNED = re.compile(r"['’]s?\s")

@@ -31,9 +31,10 @@ from .nameforms import (
     OWNED,
     RUN,
     WORD,
+    article_names_gender,
     clean_name,
+    is_agent,
     is_org,
-    is_role,
     named_role_patterns,
     role_pattern,
     sentence_initial,
@@ -197,7 +198,7 @@ class NameIndex:
         for p in self.people:  # "la procureure, Soizic Le Bihan", "die Ministerin Anke Roth": the article
             article = ARTICLE_ROLE.search(self.doc, max(0, p.start - 40), p.start)
             gender = ARTICLE_GENDER.get(article.group(1).lower()) if article else None
-            if gender and article is not None and article.group(2).lower() in self.lex.roles:
+            if gender and article is not None and article_names_gender(article, self.lex):
                 self.gender.setdefault(p.name.split()[-1], gender)
         pattern = self.lex.object_pronouns
         if pattern is None:
@@ -265,7 +266,7 @@ class NameIndex:
             after = after[:1]
         lex = self.lex
         several = " " in m.group(0).strip()
-        return any(is_role(ELIDED.sub("", w.lower()), lex) or (several and w.lower() in lex.speech_verbs)
+        return any(is_agent(ELIDED.sub("", w.lower()), lex) or (several and w.lower() in lex.speech_verbs)
                    for w in before) \
             or any(w.lower() in lex.speech_verbs for w in after)
 

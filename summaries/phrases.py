@@ -9,7 +9,7 @@ from collections.abc import Callable
 from functools import cache
 
 from .lexicon import ARTICLE_GENDER, COMPANY_NOUNS, LISTENER_PREPOSITIONS, NAME_PARTICLES, Lexicon, first_name_gender
-from .nameforms import RUN, clean_name, is_org
+from .nameforms import ELIDED, RUN, clean_name, is_org
 
 TOKEN = re.compile(r"[\w'’.-]+")
 _INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)
@@ -66,6 +66,18 @@ def _skip_chunk(first: str, lex: Lexicon, mode: str) -> bool:
     return mode == "before" and low.endswith("ing") and first_name_gender(low) is None
 
 
+def _body_goes_on(tokens: list[tuple[str, int]], i: int) -> bool:
+    """"La Consejería de Medio Ambiente", "University of Leeds": the preposition after a body's own word
+    joins its name; after a person's name it does not ("Jane Fox at Capital Economics")."""
+    nxt = tokens[i + 1][0] if i + 1 < len(tokens) else ""
+    if nxt.lower() in ("la", "l", "the", "los", "las") and i + 2 < len(tokens):
+        nxt = tokens[i + 2][0]
+    nxt = ELIDED.sub("", nxt)  # "Ministère de l'Intérieur"
+    prev = tokens[i - 1][0]
+    return prev[:1].isupper() and nxt[:1].isupper() and is_org([prev]) \
+        and not (i >= 2 and first_name_gender(tokens[i - 2][0]) is not None)
+
+
 def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[str], bool]) -> Parsed | None:
     """The head of one comma-separated chunk: a name, a pronoun, a role description or an org role."""
     stripped = chunk.strip()
@@ -82,16 +94,19 @@ def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[
     words = [plain(t.rstrip(".") if len(t) > 2 else t, lex) for t, _ in tokens]  # "sagt er."
     cut = len(stripped)
     for i in range(1, len(tokens)):
-        if words[i] in lex.prepositions and words[i - 1] not in lex.determiners:
+        if words[i] in lex.prepositions and words[i - 1] not in lex.determiners \
+                and not _body_goes_on(tokens, i):
             cut = tokens[i][1]  # "Jane Fox at Capital Economics", "the ambassador to the U.N."
             break
     head = stripped[:cut]
     if words[0] in lex.pronouns and len(words) > 1:  # "sagt sie EXPRESS": the pronoun, then its listener
         return Parsed("pronoun", words[0], at + tokens[0][1])
     lo = 1 if words[0] in lex.determiners else 0
-    if cut < len(stripped) and words[-1] in lex.roles and len(tokens) <= 10 \
-            and is_org(head.split()) and all(w in lex.determiners or t[:1].isupper()
-                                             for (t, pos), w in zip(tokens, words, strict=False) if pos < cut):
+    body = max((k for k, (t, _) in enumerate(tokens[:-1]) if t[:1].isupper()), default=-1)  # its last word
+    if words[-1] in lex.roles and 3 <= len(tokens) <= 10 and body >= 1 and len(tokens) - body <= 3 \
+            and any(w in lex.prepositions for w in words[1:body]) and is_org([t for t, _ in tokens[:body + 1]]) \
+            and all(w in lex.determiners or w in lex.prepositions or t[:1].isupper()
+                    for (t, _), w in zip(tokens[:body + 1], words, strict=False)):
         # "the Institute for Rural Policy director": the role is the head, the organisation its modifier
         return Parsed("role", stripped[tokens[lo][1]:].rstrip(" ,.:"), at + tokens[lo][1])
     name = _head_name(head, stripped, lex, known, alone_ok=mode == "after")

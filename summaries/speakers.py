@@ -32,9 +32,12 @@ from .phrases import Parsed, subject
 from .quotes import Span, find_spans, is_quotation, quote_text, sentence_around, sentence_bounds, verb_pattern
 
 MAX_QUOTES = 100  # a summary lists at most this many quotations (the first ones in the article)
-_APPOSITION = re.compile(r",\s*((?:[\w'’-]+\s+){0,9}[\w'’-]+)\s*,\s*")  # ", professeur de maths, "
-_COMMA_CLAUSE = re.compile(r",\s*((?:[\w'’-]+\s+){1,4}?[\w'’-]+)\s*,\s*")  # ", rappelle l'élu, "
-_INCISE = re.compile(r",\s*(?:[\w'’]+\s+){0,2}[\w'’]+-(?:t-)?(?:il|elle)(?:\s+[\w'’]+){0,2}\s*,\s*", re.I)
+# ", professeur de maths, "
+_APPOSITION = re.compile(r",\s*((?:[\w'’-]+\s+){0,9}[\w'’-]+)\s*(?:,\s*|\.\s+(?=[A-ZÀ-Þ]))")
+# ", rappelle l'élu, " / ", a déclaré Anne Roux. " (a full stop only before a new sentence of the quotation)
+_COMMA_CLAUSE = re.compile(r",\s*((?:[\w'’-]+\s+){1,5}?[\w'’-]+)\s*(?:,\s*|\.\s+(?=[A-ZÀ-Þ]))")
+_INCISE = re.compile(r",\s*(?:[\w'’]+\s+){0,2}[\w'’]+-(?:t-)?(?:il|elle)(?:\s+[\w'’]+){0,4}\s*"
+                     r"(?:,\s*|\.\s+(?=[A-ZÀ-Þ]))", re.I)
 
 
 def _merge_split(doc: str, spans: list[Span], verbs: re.Pattern[str]) -> list[Span]:
@@ -55,6 +58,15 @@ def _merge_split(doc: str, spans: list[Span], verbs: re.Pattern[str]) -> list[Sp
     return out
 
 
+_AUXILIARY = re.compile(r"(?:a|avait|ont|avaient|aurait)\s+", re.I)
+
+
+def _past_verb(part: str, at: int) -> int:
+    """Where the speech verb of an incise stands: after its auxiliary ("a déclaré Anne Roux")."""
+    aux = _AUXILIARY.match(part, at)
+    return aux.end() if aux else at
+
+
 def _cut_incise(doc: str, span: Span, verbs: re.Pattern[str], lex: Lexicon) -> None:
     """« C'est difficile, a-t-il reconnu, mais nécessaire » : the narration inside the marks is attribution; in
     French also a speech verb opening a short clause between commas (« La fonderie, rappelle l'élu, c'est … »),
@@ -63,14 +75,17 @@ def _cut_incise(doc: str, span: Span, verbs: re.Pattern[str], lex: Lexicon) -> N
         m = _INCISE.search(part)
         if m is None and lex.incises:
             clauses = (_COMMA_CLAUSE.match(part, i) for i, ch in enumerate(part) if ch == ",")
-            m = next((c for c in clauses if c is not None and verbs.match(part, c.start(1))), None)
+            m = next((c for c in clauses if c is not None and verbs.match(part, _past_verb(part, c.start(1)))),
+                     None)
         if m and verbs.search(m.group(0)):
             start, end = m.start(), m.end()
             apposition = _APPOSITION.match(part, part.rfind(",", start, end))
-            if apposition is not None and ELIDED.sub("", apposition.group(1).split()[0]).lower() in lex.roles:
+            head = [w for w in ELIDED.sub("", apposition.group(1)).lower().split() if w not in lex.determiners] \
+                if apposition is not None else []
+            if apposition is not None and head and head[0] in lex.roles:
                 end = apposition.end()
             lo, _ = span.inner[k] if k < len(span.inner) else (span.start + 1, 0)
-            span.parts[k] = part[:start] + ", " + part[end:]
+            span.parts[k] = part[:start] + (". " if part[start:end].rstrip().endswith(".") else ", ") + part[end:]
             span.attribution = (lo + start, lo + end)
             return
 
