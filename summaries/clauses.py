@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from functools import lru_cache
 
 from .lexicon import ANONYMOUS_ROLES, ARTICLE_GENDER, AUXILIARIES, CLAUSE_OPENERS, COORDINATORS, Lexicon
-from .nameforms import ELIDED, RUN, clean_name
+from .nameforms import ELIDED, RUN, clean_name, is_org
 from .names import NameIndex
-from .phrases import TOKEN, Parsed, subject
+from .phrases import TOKEN, Parsed, plain, subject
 from .quotes import Span, according_pattern, verb_pattern
 
 MAX_SCAN = 250  # characters of attribution clause looked at on either side of a quotation
@@ -31,6 +31,9 @@ _COMPLEMENT = re.compile(r"\s*(?:that|que|qu['’]|dass|daß)\b", re.IGNORECASE)
 _RELATIVE = re.compile(r",\s*(?:who|qui|quien|que|der|die)"
                        r"(?:\s+(?:had|has|have|had\s+been|avait|a|había|ha|hatte|hat))?\s*$")
 _LISTENER = re.compile(r"\s+(\w+)\s+(" + RUN.pattern + ")")
+# "His daughter said", "Sa fille a raconté": a relative of someone named, who may be named too
+_POSSESSIVE_ROLE = re.compile(r"\b(?:[Hh]is|[Hh]er|[Tt]heir|[Ss]a|[Ss]on|[Ss]u|[Ss]eine?|[Ii]hre?)\s+"
+                              r"([a-zäöüéèáíóú-]+)(?= )")
 _SPEAKER_LABEL = re.compile(r"[A-ZÀ-Þ][\w'’-]*(?: [A-ZÀ-Þ][\w'’-]*){0,2}: (?=\S)")
 
 
@@ -74,6 +77,8 @@ class Attributor:
     def resolve(self, parsed: Parsed, previous: str | None, since: int) -> str | None:
         index = self.index
         if parsed.kind == "name":
+            if len(parsed.text.split()) >= 3 and is_org(parsed.text.split()):
+                return parsed.text  # "Gesundheitsamt des Kreises Oberwalden": whole already, not a surname
             name = index.full(parsed.text)
             if index.is_place(name):
                 return None
@@ -84,7 +89,9 @@ class Attributor:
             told = _LISTENER.match(self.doc, parsed.at + len(parsed.text), parsed.at + len(parsed.text) + 60)
             listener = index.full(told.group(2)) if told and told.group(1).lower() in self.lex.listener_verbs \
                 else None
-            return index.resolve_pronoun(self.lex.pronouns.get(parsed.text), parsed.at, previous, since, listener)
+            gender = self.lex.pronouns.get(parsed.text)
+            return self._relative_said(parsed.at, since, gender) or \
+                index.resolve_pronoun(gender, parsed.at, previous, since, listener)
         if parsed.kind == "description":
             article = parsed.text.split()[0].lower()
             gender = ARTICLE_GENDER.get(article) or ("f" if parsed.text.endswith("woman") else
@@ -105,6 +112,20 @@ class Attributor:
                 named = index.resolve_pronoun(gender, parsed.at, previous, since)
             return named or parsed.text
         return parsed.text
+
+    def _relative_said(self, at: int, since: int, gender: str | None) -> str | None:
+        """'His daughter said he practised daily. "…," she said.': a role with a possessive as the subject of
+        a speech verb since the last quotation is who the pronoun means, when the article names that person
+        ("his daughter, Theresa Brandl") and the gender does not clash."""
+        lo = max(since, at - MAX_SCAN, 0)
+        found = _last(m for m in _POSSESSIVE_ROLE.finditer(self.doc, lo, at)
+                      if self.verbs.match(self.doc, m.end() + 1) is not None)
+        if found is None or plain(found.group(1), self.lex) not in self.lex.roles:
+            return None
+        named = self.index.named_role(plain(found.group(1), self.lex), at)
+        if named is None or (gender and self.index.gender_of(named) not in (None, gender)):
+            return None
+        return named
 
     def clause(self, text: str, at: int, last: bool = False) -> Parsed | None:
         """Speaker of a clause holding a speech verb: verb-first ('said X') or subject-first ('X said')."""

@@ -8,12 +8,15 @@ import re
 
 from .clauses import MAX_SCAN, Attributor
 from .lexicon import ARTICLE_GENDER, DESCRIPTION_VERBS, Lexicon
-from .phrases import TOKEN, Parsed, subject
+from .phrases import TOKEN, Parsed, plain, subject
 from .quotes import Span, quote_text, sentence_bounds
 
 # a sentence opening with an article and up to three words before its verb: "The veteran skipper was"
 _DESCRIPTION_HEAD = re.compile(r"\s*(\w+)(?:\s+[\w'’-]+){1,3}?(?=\s+(?:" + "|".join(sorted(DESCRIPTION_VERBS))
                                + r")\b)")
+# German puts the verb second: "Der Routinier gibt sich gelassen." opens with a description of someone (a
+# verb in "-en" is plural: "Die Wurzeln hätten" are things)
+_V2_DESCRIPTION = re.compile(r"\s*(Der|Die)\s+[A-ZÄÖÜ][\wäöüß-]+(?=\s+[a-zäöü][\wäöüß]*(?<!en)(?![\wäöüß]))")
 _REPORTED = re.compile(
     r",\s*(?P<who>it|[A-Za-z][\w'’-]*s)\s+(?:has|have)\s+(?:been\s+)?(?P<verb>[a-z]+)[.!?]?[\"”]?\s*$")
 
@@ -27,10 +30,28 @@ def colon_speaker(who: Attributor, span: Span, since: int) -> str | None:
     named = [p for p in index.people[k:k + 20] if p.start < span.start and not p.quoted]
     if named:
         return index.full(named[-1].name)
+    body = _body_in(who, lo, span.start)  # "In einer Erklärung der Gewerkschaft hieß es:"
+    if body is not None:
+        return body
     if lo < 2:
         return None
     prev_lo, _ = sentence_bounds(doc, lo - 2, lo - 1)
     return index.first_subject(prev_lo, lo) if prev_lo >= since else None
+
+
+def _body_in(who: Attributor, lo: int, hi: int) -> str | None:
+    """The organisation a sentence names, by name or by its noun ("der Gewerkschaft": the union named before)."""
+    index = who.index
+    k = bisect.bisect_left(index.org_starts, lo)
+    if k < len(index.orgs) and index.orgs[k][0] < hi:
+        at, name = index.orgs[k]
+        # a body's common noun alone ("der Gewerkschaft") means the one named before
+        alone = " " not in name and not name.isupper()
+        return (index.org_before(at) or name) if alone or plain(name, who.lex) in who.lex.org_roles else name
+    for word in TOKEN.finditer(who.doc, lo, hi):
+        if plain(word.group(0), who.lex) in who.lex.org_roles:
+            return index.org_before(word.start())
+    return None
 
 
 def told_before(who: Attributor, span: Span, prev: tuple[Span, str | None] | None) -> str | None:
@@ -144,7 +165,8 @@ def previous_subject(who: Attributor, span: Span) -> str | None:
             gender = who.lex.pronouns[first.group(0).lower()]
             return who.index.resolve_pronoun(gender, lo + first.start(), None)
         # "The judge was not persuaded.", "the 64-year-old shrugged.", "The veteran skipper was blunt."
-        head = _DESCRIPTION_HEAD.match(sentence, clause_start)
+        head = _DESCRIPTION_HEAD.match(sentence, clause_start) or (
+            _V2_DESCRIPTION.match(sentence, clause_start) if who.lex.capitalises_nouns else None)
         if head is not None and head.group(1).lower() in ARTICLE_GENDER:
             found = subject(head.group(0), lo + head.start(), who.lex, "after", who.known)
             if found is not None and found.kind in ("the-role", "description"):

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from .firstnames import FEMALE_NAMES, MALE_NAMES
+from .verbs import DE_SPEECH, EN_SPEECH, ES_SPEECH, FR_SPEECH
 
 
 def wordset(words: str) -> frozenset[str]:
@@ -60,55 +61,6 @@ class Lexicon:
     not_agents: frozenset[str] = frozenset()
 
 
-_EN_SPEECH = wordset(
-    """said says say saying tell added adds told tells telling asked asks explained explains insisted insists
-    warned warns claimed claims described describes describing called calls calling branded brands labelled
-    labeled dubbed stated states wrote writes argued argues noted notes declared admitted admits suggested
-    replied continued urged announced revealed joked jokes acknowledged stressed commented predicted confirmed
-    recalled promised vowed denied denies remarked conceded agreed accused criticised criticized tweeted posted
-    responded
-    shouted cried whispered boasted complained concluded contended cautioned maintained recounted
-    reiterated emphasised emphasized observed laughed sighed quipped dismissed hailed praised condemned
-    attacked fumed raged blasted slammed gushed sobbed beamed raved snapped protested pleaded"""
-)
-_DE_SPEECH = wordset(
-    """sagte sagt sagten sagen gesagt erklärte erklärt erklärten betonte betont meinte meint fügte fügt
-    ergänzte ergänzt kritisierte kritisiert warnte warnt teilte teilt schrieb schreibt sprach spricht
-    berichtete berichtet räumte räumt versicherte versichert kündigte kündigt forderte fordert so
-    antwortete antwortet erläuterte erläutert bekräftigte bekräftigt unterstrich unterstreicht
-    zitiert zitierte mahnte mahnt nannte nennt bezeichnete bezeichnet schimpfte schimpft klagte klagt
-    fragte fragt rief ruft versprach verspricht erzählte erzählt beklagte beklagt lobte lobt gestand
-    gesteht resümierte resümiert gab gibt warf wirft gewarnt betont kritisiert gefordert ausgesagt versprochen hieß
-    angekündigt heißt"""
-)
-_FR_SPEECH = wordset(
-    """dit déclaré déclare affirmé affirme expliqué explique ajouté ajoute réagi réagit estimé estime
-    souligné souligne assuré assure indiqué indique confié confie reconnu reconnaît précisé précise
-    annoncé annonce insisté insiste lancé lance martelé martèle prévenu prévient raconté raconte
-    répondu répond confirmé confirme avertit averti déplore déploré regrette regretté écrit
-    dénoncé dénonce jugé juge qualifié qualifie félicité félicitée félicite réjoui réjouie réjouit
-    constate constaté salue salué poursuit résume résumé lâche lâché rappelle rappelé glisse glissé
-    ironise ironisé promet promis décrit considère concède concédé expliquait disait racontait
-    confiait affirmait assurait ajoutait estimait soulignait lançait répétait relève
-    relevé nie nié tranche tranché soupire soupiré peste fulmine
-    fulminé sourit souri
-    détaille détaillé nuance nuancé tempère tempéré plaide plaidé témoigne témoigné"""
-)
-_ES_SPEECH = wordset(
-    """dijo dice afirmó afirma aseguró asegura explicó explica añadió añade señaló señala indicó indica
-    declaró declara sostuvo sostiene advirtió advierte responde respondió comentó comenta reconoció
-    reconoce apuntó apunta subrayó subraya insistió insiste manifestó manifiesta agregó agrega
-    denunció denuncia admitió admite contó cuenta precisó precisa destacó destaca confesó confiesa
-    relata relató dicho calificó califica tildó tilda declarado afirmado asegurado explicado señalado
-    indicado añadido advertido reconocido subrayado insistido admitido lamenta lamentó lamentado
-    recuerda recordó recordado resume resumió resumido denunciado confesado destacado apuntado comentado
-    manifestado promete prometió negó niega habló habla avanzó avanza define definió considera consideró
-    sentenció remarcó enfatizó zanjó aseveró asevera
-    puntualizó puntualiza
-    expresó expresa detalló detalla remató replicó replica opinó opina alertó alerta recalcó recalca aclaró
-    aclara matizó matiza ironizó escribió escribe escrito defendió defiende defendido informó informa
-    informado"""
-)
 
 _ROLES_EN = wordset(
     """spokesman spokeswoman spokesperson spokespeople source sources official officials secretary minister
@@ -180,7 +132,7 @@ _ROLES_ES = wordset(
 )
 
 _EN = Lexicon(
-    speech_verbs=_EN_SPEECH | {"pointed out", "went on"},
+    speech_verbs=EN_SPEECH | {"pointed out", "went on"},
     listener_verbs=wordset("told tells telling"),
     calendar=wordset("""monday tuesday wednesday thursday friday saturday sunday january february march april
                      may june july august september october november december"""),
@@ -222,7 +174,7 @@ _EN = Lexicon(
     ),
 )
 _DE = Lexicon(
-    speech_verbs=_DE_SPEECH,
+    speech_verbs=DE_SPEECH,
     calendar=wordset("""montag dienstag mittwoch donnerstag freitag samstag sonntag januar februar märz april mai
                      juni juli august september oktober november dezember"""),
     naming_cues=wordset("""sogenannte sogenannten sogenannter sogenanntes sogenanntem genannt genannte genannten
@@ -253,7 +205,7 @@ _DE = Lexicon(
     subordinators=wordset("als wenn während nachdem obwohl weil bevor"),
 )
 _FR = Lexicon(
-    speech_verbs=_FR_SPEECH,
+    speech_verbs=FR_SPEECH,
     naming_cues=wordset("""dit dite dits dites surnommé surnommée surnommés surnommées baptisé baptisée baptisés
                         baptisées nommé nommée intitulé intitulée mot terme expression formule slogan devise
                         titre roman livre film album chanson série pièce documentaire long-métrage opération
@@ -280,7 +232,7 @@ _FR = Lexicon(
     ),
 )
 _ES = Lexicon(
-    speech_verbs=_ES_SPEECH,
+    speech_verbs=ES_SPEECH,
     naming_cues=wordset("""llamado llamada llamados llamadas denominado denominada denominados denominadas
                         apodado apodada bautizado bautizada titulado titulada palabra término expresión lema
                         eslogan rezaba novela libro película disco canción serie obra documental operación
@@ -359,7 +311,7 @@ ORG_WORDS = wordset(
     Government Group Holdings Hospital House Inc Institute League Ltd Markets Ministry Museum Network News
     Office Organisation Organization Parliament Partners Partnership Party Police Press Radio Railways
     Reserve Research School Securities Service Services Shipping Society Street Team Times Trust Union
-    United University Verband Ministerium Partei Verein Zeitung Gewerkschaft Regierung Bundesregierung
+    United University Bund Verband Ministerium Partei Verein Zeitung Gewerkschaft Regierung Bundesregierung
     Ministère Syndicat Gouvernement Assemblée Ministerio Gobierno Asociación Sindicato Consejo Ayuntamiento
     Reuters AFP AP EFE BBC CNN dpa Autoridad Banco Caja Agencia Instituto Universidad Fundación Tribunal
     Audiencia Comisión Consejería Junta Diputación Federación Confederación Banque Agence Institut Université

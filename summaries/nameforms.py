@@ -72,10 +72,21 @@ def _role_suffixes(lex: Lexicon) -> tuple[str, ...]:
     return tuple(r for r in lex.roles if len(r) >= 4)
 
 
+# German bodies are compounds ending in a body's noun: "Gesundheitsamt", "Landeselternrat" is not (a person
+# may be "Rat"), "Bürgerinitiative"
+_ORG_COMPOUND = re.compile(r"[A-ZÄÖÜ][a-zäöüß]{3,}(?:amt|ministerium|gericht|behörde|verband|verein|kammer|"
+                           r"gewerkschaft|partei|polizei|feuerwehr|klinikum|krankenhaus|institut|stiftung|"
+                           r"kommission|ausschuss|initiative|gesellschaft|konzern)")
+
+
+def _org_compound(word: str) -> bool:
+    return len(word) > 8 and _ORG_COMPOUND.fullmatch(word) is not None
+
+
 def is_org(words: list[str]) -> bool:
     if len(words) == 2 and first_name_gender(words[0]) is not None and words[1] in ORG_WORDS:
         return False  # "Lisa Power", "Tom Banks": a first name makes the organisation word a surname
-    return any(_POSSESSIVE.sub("", w) in ORG_WORDS for w in words) or (
+    return any(_POSSESSIVE.sub("", w) in ORG_WORDS or _org_compound(w) for w in words) or (
         len(words) >= 2 and len(words[-1]) == 1)
 
 
@@ -160,6 +171,16 @@ def role_pattern(lex: Lexicon) -> re.Pattern[str]:
                       + r"))\b(?:\s+(?:for|of|at|de|del|de\s+la|du|des|der|von)\s+(?:the\s+)?" + RUN.pattern + ")?")
 
 
+@cache
+def unnamed_pattern(lex: Lexicon) -> re.Pattern[str]:
+    """Someone introduced by role alone, with an indefinite article and a clause after: "Another parent, who
+    asked not to be named,", "una vecina, que prefiere no dar su nombre," - a person a pronoun can mean."""
+    roles = sorted(lex.roles, key=len, reverse=True)
+    return re.compile(r"\b(?P<article>[Aa]nother|[Aa]n?|[Oo]ne|[Uu]ne?|[Uu]na|[Ee]ine?|[Oo]tr[oa]|[Uu]n\s+autre|"
+                      r"[Uu]ne\s+autre)\s+(?:[\w'’-]+\s+){0,2}?(?P<role>(?i:" + "|".join(map(re.escape, roles))
+                      + r"))(?=\s*,\s*(?:who|qui|que|der|die)\b)")
+
+
 @lru_cache(maxsize=512)
 def named_role_patterns(role: str) -> tuple[re.Pattern[str], re.Pattern[str]]:
     """Compiled once per role noun, not once per article that uses it: the role before the name ("the
@@ -207,6 +228,31 @@ def article_names_gender(match: re.Match[str], lex: Lexicon) -> bool:
     if article.lower() in ("le", "la", "el"):
         return noun[:1].islower() and noun.isalpha() and noun not in lex.prepositions
     return article.lower() == "die" and noun[:1].isupper() and noun.endswith("in") and len(noun) > 5
+
+
+def role_or_verb_near(doc: str, m: re.Match[str], lex: Lexicon) -> bool:
+    """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
+    before = WORD.findall(doc, max(0, m.start() - 40), m.start())
+    # an appositive: "le directeur du musée de Nantes, Jean Roux" - the role may stand a few words back
+    several = " " in m.group(0).strip()
+    before = before[-6:] if several and doc[max(0, m.start() - 2):m.start()].strip() == "," \
+        else before[-1:]
+    after = WORD.findall(doc, m.end(), m.end() + 30)[:2]
+    if after and after[0].lower() in lex.roles:
+        # "the Harbour Band singer": the name only modifies a role; "Ana Gil, singer": an appositive
+        return "," in doc[m.end():m.end() + 2]
+    if after and after[0].lower() not in ("has", "had", "also", "then", "hat", "a", "ha"):
+        after = after[:1]
+    if several and len(before) == 1:  # "el delantero colombiano Brayan Mosquera": a modifier between
+        near = list(WORD.finditer(doc, max(0, m.start() - 40), m.start()))
+        if len(near) >= 2 and near[-1].group(0).islower() and near[-1].group(0) not in lex.determiners \
+                and near[-1].group(0) not in lex.prepositions and not any(
+                    c in ",.;:!?" for c in doc[near[-2].end():m.start()]) \
+                and is_agent(ELIDED.sub("", near[-2].group(0).lower()), lex):
+            return True
+    return any(is_agent(ELIDED.sub("", w.lower()), lex) or (several and w.lower() in lex.speech_verbs)
+               for w in before) \
+        or any(w.lower() in lex.speech_verbs for w in after)
 
 
 NAMED_AFTER = re.compile(r"[^,.;:\n]{0,40},\s+(?:[A-ZÀ-Þ][\w'’-]+\s+){1,3}")  # "…, Lucía Serrano"

@@ -33,11 +33,12 @@ from .nameforms import (
     WORD,
     article_names_gender,
     clean_name,
-    is_agent,
     is_org,
     named_role_patterns,
+    role_or_verb_near,
     role_pattern,
     sentence_initial,
+    unnamed_pattern,
 )
 
 __all__ = ["RUN", "NameIndex", "Person", "clean_name", "is_org", "sentence_initial"]
@@ -142,7 +143,8 @@ class NameIndex:
                 self.places.add(key)
                 return
             weak = (len(words) >= 2 and key in alone) or key in person_keys or key in self._first_names \
-                or (not after_prep and self._role_or_verb_near(m)) or (len(words) >= 2 and self._pronoun_follows(m))
+                or (not after_prep and role_or_verb_near(self.doc, m, self.lex)) \
+                or (len(words) >= 2 and self._pronoun_follows(m))
             if not weak:
                 if after_prep:
                     self.places.add(key)
@@ -209,8 +211,11 @@ class NameIndex:
                 continue
             stop = min(p.start + 300, nxt.start if nxt else len(self.doc))
             m = pattern.search(self.doc, p.start + len(p.name), stop)
-            if m and self.doc[p.start + len(p.name):m.start()].strip() == "," and m.group(0).lower() in ("his", "her"):
-                m = pattern.search(self.doc, m.end(), stop)  # "survived by Carys, his son": someone else's
+            # "survived by Carys, his son" / "Carys Hart. His daughter said": a relative's, not Carys's
+            while m and m.group(0).lower() in ("his", "her") and (
+                    self.doc[p.start + len(p.name):m.start()].strip() == ","
+                    or self._role_at(m.end() + 1)):
+                m = pattern.search(self.doc, m.end(), stop)
             if m and self._inside_quote(m.start()):
                 continue  # "He was warned," she said: the quoted "He" is somebody else
             if m:
@@ -219,6 +224,10 @@ class NameIndex:
         for key, (male, female) in votes.items():
             if key not in self.gender and male != female:
                 self.gender[key] = "m" if male > female else "f"
+
+    def _role_at(self, at: int) -> bool:
+        word = WORD.match(self.doc, at)
+        return word is not None and word.group(0).lower() in self.lex.roles
 
     def _inside_quote(self, at: int) -> bool:
         k = bisect.bisect_right(self._quoted, (at, len(self.doc) + 1)) - 1
@@ -251,25 +260,6 @@ class NameIndex:
         head = self.doc[sent_start:start]
         return len(head.split()) <= 4 or head.rstrip().endswith(",")
 
-    def _role_or_verb_near(self, m: re.Match[str]) -> bool:
-        """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
-        before = WORD.findall(self.doc, max(0, m.start() - 40), m.start())
-        # an appositive: "le directeur du musée de Nantes, Jean Roux" - the role may stand a few words back
-        several = " " in m.group(0).strip()
-        before = before[-6:] if several and self.doc[max(0, m.start() - 2):m.start()].strip() == "," \
-            else before[-1:]
-        after = WORD.findall(self.doc, m.end(), m.end() + 30)[:2]
-        if after and after[0].lower() in self.lex.roles:
-            # "the Harbour Band singer": the name only modifies a role; "Ana Gil, singer": an appositive
-            return "," in self.doc[m.end():m.end() + 2]
-        if after and after[0].lower() not in ("has", "had", "also", "then", "hat", "a", "ha"):
-            after = after[:1]
-        lex = self.lex
-        several = " " in m.group(0).strip()
-        return any(is_agent(ELIDED.sub("", w.lower()), lex) or (several and w.lower() in lex.speech_verbs)
-                   for w in before) \
-            or any(w.lower() in lex.speech_verbs for w in after)
-
     def _add_roles(self) -> None:
         """'A spokesman for the group said …. He added': an unnamed speaker's role phrase is an antecedent."""
         roles = role_pattern(self.lex)
@@ -281,6 +271,12 @@ class NameIndex:
             gender = "f" if role.endswith("woman") or (role.endswith("in") and role[:-2] in self.lex.roles) \
                 else "m" if role.endswith("man") or role + "in" in self.lex.roles else None
             found.append(Person(m.group(0).split(None, 1)[1], m.start(), gender, False, False))
+        for m in unnamed_pattern(self.lex).finditer(self.doc):
+            role, article = m.group("role").lower(), m.group("article").lower()
+            first = article.split()[0]
+            gender = "f" if first in ("une", "una", "otra", "eine") else "m" if first in ("un", "otro", "ein") \
+                else "f" if role.endswith("woman") else "m" if role.endswith("man") else None
+            found.append(Person(role, m.start("role"), gender, False, False))
         if not found:
             return
         merged = sorted([*self.people, *found], key=lambda p: p.start)

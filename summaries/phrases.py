@@ -13,7 +13,9 @@ from .nameforms import ELIDED, RUN, clean_name, is_org
 
 TOKEN = re.compile(r"[\w'’.-]+")
 _INVERTED = re.compile(r"-(?:t-)?(il|elle)\b", re.IGNORECASE)
-_ORG_OF = re.compile(RUN.pattern + r"(?:\s+of\s+(?:the\s+)?" + RUN.pattern + ")?")
+# a body's whole name: "Bank of England", "Gesundheitsamt des Kreises Oberwalden"
+_ORG_OF = re.compile(RUN.pattern + r"(?:\s+(?:of\s+(?:the\s+)?|des\s+|der\s+)" + RUN.pattern + ")?")
+_ORG_OF_DE = re.compile(RUN.pattern + r"(?:\s+(?:des|der|in)\s+" + RUN.pattern + ")?")  # "Bund Naturschutz in Bayern"
 _AGED = re.compile(r"\d{1,3}-(?:year-old|jährige[rn]?)")  # "the 24-year-old", "der 48-Jährige"
 # a lowercase word that is not a verb form or a linking word: "forestry", "department" (not "declined", "and")
 _PLAIN_NOUN = re.compile(r"(?!(?:and|or|but|who|which|that|has|had|was|is|will|would|y|et|und)$)[a-zà-ÿ]+(?<!ed)(?<!ó)")
@@ -73,9 +75,11 @@ def _body_goes_on(tokens: list[tuple[str, int]], i: int) -> bool:
     if nxt.lower() in ("la", "l", "the", "los", "las") and i + 2 < len(tokens):
         nxt = tokens[i + 2][0]
     nxt = ELIDED.sub("", nxt)  # "Ministère de l'Intérieur"
-    prev = tokens[i - 1][0]
-    return prev[:1].isupper() and nxt[:1].isupper() and is_org([prev]) \
-        and not (i >= 2 and first_name_gender(tokens[i - 2][0]) is not None)
+    k = i
+    while k > 0 and tokens[k - 1][0][:1].isupper():
+        k -= 1
+    body = [t for t, _ in tokens[k:i]]  # the capitalised words before the preposition
+    return bool(body) and nxt[:1].isupper() and is_org(body) and first_name_gender(body[0]) is None
 
 
 def _parse_chunk(chunk: str, at: int, lex: Lexicon, mode: str, known: Callable[[str], bool]) -> Parsed | None:
@@ -197,6 +201,11 @@ def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool]
             # German: "Einen Zusammenhang" is a noun phrase; in "Seine Frau GABI" the name follows the noun
             words = run.group(0).split()
             rest = RUN.match(head, head.index(words[2], run.start())) if len(words) > 2 else None
+            if is_org(words[1:]):  # "Das Gesundheitsamt (des Kreises X)", "Der Bund Naturschutz in Bayern"
+                org = _ORG_OF_DE.match(chunk, head.index(words[1], run.start()))
+                if org is not None:
+                    names.append((org.group(0), org))
+                continue
             if rest is None:
                 continue
             m = rest
@@ -214,7 +223,7 @@ def _head_name(head: str, chunk: str, lex: Lexicon, known: Callable[[str], bool]
     if after and after.group(0).lower() in lex.roles | lex.org_roles:
         return None  # "a Labour source": the role is the head
     if is_org(name.split()):
-        org = _ORG_OF.match(chunk, m.start())
+        org = (_ORG_OF_DE if lex.capitalises_nouns else _ORG_OF).match(chunk, m.start())
         if org:  # keep the whole name: only leading grammar words go
             words = org.group(0).split()
             while len(words) > 1 and words[0].lower() in lex.capitalised_function_words | lex.determiners:

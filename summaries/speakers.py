@@ -82,7 +82,8 @@ def _cut_incise(doc: str, span: Span, verbs: re.Pattern[str], lex: Lexicon) -> N
             apposition = _APPOSITION.match(part, part.rfind(",", start, end))
             head = [w for w in ELIDED.sub("", apposition.group(1)).lower().split() if w not in lex.determiners] \
                 if apposition is not None else []
-            if apposition is not None and head and head[0] in lex.roles:
+            named = apposition is not None and len(head) <= 4 and apposition.group(1)[:1].isupper()
+            if apposition is not None and head and (head[0] in lex.roles or named):  # "…, Réjean Lévesque."
                 end = apposition.end()
             lo, _ = span.inner[k] if k < len(span.inner) else (span.start + 1, 0)
             span.parts[k] = part[:start] + (". " if part[start:end].rstrip().endswith(".") else ", ") + part[end:]
