@@ -76,7 +76,8 @@ _ROLES_EN = wordset(
     glaciologist physicist chemist biologist engineer architect planner pensioner shopkeeper farmer
     dad mum hero heroine widow widower tenant landlord journalist reporter pal mate director filmmaker
     manager midfielder defender goalkeeper forward referee coroner magistrate barrister solicitor sheriff
-    chairperson treasurer principal headteacher dean registrar counsel defendant claimant plaintiff
+    chairperson treasurer principal headteacher dean registrar counsel defendant claimant plaintiff winger
+    full-back centre-back fly-half scrum-half flanker
     grandmother grandfather gran granny grandad nan"""
 )
 _ORG_ROLES_EN = wordset(
@@ -113,7 +114,8 @@ _ROLES_FR = wordset(
     réalisatrice cinéaste écrivain écrivaine romancier romancière édile préfet préfète gardien milieu
     défenseur arbitre prévenu prévenue accusé accusée témoin directeur-général inspecteur inspectrice
     commissaire conseiller conseillère élève étudiant étudiante militant militante quadragénaire
-    quinquagénaire sexagénaire septuagénaire octogénaire nonagénaire trentenaire comédien comédienne"""
+    quinquagénaire sexagénaire septuagénaire octogénaire nonagénaire trentenaire comédien comédienne
+    ailier talonneur demi-de-mêlée"""
 )
 _ROLES_ES = wordset(
     """portavoz ministro ministra presidente presidenta alcalde alcaldesa director directora secretario
@@ -128,7 +130,7 @@ _ROLES_ES = wordset(
     delegado delegada comisario comisaria inspector inspectora agente militante estudiante alumno alumna
     vecino trabajador trabajadora empresario empresaria propietario propietaria dueño dueña cuarentón
     cuarentona cincuentón cincuentona sexagenario sexagenaria septuagenario septuagenaria octogenario
-    octogenaria"""
+    octogenaria extremo mediocentro pivote"""
 )
 
 _EN = Lexicon(
@@ -321,7 +323,10 @@ ORG_WORDS = wordset(
     TSG SSV FSV MSV VfR SG CD UD SD AS Eintracht Borussia Fortuna Deportivo
     Atlético Sporting Olympique Racing Real Unión Athletic Rovers Wanderers Albion Hotspur Dynamo Juventus Rail Railway
     Air Airways Water Gas Power Electric Telecom Foods Motors Pharma Logistics Media Systems Technologies
-    Solutions Labs Insurance Estates Properties Homes Developments Brewery Bakery Farms"""
+    Solutions Labs Insurance Estates Properties Homes Developments Brewery Bakery Farms Coordinación Dirección
+    Secretaría Fiscalía Procuraduría Defensoría Concejo Alcaldía Gobernación Generalitat Xunta Cabildo
+    Delegación Subdelegación Consorcio Mancomunidad Confederación Plataforma Direction Parquet Rectorat Chambre
+    Collectif Bahn Stadtwerke Landratsamt Staatsanwaltschaft Rathaus Inspectorate Directorate Tribunal"""
 )
 # Public bodies: "the company said" never means one of these.
 PUBLIC_BODY_WORDS = wordset(

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import cache, lru_cache
 
-from .lexicon import ANONYMOUS_ROLES, ORG_WORDS, Lexicon, first_name_gender, wordset
+from .lexicon import ANONYMOUS_ROLES, ORG_WORDS, PLACE_PREPOSITIONS, Lexicon, first_name_gender, wordset
 
 _CAP = r"(?:Mc|Mac|O['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\.[A-Z][\w'’-]*)*"
 _DOTTED_TITLES = wordset("Mr Mrs Ms Dr St Prof Sen Gov Rev Gen Sr Sra Mme M")
@@ -76,7 +76,8 @@ def _role_suffixes(lex: Lexicon) -> tuple[str, ...]:
 # may be "Rat"), "Bürgerinitiative"
 _ORG_COMPOUND = re.compile(r"[A-ZÄÖÜ][a-zäöüß]{3,}(?:amt|ministerium|gericht|behörde|verband|verein|kammer|"
                            r"gewerkschaft|partei|polizei|feuerwehr|klinikum|krankenhaus|institut|stiftung|"
-                           r"kommission|ausschuss|initiative|gesellschaft|konzern)")
+                           r"kommission|ausschuss|initiative|gesellschaft|konzern|verwaltung|regierung|"
+                           r"anwaltschaft|direktion|werke)")
 
 
 def _org_compound(word: str) -> bool:
@@ -230,6 +231,13 @@ def article_names_gender(match: re.Match[str], lex: Lexicon) -> bool:
     return article.lower() == "die" and noun[:1].isupper() and noun.endswith("in") and len(noun) > 5
 
 
+def _after_preposition(doc: str, m: re.Match[str], lex: Lexicon) -> bool:
+    """"On Friday, the cardinal …", "In Paris, a spokesman …": an opening phrase, not someone's name."""
+    before = WORD.findall(doc, max(0, m.start() - 12), m.start())
+    return (bool(before) and before[-1].lower() in lex.prepositions) or m.group(0).split()[0].lower() in \
+        lex.prepositions | PLACE_PREPOSITIONS
+
+
 def role_or_verb_near(doc: str, m: re.Match[str], lex: Lexicon) -> bool:
     """'the mayor, Jane Roe' / 'said Jane Roe' / 'Jane Roe told': a person, whatever the name."""
     before = WORD.findall(doc, max(0, m.start() - 40), m.start())
@@ -241,6 +249,10 @@ def role_or_verb_near(doc: str, m: re.Match[str], lex: Lexicon) -> bool:
     if after and after[0].lower() in lex.roles:
         # "the Harbour Band singer": the name only modifies a role; "Ana Gil, singer": an appositive
         return "," in doc[m.end():m.end() + 2]
+    if len(after) == 2 and after[0].lower() in lex.determiners and "," in doc[m.end():m.end() + 2] \
+            and is_agent(after[1], lex) and m.group(0).split()[-1].lower() not in lex.calendar \
+            and not _after_preposition(doc, m, lex):
+        return True  # "Yeray Bautista-Ndiaye, un extremo de 19 años", "Ann Roe, a biologist"
     if after and after[0].lower() not in ("has", "had", "also", "then", "hat", "a", "ha"):
         after = after[:1]
     if several and len(before) == 1:  # "el delantero colombiano Brayan Mosquera": a modifier between

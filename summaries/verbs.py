@@ -69,3 +69,11 @@ ES_SPEECH = wordset(
     aclara matizó matiza ironizó escribió escribe escrito defendió defiende defendido informó informa
     informado"""
 )
+
+# The imperfect, common in features ("résumait le capitaine", "explicaba la vecina"): regular forms derived
+# from the present (French "-e" → "-ait") and the preterite (Spanish "-ó" → "-aba"), irregular ones listed.
+FR_SPEECH = FR_SPEECH | {w[:-1] + "ait" for w in FR_SPEECH if w.endswith("e") and not w.endswith("ée")} | wordset(
+    """rappelait annonçait dénonçait concédait relevait nuançait tempérait considérait poursuivait réagissait
+    avertissait souriait répondait admettait concluait reprenait promettait écrivait décrivait""")
+ES_SPEECH = ES_SPEECH | {w[:-1] + "aba" for w in ES_SPEECH if w.endswith("ó") and not w.endswith("ió")} | wordset(
+    """decía sostenía advertía respondía insistía admitía reconocía añadía definía""")
